@@ -1,0 +1,19 @@
+// strata: the command-line client. Every command is a thin layer over a core call.
+#include <iostream>
+
+#include "commands/command.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"Strata: inspect, plan, convert and check LLM checkpoints"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "strata 0.1.0");
+    // One line per command.
+    strata::cli::add_synth_command(app);
+    strata::cli::add_inspect_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    return 0;
+}

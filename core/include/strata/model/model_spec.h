@@ -1,0 +1,82 @@
+// ModelSpec: the architecture of a model, independent of how its weights are laid
+// out: dimensions, attention/MoE/Mamba/GDN fields and the kind of every layer.
+// Read from an HF config.json (and M1's mamba_config.json) or from Megatron args.
+// Usage: STRATA_TRY(auto spec, model_spec_from_hf_config(ckpt.config));
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "strata/status.h"
+
+namespace strata {
+
+// The token mixer of one HF layer.
+enum class MixerKind { Attention, Mamba2, GatedDeltaNet };
+// The channel mixer of one HF layer.
+enum class MlpKind { Dense, MoE };
+
+struct LayerKind {
+    MixerKind mixer = MixerKind::Attention;
+    MlpKind mlp = MlpKind::Dense;
+    bool operator==(const LayerKind&) const = default;
+};
+
+struct MambaDims {
+    uint64_t d_inner = 0;   // expand * hidden (M1: heads * head_dim)
+    uint64_t n_heads = 0;   // Mamba2 heads
+    uint64_t head_dim = 0;  // per-head channels
+    uint64_t n_groups = 0;  // B/C groups
+    uint64_t d_state = 0;
+    uint64_t d_conv = 4;
+    // M1 layout: x/B use KV-sized groups (x_db = kv_heads * head_dim), C one group per head.
+    uint64_t x_db = 0;
+};
+
+struct GdnDims {
+    uint64_t key_heads = 0;
+    uint64_t value_heads = 0;
+    uint64_t key_head_dim = 0;
+    uint64_t value_head_dim = 0;
+    uint64_t conv_kernel = 4;
+};
+
+struct ModelSpec {
+    std::string model_type;  // "qwen3_moe", "qwen3", "qwen3_next", "qwen3_5", "qwen3_5_moe", "m1_hybrid"
+    uint64_t hidden = 0;
+    uint64_t layers = 0;  // HF layers
+    uint64_t heads = 0;
+    uint64_t kv_heads = 0;  // KV groups
+    uint64_t head_dim = 0;
+    uint64_t ffn = 0;  // dense FFN size
+    uint64_t experts = 0;
+    uint64_t experts_per_token = 0;
+    uint64_t expert_ffn = 0;
+    uint64_t shared_expert_ffn = 0;  // 0 = no shared expert
+    uint64_t vocab = 0;
+    bool tied_embeddings = false;
+    bool qk_norm = false;
+    bool norm_topk_prob = true;
+    bool attention_output_gate = false;  // Qwen3-Next / Qwen3.5 gated attention
+    double rms_norm_eps = 1e-6;
+    double rope_theta = 10000.0;
+    double partial_rotary_factor = 1.0;
+    uint64_t mtp_layers = 0;
+    MambaDims mamba;
+    GdnDims gdn;
+    std::vector<LayerKind> layer_kinds;  // one per HF layer
+
+    bool is_moe() const { return experts > 0; }
+};
+
+// From an HF config.json (text config of VL wrappers included).
+Result<ModelSpec> model_spec_from_hf_config(const nlohmann::json& config);
+// From Megatron args (as read from model_optim_rng.pt, a dict of arg names to values).
+Result<ModelSpec> model_spec_from_megatron_args(const nlohmann::json& args);
+
+const char* mixer_kind_name(MixerKind kind);
+
+}  // namespace strata
