@@ -16,8 +16,8 @@ namespace strata {
 
 // The token mixer of one HF layer.
 enum class MixerKind { Attention, Mamba2, GatedDeltaNet };
-// The channel mixer of one HF layer.
-enum class MlpKind { Dense, MoE };
+// The channel mixer of one HF layer (None: a mixer-only layer, e.g. pure Mamba2).
+enum class MlpKind { Dense, MoE, None };
 
 struct LayerKind {
     MixerKind mixer = MixerKind::Attention;
@@ -68,15 +68,23 @@ struct ModelSpec {
     MambaDims mamba;
     GdnDims gdn;
     std::vector<LayerKind> layer_kinds;  // one per HF layer
+    std::string megatron_pattern;        // the hybrid pattern from Megatron args ("" when none)
 
     bool is_moe() const { return experts > 0; }
+    bool has_mixer(MixerKind kind) const;
+    bool has_mlp(MlpKind kind) const;
 };
 
-// From an HF config.json (text config of VL wrappers included).
+// From an HF config.json (text config of VL wrappers included; M1's mamba_config.json
+// merged under "mamba_config" by read_hf_config_beside). InvalidArgument names the field.
 Result<ModelSpec> model_spec_from_hf_config(const nlohmann::json& config);
 // From Megatron args (as read from model_optim_rng.pt, a dict of arg names to values).
+// The hybrid pattern (hybrid_layer_pattern / hybrid_override_pattern, or the ratios) gives
+// the layer kinds: each mixer slot plus the MLP slot after it is one HF layer.
 Result<ModelSpec> model_spec_from_megatron_args(const nlohmann::json& args);
 
-const char* mixer_kind_name(MixerKind kind);
+const char* mixer_kind_name(MixerKind kind);  // "attention", "mamba2", "gdn"
+const char* mlp_kind_name(MlpKind kind);        // "dense", "moe", "none"
+
 
 }  // namespace strata
