@@ -82,8 +82,10 @@ inline float minifloat_to_float(uint8_t v, int exp_bits, int man_bits, int bias,
     return neg ? -r : r;
 }
 
-// Generic minifloat encode with round-to-nearest-even and saturation to the largest
-// finite value (what torch's float8 casts do for E4M3fn; E5M2 overflows to inf).
+// Generic minifloat encode with round-to-nearest-even. E4M3fn saturates to +-448
+// (OCP "satfinite", as CUDA's __NV_SATFINITE; torch's .to(float8_e4m3fn) gives NaN
+// instead, so scale before casting); E5M2 overflows to inf. Tested bit-exact in
+// tests/kernels/test_scalar_types.cpp.
 inline uint8_t float_to_minifloat(float f, int exp_bits, int man_bits, int bias, bool finite_only) {
     const uint8_t sign = std::signbit(f) ? static_cast<uint8_t>(1u << (exp_bits + man_bits)) : 0;
     const uint32_t exp_max = (1u << exp_bits) - 1u;
@@ -94,7 +96,7 @@ inline uint8_t float_to_minifloat(float f, int exp_bits, int man_bits, int bias,
     const float max_val = std::ldexp(1.0f + static_cast<float>(max_man) / static_cast<float>(1u << man_bits), max_exp);
     if (std::isinf(a) && !finite_only) return static_cast<uint8_t>(sign | (exp_max << man_bits));
     if (a == 0.0f) return sign;
-    int e;
+    int e = 0;
     std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
     int unbiased = e - 1;
     const int min_normal = 1 - bias;
