@@ -1,0 +1,52 @@
+// convert_checkpoint: the whole `strata convert` / `strata reshard` operation as
+// one core call: open the source, read it as a CanonicalView, build the target
+// layout, plan, then (unless dry_run) stream the plan into an AtomicOutput folder
+// with the target's writers (safetensors + config.json for HF layouts; legacy
+// Megatron rank files + tracker for Megatron), verify, record strata-manifest.json
+// (xxh3-64 of every tensor) and rename into place.
+// Usage: ConvertOptions o; o.source = "in"; o.out = "out"; o.target.kind = LayoutKind::Megatron;
+//        STRATA_TRY(auto report, convert_checkpoint(o, progress, cancel));
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/convert/conversion_plan.h"
+#include "strata/convert/executor.h"
+#include "strata/progress.h"
+#include "strata/status.h"
+
+namespace strata {
+
+constexpr const char* kManifestName = "strata-manifest.json";
+
+struct ConvertOptions {
+    std::filesystem::path source;
+    std::filesystem::path out;
+    LayoutOptions target;
+    std::optional<DType> dtype;
+    ExecutorOptions executor;
+    bool allow_unmapped = false;
+    bool dry_run = false;
+    bool overwrite = false;
+    int iteration = 1;        // Megatron iter_0000001; 0 = release/
+    bool verify = true;       // reopen the written checkpoint before the rename
+};
+
+struct ConvertReport {
+    ConversionPlan plan;
+    ExecutionResult execution;  // empty on dry runs
+    std::vector<std::string> unmapped;
+    double seconds = 0.0;
+};
+
+Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, ProgressSink& progress,
+                                         const CancelToken& cancel);
+
+// The target layout for a source view and target options (HF targets keep the
+// source's plan-free canonical tensors; Megatron targets check divisibility).
+Result<Layout> target_layout(const CanonicalView& source, const LayoutOptions& target);
+
+}  // namespace strata

@@ -1,0 +1,30 @@
+// Transforms: the element-level work of a conversion. apply_copy() runs one
+// CopyOp from a source tensor's bytes into an output tensor buffer: a strided box
+// copy (memcpy runs when both sides are contiguous along the last dimension),
+// with a dtype cast (F32/F64/BF16/F16) and an optional +constant folded in.
+// Usage: STRATA_RETURN_IF_ERROR(apply_copy(src_bytes, src_dtype, op, out_bytes, out_dtype));
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "strata/convert/conversion_plan.h"
+#include "strata/dtype.h"
+#include "strata/status.h"
+
+namespace strata {
+
+// True when cast/add between these dtypes is supported (same dtype always is).
+bool can_convert(DType from, DType to);
+
+// Copies op's box from `src` (the whole source tensor) into `dst` (the whole output
+// tensor). Bounds are checked against both spans: a bad op is an Internal error.
+Status apply_copy(std::span<const std::byte> src, DType src_dtype, const CopyOp& op, std::span<std::byte> dst,
+                  DType dst_dtype);
+
+// Fills one planned tensor from the source checkpoint (zeroing it first when the ops
+// do not cover it), then lets the kernel drop the source pages it touched.
+Status assemble_tensor(const Checkpoint& source, const ConversionPlan& plan, const PlannedTensor& tensor,
+                       std::span<std::byte> out);
+
+}  // namespace strata

@@ -1,0 +1,118 @@
+// Executor: worker threads stream planned tensors from the mapped source into writers.
+#include "strata/convert/executor.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "strata/convert/transforms.h"
+
+namespace strata {
+
+std::vector<TensorEntry> planned_entries(const ConversionPlan& plan, const PlannedFile& file) {
+    std::vector<TensorEntry> entries;
+    entries.reserve(file.tensors.size());
+    for (uint32_t t : file.tensors) entries.push_back({plan.tensors[t].name, plan.tensors[t].dtype, plan.tensors[t].shape});
+    return entries;
+}
+
+namespace {
+
+// Bytes of tensor buffers in flight; a request larger than the budget waits until it runs alone.
+class MemoryBudget {
+public:
+    explicit MemoryBudget(uint64_t limit) : limit_(limit) {}
+    void acquire(uint64_t bytes, const CancelToken& cancel) {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return used_ == 0 || used_ + bytes <= limit_ || cancel.is_cancelled(); });
+        used_ += bytes;
+        peak_ = std::max(peak_, used_);
+    }
+    void release(uint64_t bytes) {
+        {
+            std::lock_guard lock(mutex_);
+            used_ -= bytes;
+        }
+        cv_.notify_all();
+    }
+    uint64_t peak() const { return peak_; }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    uint64_t limit_;
+    uint64_t used_ = 0;
+    uint64_t peak_ = 0;
+};
+
+}  // namespace
+
+Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionPlan& plan,
+                                     const std::vector<CheckpointWriter*>& writers, const ExecutorOptions& options,
+                                     ProgressSink& progress, const CancelToken& cancel) {
+    if (writers.size() != plan.files.size())
+        return Status::internal("executor needs one writer per planned file");
+    std::vector<uint32_t> jobs;
+    std::vector<size_t> slot(plan.tensors.size(), 0);
+    for (const auto& f : plan.files)
+        for (size_t k = 0; k < f.tensors.size(); ++k) {
+            jobs.push_back(f.tensors[k]);
+            slot[f.tensors[k]] = k;
+        }
+    ExecutionResult result;
+    result.hashes.assign(plan.tensors.size(), 0);
+    int threads = options.threads > 0 ? options.threads
+                                      : static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
+    threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<size_t>(1, jobs.size()))));
+    result.threads = threads;
+    progress.begin("convert", plan.total_bytes());
+
+    MemoryBudget budget(options.max_memory);
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::atomic<uint64_t> written{0};
+    std::mutex error_mutex;
+    Status error;
+    auto fail = [&](Status st) {
+        std::lock_guard lock(error_mutex);
+        if (error.is_ok()) error = std::move(st);
+        failed = true;
+    };
+    auto worker = [&] {
+        std::vector<std::byte> buffer;
+        while (!failed) {
+            const size_t j = next.fetch_add(1);
+            if (j >= jobs.size()) return;
+            if (cancel.is_cancelled()) return fail(Status::cancelled());
+            const PlannedTensor& t = plan.tensors[jobs[j]];
+            const uint64_t size = t.byte_size();
+            budget.acquire(size, cancel);
+            buffer.resize(size);
+            Status st = assemble_tensor(source, plan, t, buffer);
+            if (st) {
+                result.hashes[jobs[j]] = XXH3_64bits(buffer.data(), buffer.size());
+                st = writers[t.file]->write(slot[jobs[j]], buffer);
+            }
+            if (buffer.capacity() > (64u << 20)) std::vector<std::byte>().swap(buffer);  // do not hoard big buffers
+            budget.release(size);
+            if (!st) return fail(st.in_tensor(t.name));
+            written += size;
+            progress.advance(size);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+    worker();
+    for (auto& th : pool) th.join();
+    if (!error.is_ok()) return error;
+    if (cancel.is_cancelled()) return Status::cancelled();
+    result.bytes_written = written;
+    result.peak_buffer_bytes = budget.peak();
+    return result;
+}
+
+}  // namespace strata

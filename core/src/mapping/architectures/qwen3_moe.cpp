@@ -1,0 +1,68 @@
+// Qwen3-MoE (Qwen3MoeForCausalLM) <-> Megatron GPTModel and HF fused-expert layouts.
+// Source: NVIDIA-NeMo/Megatron-Bridge src/megatron/bridge/models/qwen/qwen3_moe_bridge.py
+// (registry table, facts bridge-mappings §2.1), the TE/local spec aliases of
+// mapping_registry.py (§1.2), legacy GroupedMLP weight1/weight2 (mamba-megatron §2.3,
+// NVIDIA/Megatron-LM#909), Qwen3-30B-A3B-fused (facts README §5) and transformers v5
+// conversion_mapping.py qwen2_moe (§6.2).
+#include "strata/mapping/mapping_registry.h"
+
+namespace strata {
+
+MappingRegistry build_qwen3_moe_registry() {
+    using E = ExpertLayout;
+    using N = NormLayout;
+    const RuleCondition mg{LayoutKind::Megatron, {}, {}};
+    const RuleCondition te{LayoutKind::Megatron, {}, N::Te}, local{LayoutKind::Megatron, {}, N::Local};
+    const RuleCondition grouped{LayoutKind::Megatron, E::Grouped, {}};
+    const RuleCondition legacy{LayoutKind::Megatron, E::LegacyGrouped, {}};
+    const RuleCondition sequential{LayoutKind::Megatron, E::Sequential, {}};
+    const RuleCondition fused{LayoutKind::HfFused, {}, {}}, v5{LayoutKind::HfFusedV5, {}, {}};
+    const std::string L = "model.layers.*.";
+    const std::string X = "model.layers.*.mlp.experts.*.";
+
+    MappingRegistry r("qwen3_moe", "Megatron-Bridge qwen3_moe_bridge.py; transformers v5 conversion_mapping.py");
+    // --- Megatron GPTModel (layout name | canonical | kind) ---
+    r.add(mg, "embedding.word_embeddings.weight", {{"", "model.embed_tokens.weight"}}, vocab(), Placement::FirstStage);
+    r.add(mg, "output_layer.weight", {{"", "lm_head.weight"}}, vocab(), Placement::LastStage);
+    r.add(mg, "decoder.final_layernorm.weight", {{"", "model.norm.weight"}}, replicated(), Placement::LastStage);
+    r.add(te, "decoder.layers.*.self_attention.linear_qkv.layer_norm_weight", {{"", L + "input_layernorm.weight"}},
+          replicated());
+    r.add(local, "decoder.layers.*.input_layernorm.weight", {{"", L + "input_layernorm.weight"}}, replicated());
+    r.add(mg, "decoder.layers.*.mlp.router.weight", {{"", L + "mlp.gate.weight"}}, replicated());
+    r.add(mg, "decoder.layers.*.pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}},
+          replicated());
+    r.add(mg, "decoder.layers.*.self_attention.q_layernorm.weight", {{"", L + "self_attn.q_norm.weight"}},
+          replicated());
+    r.add(mg, "decoder.layers.*.self_attention.k_layernorm.weight", {{"", L + "self_attn.k_norm.weight"}},
+          replicated());
+    r.add(mg, "decoder.layers.*.self_attention.linear_proj.weight", {{"", L + "self_attn.o_proj.weight"}}, row());
+    r.add(mg, "decoder.layers.*.self_attention.linear_qkv.weight",
+          {{"q", L + "self_attn.q_proj.weight"}, {"k", L + "self_attn.k_proj.weight"},
+           {"v", L + "self_attn.v_proj.weight"}},
+          qkv());
+    // TEGroupedMLP: weight<local expert>, ETP split.
+    r.add(grouped, "decoder.layers.*.mlp.experts.linear_fc1.weight*",
+          {{"gate", X + "gate_proj.weight"}, {"up", X + "up_proj.weight"}}, gated_mlp());
+    r.add(grouped, "decoder.layers.*.mlp.experts.linear_fc2.weight*", {{"", X + "down_proj.weight"}}, row());
+    // SequentialMLP.
+    r.add(sequential, "decoder.layers.*.mlp.experts.local_experts.*.linear_fc1.weight",
+          {{"gate", X + "gate_proj.weight"}, {"up", X + "up_proj.weight"}}, gated_mlp());
+    r.add(sequential, "decoder.layers.*.mlp.experts.local_experts.*.linear_fc2.weight", {{"", X + "down_proj.weight"}},
+          row());
+    // Legacy GroupedMLP: one tensor per layer and rank (the expert wildcard is unused on this side).
+    r.add(legacy, "decoder.layers.*.mlp.experts.weight1",
+          {{"gate", X + "gate_proj.weight"}, {"up", X + "up_proj.weight"}}, legacy_grouped_fc1());
+    r.add(legacy, "decoder.layers.*.mlp.experts.weight2", {{"", X + "down_proj.weight"}}, legacy_grouped_fc2());
+
+    // --- HF fused experts (Qwen3-30B-A3B-fused): gate/up [E, I, H], down [E, H, I] ---
+    r.add(fused, "model.layers.*.mlp.experts.gate_proj", {{"", X + "gate_proj.weight"}}, fused_stack());
+    r.add(fused, "model.layers.*.mlp.experts.up_proj", {{"", X + "up_proj.weight"}}, fused_stack());
+    r.add(fused, "model.layers.*.mlp.experts.down_proj", {{"", X + "down_proj.weight"}}, fused_stack());
+    // --- transformers v5: gate_up_proj [E, 2I, H] = [gate; up] per expert, down_proj [E, H, I] ---
+    r.add(v5, "model.layers.*.mlp.experts.gate_up_proj",
+          {{"gate", X + "gate_proj.weight"}, {"up", X + "up_proj.weight"}}, fused_gate_up());
+    r.add(v5, "model.layers.*.mlp.experts.down_proj", {{"", X + "down_proj.weight"}}, fused_stack());
+    return r;
+}
+
+}  // namespace strata

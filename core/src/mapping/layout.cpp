@@ -1,0 +1,274 @@
+// Layout construction: match canonical tensors to registry rules, group them by
+// layout name, and let each rule's kind expand the group into stored tensors and pieces.
+#include "strata/mapping/layout.h"
+
+#include <algorithm>
+#include <map>
+
+#include "strata/mapping/mapping_registry.h"
+#include "strata/mapping/param_mapping.h"
+
+namespace strata {
+
+const char* layout_kind_name(LayoutKind kind) {
+    switch (kind) {
+        case LayoutKind::Hf: return "hf";
+        case LayoutKind::HfFused: return "hf-fused";
+        case LayoutKind::HfFusedV5: return "hf-fused-v5";
+        case LayoutKind::Megatron: return "megatron";
+    }
+    return "?";
+}
+
+std::optional<LayoutKind> parse_layout_kind(std::string_view name) {
+    for (auto k : {LayoutKind::Hf, LayoutKind::HfFused, LayoutKind::HfFusedV5, LayoutKind::Megatron})
+        if (name == layout_kind_name(k)) return k;
+    return std::nullopt;
+}
+
+const char* expert_layout_name(ExpertLayout layout) {
+    switch (layout) {
+        case ExpertLayout::Grouped: return "grouped";
+        case ExpertLayout::LegacyGrouped: return "legacy-grouped";
+        case ExpertLayout::Sequential: return "sequential";
+    }
+    return "?";
+}
+
+std::optional<ExpertLayout> parse_expert_layout(std::string_view name) {
+    for (auto k : {ExpertLayout::Grouped, ExpertLayout::LegacyGrouped, ExpertLayout::Sequential})
+        if (name == expert_layout_name(k)) return k;
+    return std::nullopt;
+}
+
+const char* norm_layout_name(NormLayout layout) { return layout == NormLayout::Te ? "te" : "local"; }
+
+std::optional<NormLayout> parse_norm_layout(std::string_view name) {
+    if (name == "te") return NormLayout::Te;
+    if (name == "local") return NormLayout::Local;
+    return std::nullopt;
+}
+
+uint64_t Box::numel() const {
+    uint64_t n = 1;
+    for (uint64_t e : extent) n *= e;
+    return n;
+}
+
+std::optional<Box> intersect(const Box& a, const Box& b) {
+    if (a.start.size() != b.start.size()) return std::nullopt;
+    Box r;
+    for (size_t d = 0; d < a.start.size(); ++d) {
+        const uint64_t lo = std::max(a.start[d], b.start[d]);
+        const uint64_t hi = std::min(a.start[d] + a.extent[d], b.start[d] + b.extent[d]);
+        if (hi <= lo) return std::nullopt;
+        r.start.push_back(lo);
+        r.extent.push_back(hi - lo);
+    }
+    return r;
+}
+
+std::string box_to_string(const Box& box) {
+    std::string s = "[";
+    for (size_t d = 0; d < box.start.size(); ++d) {
+        if (d) s += ", ";
+        s += std::to_string(box.start[d]) + ":" + std::to_string(box.start[d] + box.extent[d]);
+    }
+    return s + "]";
+}
+
+const TensorEntry* Layout::find_canonical(std::string_view name) const {
+    for (const auto& e : canonical)
+        if (e.name == name) return &e;
+    return nullptr;
+}
+
+std::vector<std::vector<uint32_t>> Layout::pieces_by_canonical() const {
+    std::vector<std::vector<uint32_t>> out(canonical.size());
+    for (uint32_t p = 0; p < pieces.size(); ++p) out[pieces[p].canonical].push_back(p);
+    return out;
+}
+
+Result<uint64_t> megatron_padded_vocab(uint64_t vocab, const ParallelPlan& plan, bool padding) {
+    if (!padding) {
+        if (vocab % static_cast<uint64_t>(plan.tp) != 0)
+            return Status::invalid_argument("vocab " + std::to_string(vocab) + " is not divisible by TP " +
+                                            std::to_string(plan.tp) + "; keep vocab padding on");
+        return vocab;
+    }
+    const uint64_t multiple = static_cast<uint64_t>(std::max(1, plan.make_vocab_size_divisible_by)) *
+                              static_cast<uint64_t>(plan.tp);
+    return (vocab + multiple - 1) / multiple * multiple;
+}
+
+Result<std::vector<int>> megatron_stage_layers(int layers, const ParallelPlan& plan) {
+    const int pp = plan.pp;
+    std::vector<int> counts(pp, 0);
+    int rest = layers, middle = pp;
+    if (plan.first_stage_layers) {
+        counts[0] = *plan.first_stage_layers;
+        rest -= counts[0];
+        --middle;
+    }
+    if (plan.last_stage_layers && pp > 1) {
+        counts[pp - 1] = *plan.last_stage_layers;
+        rest -= counts[pp - 1];
+        --middle;
+    }
+    if (middle > 0) {
+        if (rest < 0 || rest % middle != 0)
+            return Status::invalid_argument(std::to_string(layers) + " layers do not split evenly over PP " +
+                                            std::to_string(pp));
+        for (int s = 0; s < pp; ++s)
+            if (!((s == 0 && plan.first_stage_layers) || (s == pp - 1 && pp > 1 && plan.last_stage_layers)))
+                counts[s] = rest / middle;
+    } else if (rest != 0) {
+        return Status::invalid_argument("first/last stage layer counts do not add up to " + std::to_string(layers));
+    }
+    std::vector<int> starts{0};
+    for (int c : counts) {
+        if (c <= 0) return Status::invalid_argument("a pipeline stage would hold no layers");
+        starts.push_back(starts.back() + c);
+    }
+    return starts;
+}
+
+std::string megatron_rank_dir(const RankCoord& rank, const ParallelPlan& plan) {
+    char buf[64];
+    std::string s = "mp_rank_";
+    std::snprintf(buf, sizeof buf, "%02d", rank.tp);
+    s += buf;
+    if (plan.pp > 1) {
+        std::snprintf(buf, sizeof buf, "_%03d", rank.pp);
+        s += buf;
+    }
+    if (plan.ep > 1) {
+        std::snprintf(buf, sizeof buf, "_%03d", rank.ep);
+        s += buf;
+    }
+    return s;
+}
+
+namespace {
+
+Status check_plan(const ModelSpec& spec, const LayoutOptions& o) {
+    const ParallelPlan& p = o.plan;
+    if (o.kind != LayoutKind::Megatron) {
+        if (p.tp != 1 || p.pp != 1 || p.ep != 1 || p.expert_tp() != 1)
+            return Status::invalid_argument(std::string(layout_kind_name(o.kind)) +
+                                            " layouts are unsharded; --tp/--pp/--ep/--etp apply to megatron");
+        return Status::ok();
+    }
+    auto bad = [](const std::string& m) { return Status::invalid_argument(m); };
+    if (p.tp < 1 || p.pp < 1 || p.ep < 1 || p.expert_tp() < 1) return bad("parallel sizes must be >= 1");
+    if (p.vpp != 1) return Status::unsupported("virtual pipeline stages (model0/model1...) are not written yet");
+    const int etp = p.expert_tp();
+    if (etp > p.tp || p.tp % etp != 0)
+        return Status::unsupported("legacy Megatron checkpoints name files by TP rank, so ETP " + std::to_string(etp) +
+                                   " must divide TP " + std::to_string(p.tp));
+    if (spec.heads % p.tp || spec.kv_heads % p.tp)
+        return bad("TP " + std::to_string(p.tp) + " must divide the " + std::to_string(spec.heads) +
+                   " attention heads and " + std::to_string(spec.kv_heads) + " query groups");
+    if (spec.is_moe()) {
+        if (spec.experts % p.ep) return bad("EP " + std::to_string(p.ep) + " must divide " +
+                                            std::to_string(spec.experts) + " experts");
+        if (spec.expert_ffn % etp) return bad("ETP " + std::to_string(etp) + " must divide expert FFN " +
+                                              std::to_string(spec.expert_ffn));
+    } else if (p.ep != 1) {
+        return bad("EP applies to MoE models only");
+    }
+    if (spec.ffn && spec.ffn % p.tp && !spec.is_moe())
+        return bad("TP " + std::to_string(p.tp) + " must divide FFN " + std::to_string(spec.ffn));
+    return Status::ok();
+}
+
+}  // namespace
+
+Result<Layout> build_layout(const ModelSpec& spec, const std::vector<TensorEntry>& canonical,
+                            const MappingRegistry& registry, const LayoutOptions& options) {
+    STRATA_RETURN_IF_ERROR(check_plan(spec, options));
+    Layout layout;
+    layout.options = options;
+    layout.spec = spec;
+    layout.canonical = canonical;
+    const ParallelPlan& p = options.plan;
+    if (options.kind == LayoutKind::Megatron) {
+        STRATA_TRY(layout.padded_vocab, megatron_padded_vocab(spec.vocab, p, options.vocab_padding));
+        if (options.padded_vocab) {
+            if (options.padded_vocab < spec.vocab || options.padded_vocab % static_cast<uint64_t>(p.tp) != 0)
+                return Status::invalid_argument("padded vocab " + std::to_string(options.padded_vocab) +
+                                                " must be >= the vocab " + std::to_string(spec.vocab) +
+                                                " and divisible by TP");
+            layout.padded_vocab = options.padded_vocab;
+        }
+        STRATA_TRY(layout.stage_layers, megatron_stage_layers(static_cast<int>(spec.layers), p));
+        for (int s = 0; s < p.pp; ++s)
+            for (int t = 0; t < p.tp; ++t)
+                for (int e = 0; e < p.ep; ++e) {
+                    const RankCoord r{t, s, e};
+                    layout.files.push_back({megatron_rank_dir(r, p) + "/model_optim_rng.pt", r});
+                }
+    } else {
+        layout.stage_layers = {0, static_cast<int>(spec.layers)};
+        layout.files.push_back({"", {}});
+    }
+
+    // Group canonical tensors by (rule, global layout name), in order of first appearance.
+    struct Pending {
+        size_t rule = SIZE_MAX;  // SIZE_MAX = identity (HF layouts: tensors no rule touches)
+        MappingGroup group;
+    };
+    std::vector<Pending> groups;
+    std::map<std::pair<size_t, std::string>, size_t> index;
+    for (uint32_t c = 0; c < canonical.size(); ++c) {
+        const auto& name = canonical[c].name;
+        auto m = options.kind == LayoutKind::Hf ? std::nullopt : registry.match_canonical(options, name);
+        Pending pending;
+        std::string layout_name = name;
+        if (m) {
+            pending.rule = m->rule;
+            layout_name = registry.rules()[m->rule].layout.fill(m->captures);
+            pending.group.placement = registry.rules()[m->rule].placement;
+        } else if (options.kind == LayoutKind::Megatron) {
+            return Status::not_found("no " + registry.model_type() + " mapping rule for '" + name + "' in the " +
+                                     std::string(layout_kind_name(options.kind)) + " layout")
+                .in_tensor(name);
+        }
+        const auto key = std::make_pair(pending.rule, layout_name);
+        auto it = index.find(key);
+        if (it == index.end()) {
+            pending.group.layout_name = layout_name;
+            it = index.emplace(key, groups.size()).first;
+            groups.push_back(std::move(pending));
+        }
+        groups[it->second].group.members.push_back({m ? m->role : "", c, m ? m->captures : std::vector<std::string>{}});
+    }
+
+    MappingContext ctx(layout);
+    static const MappingPtr kIdentity = direct();
+    for (const auto& g : groups) {
+        const ParamMapping& kind = g.rule == SIZE_MAX ? *kIdentity : *registry.rules()[g.rule].kind;
+        auto st = kind.expand(g.group, ctx);
+        if (!st) return st.in_tensor(canonical[g.group.members.front().canonical].name);
+    }
+
+    // Order tensors by file (stable), keeping mapping order inside a file.
+    std::vector<uint32_t> order(layout.tensors.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return layout.tensors[a].file < layout.tensors[b].file; });
+    std::vector<uint32_t> where(order.size());
+    std::vector<LayoutTensor> sorted;
+    sorted.reserve(order.size());
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        where[order[i]] = i;
+        sorted.push_back(std::move(layout.tensors[order[i]]));
+    }
+    layout.tensors = std::move(sorted);
+    for (auto& piece : layout.pieces) piece.tensor = where[piece.tensor];
+    std::stable_sort(layout.pieces.begin(), layout.pieces.end(),
+                     [](const Piece& a, const Piece& b) { return a.tensor < b.tensor; });
+    return layout;
+}
+
+}  // namespace strata
