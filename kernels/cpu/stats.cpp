@@ -50,17 +50,20 @@ Partial reduce_finite(const float* x, size_t n) {
     if (n == 0) return p;
     float s[kLanes] = {}, mn[kLanes], mx[kLanes];
     for (int j = 0; j < kLanes; ++j) mn[j] = INFINITY, mx[j] = -INFINITY;
+    // Sums are taken relative to a pivot (the first value) so the float lanes stay small
+    // even when the mean is large compared with the spread.
+    const float pivot = x[0];
     size_t i = 0;
     for (; i + kLanes <= n; i += kLanes)
         for (int j = 0; j < kLanes; ++j) {
             const float v = x[i + static_cast<size_t>(j)];
-            s[j] += v;
+            s[j] += v - pivot;
             mn[j] = v < mn[j] ? v : mn[j];
             mx[j] = v > mx[j] ? v : mx[j];
         }
     double sum = 0;
     for (; i < n; ++i) {
-        sum += x[i];
+        sum += x[i] - pivot;
         mn[0] = std::min(mn[0], x[i]);
         mx[0] = std::max(mx[0], x[i]);
     }
@@ -69,7 +72,7 @@ Partial reduce_finite(const float* x, size_t n) {
         p.mn = std::min(p.mn, mn[j]);
         p.mx = std::max(p.mx, mx[j]);
     }
-    const double mean = sum / static_cast<double>(n);
+    const double mean = pivot + sum / static_cast<double>(n);
     const float mf = static_cast<float>(mean);
     float q[kLanes] = {};
     i = 0;
