@@ -1,6 +1,8 @@
 #include "strata/formats/format_registry.h"
 
+#include "strata/formats/megatron.h"
 #include "strata/formats/safetensors.h"
+#include "strata/formats/torch_pt.h"
 
 namespace strata {
 
@@ -9,6 +11,8 @@ const FormatRegistry& FormatRegistry::builtin() {
         FormatRegistry r;
         // One line per format. Order matters: folders are tried most specific first.
         r.add(safetensors_format());
+        r.add(megatron_format());
+        r.add(torch_pt_format());
         return r;
     }();
     return kRegistry;

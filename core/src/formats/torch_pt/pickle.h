@@ -1,0 +1,33 @@
+// Internal: the restricted unpickler and the protocol-2 pickler behind .pt files.
+// The unpickler is symbolic: it never imports or calls anything. GLOBAL names are
+// looked up in an allow-list (torch rebuild functions, storage classes, dtypes,
+// OrderedDict, argparse.Namespace, Megatron enums, numpy RNG pieces as opaque
+// objects); anything else is rejected with its "module.name".
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "strata/formats/pickle_value.h"
+#include "strata/status.h"
+
+namespace strata::torch_pt {
+
+// Runs the pickle in `data` (the bytes of <root>/data.pkl). Errors name `display`
+// and the byte offset base_offset + position of the failing opcode.
+Result<PickleValue> unpickle(std::span<const std::byte> data, const std::string& display, uint64_t base_offset);
+
+struct PickleWriteResult {
+    std::string bytes;
+    std::vector<size_t> storage_entries;  // storage key k holds TensorEntry storage_entries[k]
+};
+
+// Pickles `top` the way Python's protocol-2 pickler does for torch.save. Tensors must
+// carry PickleTensorRef::entry; each entry becomes one storage, keys "0", "1"... in
+// first-seen order. weights_only_safe writes Namespaces as dicts and floats without
+// BINFLOAT (integral -> int, else their shortest decimal string), and refuses bytes.
+Result<PickleWriteResult> pickle(const PickleValue& top, bool weights_only_safe);
+
+}  // namespace strata::torch_pt
