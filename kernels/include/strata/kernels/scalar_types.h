@@ -94,7 +94,8 @@ inline uint8_t float_to_minifloat(float f, int exp_bits, int man_bits, int bias,
     const int max_exp = finite_only ? static_cast<int>(exp_max) - bias : static_cast<int>(exp_max) - 1 - bias;
     const uint32_t max_man = finite_only ? (1u << man_bits) - 2u : (1u << man_bits) - 1u;
     const float max_val = std::ldexp(1.0f + static_cast<float>(max_man) / static_cast<float>(1u << man_bits), max_exp);
-    if (std::isinf(a) && !finite_only) return static_cast<uint8_t>(sign | (exp_max << man_bits));
+    if (std::isinf(a))
+        return static_cast<uint8_t>(sign | (exp_max << man_bits) | (finite_only ? max_man : 0u));
     if (a == 0.0f) return sign;
     int e = 0;
     std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
