@@ -363,10 +363,15 @@ Result<ModelSpec> model_spec_from_megatron_args(const json& args) {
         // MindSpeed scripts from before 'E' write the MoE MLP as '-' (facts/mamba-megatron.md §1.5).
         const bool has_e = parsed->layers.find(symbol::kMoE) != std::string::npos;
         const MlpKind dash = spec.experts > 0 && !has_e ? MlpKind::MoE : MlpKind::Dense;
-        auto kinds = layers_from_megatron_pattern(parsed->layers, dash);
-        if (!kinds) return Status::invalid_argument("Megatron args: hybrid pattern: " + kinds.status().message());
-        spec.layer_kinds = *kinds;
-        spec.layers = spec.layer_kinds.size();
+        // A pattern whose MLP slots each follow a mixer maps onto HF layers; one with
+        // stand-alone MLP layers ("M--M", ratio allocations) has no per-HF-layer form, so
+        // layer_kinds stays empty and `layers` counts Megatron layers (see megatron_pattern).
+        if (auto kinds = layers_from_megatron_pattern(parsed->layers, dash)) {
+            spec.layer_kinds = *kinds;
+            spec.layers = spec.layer_kinds.size();
+        } else {
+            spec.layers = num_layers;
+        }
         spec.megatron_pattern = to_string(*parsed);
         spec.model_type = "megatron_hybrid";
         // Megatron MambaMixer (megatron/core/ssm/mamba_mixer.py): d_inner = nheads·P when
@@ -425,7 +430,8 @@ Result<ModelSpec> model_spec_from_megatron_args(const json& args) {
         auto mixers = mixers_from_linear_attention_freq(laf, static_cast<int>(spec.layers));
         if (!mixers) return Status::invalid_argument("Megatron args: linear_attention_freq: " +
                                                      mixers.status().message());
-        for (size_t i = 0; i < mixers->size(); ++i) spec.layer_kinds[i].mixer = (*mixers)[i];
+        for (size_t i = 0; i < mixers->size() && i < spec.layer_kinds.size(); ++i)
+            spec.layer_kinds[i].mixer = (*mixers)[i];
         spec.model_type = "megatron_gdn";
     }
     return spec;

@@ -67,7 +67,9 @@ struct ModelSpec {
     uint64_t mtp_layers = 0;
     MambaDims mamba;
     GdnDims gdn;
-    std::vector<LayerKind> layer_kinds;  // one per HF layer
+    // One per HF layer. Empty for a Megatron hybrid whose pattern has MLP layers that follow
+    // no mixer (then `layers` counts Megatron layers and megatron_pattern says what they are).
+    std::vector<LayerKind> layer_kinds;
     std::string megatron_pattern;        // the hybrid pattern from Megatron args ("" when none)
 
     bool is_moe() const { return experts > 0; }
