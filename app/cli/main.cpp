@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
     strata::cli::add_synth_command(app);
     strata::cli::add_hybridize_command(app);
     strata::cli::add_inspect_command(app);
+    strata::cli::add_convert_command(app);
+    strata::cli::add_reshard_command(app);
+    strata::cli::add_diff_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -36,5 +36,8 @@ private:
 void add_inspect_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_hybridize_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
+void add_reshard_command(CLI::App& app);
+void add_diff_command(CLI::App& app);
 
 }  // namespace strata::cli

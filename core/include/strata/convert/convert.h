@@ -33,6 +33,11 @@ struct ConvertOptions {
     bool overwrite = false;
     int iteration = 1;        // Megatron iter_0000001; 0 = release/
     bool verify = true;       // reopen the written checkpoint before the rename
+    // reshard: the source must be this kind, and the target keeps the source's expert
+    // and norm module layout and vocab padding unless set explicitly.
+    std::optional<LayoutKind> require_source;
+    std::optional<ExpertLayout> experts;
+    std::optional<NormLayout> norms;
 };
 
 struct ConvertReport {

@@ -1,0 +1,125 @@
+// convert_bench: a Qwen3-MoE-shaped checkpoint at real Qwen3-30B-A3B dims (fewer
+// layers, >= 2 GB) converted HF -> Megatron TP2 PP2 EP4. Prints Strata's time divided
+// by `cp -r` of the same source bytes (page cache warm, same run) and Strata's peak RSS.
+// Usage: convert_bench [--layers 2] [--dir /tmp] [--threads 0] [--max-memory-mb 1024]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "strata/convert/convert.h"
+#include "strata/synth/synth.h"
+
+namespace fs = std::filesystem;
+using namespace strata;
+
+namespace {
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+uint64_t folder_bytes(const fs::path& p) {
+    uint64_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(p))
+        if (e.is_regular_file()) n += e.file_size();
+    return n;
+}
+
+// Reads every file with read() (not mmap, so this process's RSS stays small).
+void warm(const fs::path& p) {
+    std::vector<char> buf(1 << 20);
+    for (const auto& e : fs::recursive_directory_iterator(p)) {
+        if (!e.is_regular_file()) continue;
+        std::ifstream f(e.path(), std::ios::binary);
+        while (f.read(buf.data(), static_cast<std::streamsize>(buf.size())) || f.gcount() > 0) {
+        }
+    }
+}
+
+int run(const std::string& cmd) { return std::system(cmd.c_str()); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int layers = 2, threads = 0;
+    uint64_t max_memory_mb = 1024;
+    fs::path base = fs::temp_directory_path();
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        if (a == "--layers") layers = std::atoi(argv[i + 1]);
+        else if (a == "--dir") base = argv[i + 1];
+        else if (a == "--threads") threads = std::atoi(argv[i + 1]);
+        else if (a == "--max-memory-mb") max_memory_mb = std::strtoull(argv[i + 1], nullptr, 10);
+    }
+    const fs::path root = base / ("strata-convert-bench-" + std::to_string(::getpid()));
+    fs::create_directories(root);
+    const fs::path src = root / "src", cp_out = root / "cp", mg = root / "mg";
+
+    // Synthesize in a child process so its memory does not count in our peak RSS.
+    const pid_t child = ::fork();
+    if (child == 0) {
+        SynthOptions o;
+        o.preset = "qwen3-30b-a3b";
+        o.layers = layers;
+        o.out = src;
+        NullProgress p;
+        CancelToken c;
+        auto st = synthesize(o, p, c);
+        if (!st) std::fprintf(stderr, "synth failed: %s\n", st.to_string().c_str());
+        ::_exit(st.is_ok() ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+    const uint64_t src_bytes = folder_bytes(src);
+    std::printf("source: qwen3-30b-a3b dims, %d layers, %.2f GB\n", layers, static_cast<double>(src_bytes) / 1e9);
+
+    warm(src);
+    double t0 = now();
+    if (run("cp -r '" + src.string() + "' '" + cp_out.string() + "' && sync -f '" + cp_out.string() + "'") != 0)
+        return 1;
+    const double cp_s = now() - t0;
+    fs::remove_all(cp_out);
+
+    warm(src);
+    ConvertOptions o;
+    o.source = src;
+    o.out = mg;
+    o.target.kind = LayoutKind::Megatron;
+    o.target.plan.tp = 2;
+    o.target.plan.pp = 2;
+    o.target.plan.ep = 4;
+    o.executor.threads = threads;
+    o.executor.max_memory = max_memory_mb << 20;
+    NullProgress progress;
+    CancelToken cancel;
+    t0 = now();
+    auto report = convert_checkpoint(o, progress, cancel);
+    if (report) run("sync -f '" + mg.string() + "'");
+    const double strata_s = now() - t0;
+    if (!report) {
+        std::fprintf(stderr, "convert failed: %s\n", report.status().to_string().c_str());
+        fs::remove_all(root);
+        return 1;
+    }
+    const uint64_t out_bytes = folder_bytes(mg);
+    struct rusage ru {};
+    ::getrusage(RUSAGE_SELF, &ru);
+    const double peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
+    const double largest_mb = static_cast<double>(report->plan.largest_tensor_bytes()) / 1e6;
+    std::printf("cp -r source:                 %.2f s (%.0f MB/s)\n", cp_s, static_cast<double>(src_bytes) / 1e6 / cp_s);
+    std::printf("strata convert tp2 pp2 ep4:   %.2f s, wrote %.2f GB in %zu files (%d threads, verify + manifest incl.)\n",
+                strata_s, static_cast<double>(out_bytes) / 1e9, report->plan.files.size(), report->execution.threads);
+    std::printf("ratio strata / cp:            %.2f  (per byte written: %.2f)\n", strata_s / cp_s,
+                (strata_s / static_cast<double>(out_bytes)) / (cp_s / static_cast<double>(src_bytes)));
+    std::printf("peak RSS:                     %.0f MB (largest tensor %.0f MB, budget %llu MB)\n", peak_mb, largest_mb,
+                static_cast<unsigned long long>(max_memory_mb));
+    fs::remove_all(root);
+    return 0;
+}
