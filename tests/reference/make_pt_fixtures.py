@@ -91,6 +91,16 @@ def main():
                                              "lr": 0.0003, "tokenizer_type": "GPT2BPETokenizer", "swiglu": True,
                                              "virtual_pipeline_model_parallel_size": None}}
 
+    # 4. Contiguous tensors only: Strata's writer must reproduce this file byte for byte.
+    plain = collections.OrderedDict()
+    plain["tok_embeddings.weight"] = torch.randn(6, 4, generator=g).to(torch.bfloat16)
+    plain["norm.weight"] = torch.randn(4, generator=g)
+    plain["rope.positions"] = torch.arange(5, dtype=torch.int64)
+    plain["attention.wqkv.weight"] = torch.randn(2, 3, 4, 5, generator=g).to(torch.float16)
+    plain["step.count"] = torch.tensor(3, dtype=torch.int32)
+    torch.save(plain, os.path.join(out, "plain.pt"))
+    expected["plain.pt"] = {"tensors": describe(plain)}
+
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -5,7 +5,8 @@
 // non-executing unpickler (allow-listed globals only); the writer produces the same
 // container byte for byte, planning every offset in begin() so write() can pwrite.
 // Usage: STRATA_TRY(auto ckpt, open_torch_pt("model_optim_rng.pt"));
-//        TorchPtWriter w(path, {.extra = megatron_extra_entries(args, 10)}); w.begin(e); ...
+//        TorchPtWriterOptions o; o.extra = megatron_extra_entries(args, 10);
+//        TorchPtWriter w(path, o); w.begin(entries); w.write(i, bytes)...; w.finish();
 #pragma once
 
 #include <filesystem>
@@ -48,7 +49,8 @@ struct TorchPtWriterOptions {
     std::vector<std::pair<std::string, PickleValue>> extra;
     // torch.load(weights_only=True) on torch >= 1.13 accepts the file: Namespaces are
     // written as plain dicts, floats as ints when integral and otherwise as their shortest
-    // decimal string (torch 1.13 rejects BINFLOAT), bytes values are refused.
+    // decimal string (torch 1.13 rejects BINFLOAT), dtype globals as their name
+    // ("torch.bfloat16": 1.13 rejects those too), bytes values are refused.
     bool weights_only_safe = false;
     // Archive folder name; default: the file name without extension (as torch.save does).
     std::string archive_name;

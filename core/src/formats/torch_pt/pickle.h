@@ -27,7 +27,8 @@ struct PickleWriteResult {
 // Pickles `top` the way Python's protocol-2 pickler does for torch.save. Tensors must
 // carry PickleTensorRef::entry; each entry becomes one storage, keys "0", "1"... in
 // first-seen order. weights_only_safe writes Namespaces as dicts and floats without
-// BINFLOAT (integral -> int, else their shortest decimal string), and refuses bytes.
+// BINFLOAT (integral -> int, else their shortest decimal string), globals such as
+// torch.bfloat16 as their name (torch 1.13 refuses them), and refuses bytes.
 Result<PickleWriteResult> pickle(const PickleValue& top, bool weights_only_safe);
 
 }  // namespace strata::torch_pt

@@ -252,6 +252,11 @@ private:
             case K::Tensor: return save_tensor(v.tensor_ref(), depth);
             case K::Global: {
                 const auto& full = v.as_string();
+                // torch 1.13's weights_only refuses even torch.bfloat16: write its name.
+                if (safe_) {
+                    save_string(full);
+                    return Status::ok();
+                }
                 save_global(v.module(), full.substr(v.module().size() + 1));
                 return Status::ok();
             }

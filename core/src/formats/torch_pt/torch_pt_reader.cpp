@@ -109,9 +109,7 @@ Result<TensorInfo> resolve(const LoadedPt& pt, const PickleTensorRef& t, const s
 Status walk(const LoadedPt& pt, const PickleValue& v, const std::string& name, int depth, uint32_t file_index,
             const RankCoord& rank, std::vector<TensorInfo>* out) {
     if (depth > kPickleMaxDepth)
-        return Status::corrupt("pickle nests deeper than " + std::to_string(kPickleMaxDepth) + " levels")
-            .in_tensor(name)
-            .in_file(pt.display);
+        return Status::corrupt("pickle nests deeper than " + std::to_string(kPickleMaxDepth) + " levels").in_file(pt.display);
     auto child = [&](const std::string& k) { return name.empty() ? k : name + "." + k; };
     switch (v.kind()) {
         case K::Tensor: {
