@@ -3,6 +3,8 @@
 // fields are those Megatron's check_checkpoint_args reads (megatron/training/checkpointing.py).
 #include "strata/convert/megatron_args.h"
 
+#include "strata/hybrid/hybrid_layout.h"
+
 namespace strata {
 namespace {
 
@@ -29,6 +31,7 @@ T value_or(const json& c, const char* key, T fallback) {
 Result<ModelSpec> mapping_spec_from_hf_config(const json& c) {
     if (!c.is_object() || !c.contains("model_type") || !c["model_type"].is_string())
         return Status::invalid_argument("config.json has no 'model_type'");
+    if (is_m1_hybrid_config(c)) return m1_hybrid_mapping_spec(c);  // M1 hybrid: hybrid/hybrid_layout.h
     ModelSpec s;
     s.model_type = c["model_type"].get<std::string>();
     if (s.model_type != "qwen3_moe" && s.model_type != "qwen3")
@@ -119,11 +122,13 @@ json megatron_args_for(const json& hf, const Layout& layout, int iteration) {
         a["num_experts"] = nullptr;
     }
     a["hf_model_type"] = s.model_type;  // informational: the source architecture
+    if (s.model_type == kM1HybridModelType) add_m1_hybrid_megatron_args(hf, layout, a);
     return a;
 }
 
 Result<json> hf_config_from_megatron_args(const json& a) {
     if (!a.is_object()) return Status::invalid_argument("Megatron checkpoint has no args to rebuild config.json from");
+    if (is_m1_hybrid_megatron_args(a)) return m1_hybrid_config_from_megatron_args(a);
     auto need = [&](const char* key) -> Result<uint64_t> {
         auto r = dim(a, key);
         if (!r) return Status::invalid_argument(std::string("Megatron args: '") + key + "' is missing or not positive");

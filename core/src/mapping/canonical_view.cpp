@@ -4,6 +4,7 @@
 
 #include "strata/convert/megatron_args.h"
 #include "strata/convert/transforms.h"
+#include "strata/hybrid/hybrid_layout.h"
 #include "strata/mapping/mapping_registry.h"
 #include "strata/model/hf_layout.h"
 
@@ -44,6 +45,7 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
         d.options.norms = any_name(ckpt, ".input_layernorm.weight") ? NormLayout::Local : NormLayout::Te;
         if (ckpt.config.contains("padded_vocab_size") && ckpt.config["padded_vocab_size"].is_number_integer())
             d.options.padded_vocab = ckpt.config["padded_vocab_size"].get<uint64_t>();
+        if (is_m1_hybrid_megatron_args(ckpt.config)) STRATA_RETURN_IF_ERROR(detect_m1_hybrid_options(ckpt, d.options));
         return d;
     }
     if (!ckpt.config.is_object())

@@ -37,11 +37,13 @@ Result<const MappingRegistry*> mapping_registry_for(const std::string& model_typ
     static const MappingRegistry kQwen3 = build_qwen3_registry();
     if (model_type == kQwen3Moe.model_type()) return &kQwen3Moe;
     if (model_type == kQwen3.model_type()) return &kQwen3;
+    static const MappingRegistry kM1Hybrid = build_m1_hybrid_registry();
+    if (model_type == kM1Hybrid.model_type()) return &kM1Hybrid;
     std::string known;
     for (const auto& n : mapping_registry_names()) known += (known.empty() ? "" : ", ") + n;
     return Status::unsupported("no mapping table for model_type '" + model_type + "' (known: " + known + ")");
 }
 
-std::vector<std::string> mapping_registry_names() { return {"qwen3_moe", "qwen3"}; }
+std::vector<std::string> mapping_registry_names() { return {"qwen3_moe", "qwen3", "m1_hybrid"}; }
 
 }  // namespace strata

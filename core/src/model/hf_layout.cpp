@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "strata/hybrid/hybrid_layout.h"
+
 namespace strata {
 namespace {
 
@@ -66,6 +68,7 @@ Result<std::vector<TensorEntry>> qwen3_entries(const json& c, DType dtype, bool 
 Result<std::vector<TensorEntry>> hf_tensor_entries(const json& config, DType dtype) {
     if (!config.is_object() || !config.contains("model_type") || !config["model_type"].is_string())
         return Status::invalid_argument("config.json has no 'model_type'");
+    if (is_m1_hybrid_config(config)) return m1_hybrid_tensor_entries(config, dtype);  // M1 hybrid (mamba_config.json)
     const auto type = config["model_type"].get<std::string>();
     if (type == "qwen3_moe") return qwen3_entries(config, dtype, true);
     if (type == "qwen3") return qwen3_entries(config, dtype, false);

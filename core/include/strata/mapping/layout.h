@@ -29,6 +29,10 @@ enum class ExpertLayout { Grouped, LegacyGrouped, Sequential };
 // TE spec fuses the pre-attention norm into linear_qkv (`layer_norm_weight`); the
 // local spec keeps `input_layernorm.weight`.
 enum class NormLayout { Te, Local };
+// Hybrid Mamba2 (M1) in_proj / conv1d rows in Megatron (hybrid/hybrid_layout.h): M1's own
+// [z|x|B|C|dt] with KV-sized x/B (9248 rows at 30B-A3B), or stock MambaMixer with ngroups =
+// heads and x/B repeated per head (16416 rows, function-preserving).
+enum class MambaLayout { M1, Exact };
 
 const char* layout_kind_name(LayoutKind kind);  // "hf", "hf-fused", "hf-fused-v5", "megatron"
 std::optional<LayoutKind> parse_layout_kind(std::string_view name);
@@ -44,6 +48,11 @@ struct LayoutOptions {
     NormLayout norms = NormLayout::Te;
     bool vocab_padding = true;  // Megatron pads the vocab to make_vocab_size_divisible_by * tp
     uint64_t padded_vocab = 0;  // rows as stored (args.padded_vocab_size); 0 = computed from the above
+    // Hybrids only (hybrid/hybrid_layout.h): Mamba row layout, Megatron core >= v0.19 conv1d
+    // parameter names (mixer.conv1d_weight), and MoE slots written 'E' (v0.16+) rather than '-'.
+    MambaLayout mamba = MambaLayout::M1;
+    bool conv1d_params = false;
+    bool moe_symbol_e = true;
 };
 
 // A box in a tensor: start and extent per dimension.

@@ -68,5 +68,6 @@ std::vector<std::string> mapping_registry_names();
 // the list in mapping_registry.cpp calls each table's builder).
 MappingRegistry build_qwen3_moe_registry();
 MappingRegistry build_qwen3_registry();
+MappingRegistry build_m1_hybrid_registry();
 
 }  // namespace strata
