@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
     strata::cli::add_synth_command(app);
     strata::cli::add_hybridize_command(app);
     strata::cli::add_inspect_command(app);
+    strata::cli::add_pattern_command(app);
+    strata::cli::add_plan_command(app);
     strata::cli::add_convert_command(app);
     strata::cli::add_reshard_command(app);
     strata::cli::add_diff_command(app);

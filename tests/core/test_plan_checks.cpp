@@ -94,7 +94,7 @@ TEST_CASE("PP=4 over the 96-layer hybrid gives 24 per stage; 48 HF layers give 1
     const auto checks = check(spec, pattern, plan, MegatronVersion::V0_16);
     const auto& stages = find(checks, "layers per pipeline stage");
     CHECK(stages.ok);
-    CHECK(stages.message == "PP=4: 24 per stage chunk over 4 (96 hybrid layers)");
+    CHECK(stages.message == "PP=4: 24 layers per stage × 4 stages (96 hybrid layers)");
     CHECK(find(checks, "Mamba groups % TP").ok);
     CHECK(find(checks, "pattern vs model").ok);
     CHECK(plan_passes(checks));
@@ -177,7 +177,7 @@ TEST_CASE("vocab padding, world folding and sequence parallel", "[plan]") {
     plan.sequence_parallel = true;
     plan.world = 12;  // 12 % (TP·PP·CP = 2) ok, 12 % (ETP 2 · EP 4 · PP 1 = 8) not
     checks = check(spec, std::nullopt, plan);
-    CHECK(find(checks, "world = TP·PP·CP·DP").ok);
+    CHECK(find(checks, "world size").ok);
     const auto& fold = find(checks, "expert folding");
     CHECK_FALSE(fold.ok);
     CHECK(fold.alternatives == std::vector<int>{1, 2});

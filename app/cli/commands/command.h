@@ -35,6 +35,8 @@ private:
 
 void add_inspect_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
+void add_pattern_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
 void add_hybridize_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_reshard_command(CLI::App& app);

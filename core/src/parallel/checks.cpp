@@ -70,15 +70,18 @@ int decoder_layers(const ModelSpec& spec, const std::optional<LayerPattern>& pat
     return pattern ? pattern->num_layers() : static_cast<int>(spec.layers);
 }
 
-std::string stage_summary(const std::vector<StageLayers>& stages, int n, bool hybrid) {
+std::string stage_summary(const std::vector<StageLayers>& stages, int n, bool hybrid, bool chunks) {
     std::vector<int> counts;
     for (const auto& s : stages) counts.push_back(s.count);
     const bool even = std::all_of(counts.begin(), counts.end(), [&](int c) { return c == counts.front(); });
-    std::string what = std::to_string(n) + (hybrid ? " hybrid layers" : " layers");
-    if (even) return std::to_string(counts.front()) + " per stage chunk over " + u(stages.size()) + " (" + what + ")";
+    const std::string what = std::to_string(n) + (hybrid ? " hybrid layers" : " layers");
+    const std::string unit = chunks ? " chunk" : " stage";
+    if (even)
+        return std::to_string(counts.front()) + " layers per" + unit + " × " + u(stages.size()) + unit + "s (" + what +
+               ")";
     std::string s;
     for (size_t i = 0; i < counts.size(); ++i) s += (i ? "," : "") + std::to_string(counts[i]);
-    return "stage chunks hold [" + s + "] (" + what + ")";
+    return unit.substr(1) + "s hold [" + s + "] layers (" + what + ")";
 }
 
 }  // namespace
@@ -341,7 +344,7 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
         PlanCheck c{"layers per pipeline stage", layout.is_ok(), Severity::Error, "", PlanAxis::Pp, {}, src};
         c.alternatives = candidates([&](int v) { return pipeline_layout(spec, pattern, with_axis(p, PlanAxis::Pp, v), version).is_ok(); });
         c.message = layout ? "PP=" + std::to_string(p.pp) + (p.vpp > 1 ? " VPP=" + std::to_string(p.vpp) : "") +
-                                 ": " + stage_summary(*layout, n, hybrid)
+                                 ": " + stage_summary(*layout, n, hybrid, layout->size() > static_cast<size_t>(p.pp))
                            : layout.status().message() + "; PP ∈ " + list_text(c.alternatives);
         out.push_back(c);
         if (p.vpp > 1 || (pattern && pattern->has_pipes())) {
@@ -353,12 +356,31 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
         }
     }
 
+    // MTP (megatron/core/transformer/multi_token_prediction.py): the MTP block is built on the
+    // last pipeline stage (post_process), after that stage's decoder layers, with the decoder's
+    // TP/EP sharding; a stage that also carries MTP is the heaviest one.
+    if (spec.mtp_layers > 0) {
+        PlanCheck c{"MTP placement", true, Severity::Info, "", PlanAxis::Pp, {},
+                    "megatron/core/transformer/multi_token_prediction.py"};
+        int last = 0;
+        if (auto stages = pipeline_layout(spec, pattern, p, version); stages.is_ok())
+            for (const auto& s : *stages)
+                if (s.pp_rank == p.pp - 1) last += s.count;
+        c.message = u(spec.mtp_layers) + " MTP layer" + (spec.mtp_layers > 1 ? "s" : "") +
+                    " (embedding/hidden fc, attention, " + (spec.is_moe() ? "MoE" : "MLP") +
+                    ") on the last pipeline stage (PP rank " + std::to_string(p.pp - 1) + ") after its " +
+                    std::to_string(last) + " decoder layers";
+        if (p.pp > 1 && !p.last_stage_layers && last > 1)
+            c.message += "; --last-stage-layers " + std::to_string(last - 1) + " would even out the stages";
+        out.push_back(c);
+    }
+
     // World and expert folding (megatron/core/parallel_state.py initialize_model_parallel):
     // world % (tp·pp·cp) == 0 gives dp; world % (etp·ep·pp) == 0 gives the expert dp.
     const PlanSizes sizes = plan_sizes(p);
     {
         const int dense = p.tp * p.pp * p.cp;
-        PlanCheck c{"world = TP·PP·CP·DP", sizes.dp > 0, Severity::Error, "", PlanAxis::World, {},
+        PlanCheck c{"world size", sizes.dp > 0, Severity::Error, "", PlanAxis::World, {},
                     "megatron/core/parallel_state.py"};
         if (c.ok && p.dp > 0 && p.world > 0 && sizes.dp != p.dp) c.ok = false;
         for (int k = 1; k <= 8; ++k) c.alternatives.push_back(std::lcm(dense, etp * p.ep * p.pp) * k);
@@ -395,7 +417,7 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     else if (!p.sequence_parallel && p.tp > 1 && p.ep > 1)
         out.push_back({"sequence parallel", false, Severity::Error,
                        "with EP > 1 and TP > 1 sequence parallelism must be used (--sequence-parallel)",
-                       PlanAxis::SequenceParallel, {1}, "megatron/core/transformer/transformer_config.py"});
+                       PlanAxis::SequenceParallel, {}, "megatron/core/transformer/transformer_config.py"});
     else
         out.push_back({"sequence parallel", true, Severity::Error,
                        p.sequence_parallel ? "on (TP " + std::to_string(p.tp) + ")" : "off", PlanAxis::SequenceParallel,
