@@ -143,8 +143,9 @@ TEST_CASE("pipeline rules by version: first/last overrides, '|' segments, VPP", 
     CHECK((*layout)[5].vp_stage == 1);
     CHECK((*layout)[5].symbols == "M-*-");
     plan.pp = 3;
-    CHECK(pipeline_layout(spec, *piped, plan, MegatronVersion::V0_17).status().message().find("not divisible by PP=3") !=
-          std::string::npos);
+    CHECK(
+        pipeline_layout(spec, *piped, plan, MegatronVersion::V0_17).status().message().find("not divisible by PP=3") !=
+        std::string::npos);
 
     // GPT stack: 48 layers, PP=4, VPP=3 → chunks of 4, interleaved order.
     plan.pp = 4;

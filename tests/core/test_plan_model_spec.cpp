@@ -18,18 +18,30 @@ json qwen3_30b_config() {
 
 // Qwen3-Next-80B-A3B as in Megatron-Bridge's test fixture (facts/bridge-mappings.md §3.9).
 json qwen3_next_config() {
-    return json{{"model_type", "qwen3_next"},         {"hidden_size", 2048},
-                {"num_hidden_layers", 48},            {"num_attention_heads", 16},
-                {"num_key_value_heads", 2},           {"head_dim", 256},
-                {"intermediate_size", 5120},          {"moe_intermediate_size", 512},
-                {"shared_expert_intermediate_size", 512}, {"num_experts", 512},
-                {"num_experts_per_tok", 10},          {"decoder_sparse_step", 1},
-                {"mlp_only_layers", json::array()},   {"norm_topk_prob", true},
-                {"full_attention_interval", 4},       {"partial_rotary_factor", 0.25},
-                {"linear_num_key_heads", 16},         {"linear_num_value_heads", 32},
-                {"linear_key_head_dim", 128},         {"linear_value_head_dim", 128},
-                {"linear_conv_kernel_dim", 4},        {"rope_theta", 1e7},
-                {"rms_norm_eps", 1e-6},               {"vocab_size", 151936},
+    return json{{"model_type", "qwen3_next"},
+                {"hidden_size", 2048},
+                {"num_hidden_layers", 48},
+                {"num_attention_heads", 16},
+                {"num_key_value_heads", 2},
+                {"head_dim", 256},
+                {"intermediate_size", 5120},
+                {"moe_intermediate_size", 512},
+                {"shared_expert_intermediate_size", 512},
+                {"num_experts", 512},
+                {"num_experts_per_tok", 10},
+                {"decoder_sparse_step", 1},
+                {"mlp_only_layers", json::array()},
+                {"norm_topk_prob", true},
+                {"full_attention_interval", 4},
+                {"partial_rotary_factor", 0.25},
+                {"linear_num_key_heads", 16},
+                {"linear_num_value_heads", 32},
+                {"linear_key_head_dim", 128},
+                {"linear_value_head_dim", 128},
+                {"linear_conv_kernel_dim", 4},
+                {"rope_theta", 1e7},
+                {"rms_norm_eps", 1e-6},
+                {"vocab_size", 151936},
                 {"tie_word_embeddings", false}};
 }
 
@@ -122,8 +134,8 @@ TEST_CASE("Qwen3.5 VL wrapper: the text_config with layer_types", "[plan][spec]"
 TEST_CASE("M1 hybrid: mamba_config.json beside config.json", "[plan][spec]") {
     auto cfg = qwen3_30b_config();
     cfg["mamba_config"] = json{{"d_model", 2048}, {"ssm_cfg", {{"expand", 2}, {"ngroups", 32}}},
-                               {"d_inner", 4096}, {"d_xb", 512}, {"n_layer", 48},
-                               {"attn_layers", *parse_index_list("0,2,4,...,44,46,47", 48)}};
+                               {"d_inner", 4096}, {"d_xb", 512},
+                               {"n_layer", 48},   {"attn_layers", *parse_index_list("0,2,4,...,44,46,47", 48)}};
     auto spec = model_spec_from_hf_config(cfg);
     REQUIRE(spec.is_ok());
     CHECK(spec->model_type == "m1_hybrid");
@@ -135,28 +147,36 @@ TEST_CASE("M1 hybrid: mamba_config.json beside config.json", "[plan][spec]") {
     CHECK(spec->layer_kinds[1].mixer == MixerKind::Mamba2);
     CHECK(spec->layer_kinds[47].mixer == MixerKind::Attention);
     cfg["mamba_config"]["attn_layers"] = {0, 0, 47};
-    CHECK(model_spec_from_hf_config(cfg).status().message() ==
-          "mamba_config: attn_layers: index 0 is listed twice");
+    CHECK(model_spec_from_hf_config(cfg).status().message() == "mamba_config: attn_layers: index 0 is listed twice");
 }
 
 TEST_CASE("Megatron args: the workflow's hybrid and a GPT MoE", "[plan][spec]") {
     std::string pattern;
     for (int i = 0; i < 23; ++i) pattern += "*-M-";
     pattern += "*-*-";
-    const json args{{"num_layers", 96},           {"hidden_size", 2048},
-                    {"num_attention_heads", 32},  {"group_query_attention", true},
-                    {"num_query_groups", 4},      {"kv_channels", 128},
-                    {"ffn_hidden_size", 6144},    {"num_experts", 128},
-                    {"moe_router_topk", 8},       {"moe_ffn_hidden_size", 768},
-                    {"padded_vocab_size", 151936}, {"untie_embeddings_and_output_weights", true},
-                    {"mamba_ngroups", 4},         {"mamba_d_state", 128},
-                    {"mamba_headdim", 128},       {"mamba_expand", 2},
-                    {"hybrid_attention_ratio", 0.26}, {"hybrid_mlp_ratio", 0.5},
+    const json args{{"num_layers", 96},
+                    {"hidden_size", 2048},
+                    {"num_attention_heads", 32},
+                    {"group_query_attention", true},
+                    {"num_query_groups", 4},
+                    {"kv_channels", 128},
+                    {"ffn_hidden_size", 6144},
+                    {"num_experts", 128},
+                    {"moe_router_topk", 8},
+                    {"moe_ffn_hidden_size", 768},
+                    {"padded_vocab_size", 151936},
+                    {"untie_embeddings_and_output_weights", true},
+                    {"mamba_ngroups", 4},
+                    {"mamba_d_state", 128},
+                    {"mamba_headdim", 128},
+                    {"mamba_expand", 2},
+                    {"hybrid_attention_ratio", 0.26},
+                    {"hybrid_mlp_ratio", 0.5},
                     {"hybrid_override_pattern", pattern}};
     auto spec = model_spec_from_megatron_args(args);
     REQUIRE(spec.is_ok());
     CHECK(spec->model_type == "megatron_hybrid");
-    CHECK(spec->layers == 48);  // HF layers: mixer + MLP pairs
+    CHECK(spec->layers == 48);                                                  // HF layers: mixer + MLP pairs
     CHECK(spec->layer_kinds[1] == LayerKind{MixerKind::Mamba2, MlpKind::MoE});  // '-' is the MoE MLP here
     CHECK(spec->mamba.n_heads == 32);
     CHECK(spec->mamba.n_groups == 4);

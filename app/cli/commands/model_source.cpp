@@ -9,7 +9,15 @@
 namespace strata::cli {
 
 Result<ModelSpec> load_model_spec(const std::string& model) {
-    if (const SynthPreset* preset = find_synth_preset(model)) return model_spec_from_hf_config(preset->config);
+    STRATA_TRY(auto source, load_model_source(model));
+    return source.spec;
+}
+
+Result<ModelSource> load_model_source(const std::string& model) {
+    if (const SynthPreset* preset = find_synth_preset(model)) {
+        STRATA_TRY(auto spec, model_spec_from_hf_config(preset->config));
+        return ModelSource{spec, preset->config, false};
+    }
     std::error_code ec;
     if (!std::filesystem::exists(model, ec)) {
         std::string names;
@@ -30,7 +38,7 @@ Result<ModelSpec> load_model_spec(const std::string& model) {
     const bool megatron = config.contains("num_layers") && !config.contains("num_hidden_layers");
     auto spec = megatron ? model_spec_from_megatron_args(config) : model_spec_from_hf_config(config);
     if (!spec) return spec.status().in_file(model);
-    return spec;
+    return ModelSource{*spec, config, megatron};
 }
 
 }  // namespace strata::cli

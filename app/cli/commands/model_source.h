@@ -10,6 +10,13 @@
 
 namespace strata::cli {
 
+struct ModelSource {
+    ModelSpec spec;
+    nlohmann::json config;  // the HF config.json (or Megatron args) it was read from
+    bool megatron_args = false;
+};
+
+Result<ModelSource> load_model_source(const std::string& model);
 Result<ModelSpec> load_model_spec(const std::string& model);
 
 }  // namespace strata::cli

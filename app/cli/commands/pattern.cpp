@@ -169,7 +169,8 @@ void add_pattern_command(CLI::App& app) {
     cmd->add_option("--from", args->from, "a checkpoint or synth preset giving the layer count and MLP kind");
     cmd->add_option("--to", args->to, "output only: megatron, attn-layers or json")
         ->check(CLI::IsMember({"megatron", "attn-layers", "json"}));
-    cmd->add_option("--megatron-version", args->version, "Megatron-Core version whose rules apply (0.15, 0.16, 0.17, main)");
+    cmd->add_option("--megatron-version", args->version,
+                    "Megatron-Core version whose rules apply (0.15, 0.16, 0.17, main)");
     cmd->add_flag("--moe-as-mlp", args->moe_as_mlp, "write MoE layers as '-' (MindSpeed 2.1.0 style)");
     cmd->callback([args] { run(*args); });
 }

@@ -7,7 +7,6 @@
 #include "command.h"
 #include "model_source.h"
 #include "strata/parallel/checks.h"
-#include "strata/parallel/shard_layout.h"
 
 namespace strata::cli {
 namespace {
@@ -57,13 +56,6 @@ void run(Args a) {
     const auto sizes = plan_sizes(a.plan);
     const auto layout = pipeline_layout(spec, pattern, a.plan, *version);
     const bool passes = plan_passes(checks);
-    // Per-rank bytes and training memory from the conversion engine's Megatron layout
-    // (the pieces `strata convert --to megatron` writes); models without a mapping table skip it.
-    ShardLayoutOptions shard_options;
-    shard_options.layout.plan = a.plan;
-    shard_options.dp = static_cast<int>(sizes.dp);
-    const auto shards = passes && a.plan.vpp == 1 ? shard_layout_for(a.model, shard_options)
-                                                  : Result<ShardLayout>(Status::unsupported("plan fails"));
 
     if (a.json) {
         nlohmann::json j;
@@ -71,8 +63,13 @@ void run(Args a) {
         j["model_type"] = spec.model_type;
         j["megatron_version"] = megatron_version_name(*version);
         if (pattern) j["pattern"] = to_string(*pattern);
-        j["plan"] = {{"tp", a.plan.tp}, {"pp", a.plan.pp}, {"ep", a.plan.ep}, {"etp", a.plan.expert_tp()},
-                     {"cp", a.plan.cp}, {"vpp", a.plan.vpp}, {"sequence_parallel", a.plan.sequence_parallel}};
+        j["plan"] = {{"tp", a.plan.tp},
+                     {"pp", a.plan.pp},
+                     {"ep", a.plan.ep},
+                     {"etp", a.plan.expert_tp()},
+                     {"cp", a.plan.cp},
+                     {"vpp", a.plan.vpp},
+                     {"sequence_parallel", a.plan.sequence_parallel}};
         j["sizes"] = {{"world", sizes.world}, {"dp", sizes.dp}, {"expert_dp", sizes.expert_dp}};
         j["checks"] = nlohmann::json::array();
         for (const auto& c : checks)
@@ -86,9 +83,11 @@ void run(Args a) {
         j["stages"] = nlohmann::json::array();
         if (layout)
             for (const auto& s : *layout)
-                j["stages"].push_back({{"pp_rank", s.pp_rank}, {"vp_stage", s.vp_stage}, {"first", s.first},
-                                       {"count", s.count}, {"symbols", s.symbols}});
-        if (shards) j["shard_layout"] = shard_layout_json(*shards);
+                j["stages"].push_back({{"pp_rank", s.pp_rank},
+                                       {"vp_stage", s.vp_stage},
+                                       {"first", s.first},
+                                       {"count", s.count},
+                                       {"symbols", s.symbols}});
         j["passes"] = passes;
         std::cout << j.dump(2) << "\n";
     } else {
@@ -115,20 +114,18 @@ void run(Args a) {
                     std::cout << "  ... " << layout->size() - 16 << " more\n";
                     break;
                 }
-                std::cout << "  pp " << s.pp_rank << (a.plan.vpp > 1 || (pattern && pattern->has_pipes())
-                                                          ? " vp " + std::to_string(s.vp_stage)
-                                                          : std::string())
+                std::cout << "  pp " << s.pp_rank
+                          << (a.plan.vpp > 1 || (pattern && pattern->has_pipes()) ? " vp " + std::to_string(s.vp_stage)
+                                                                                  : std::string())
                           << ": layers " << s.first << "-" << s.first + s.count - 1 << " (" << s.count << ")"
                           << (s.symbols.empty() ? "" : "  " + s.symbols) << "\n";
             }
         }
-        if (shards) std::cout << "\nper-rank checkpoint bytes and training memory (weights + fp32 grads + Adam):\n"
-                              << shard_layout_text(*shards);
         int errors = 0, warnings = 0;
         for (const auto& c : checks)
             if (!c.ok) ++(c.severity == Severity::Error ? errors : warnings);
-        std::cout << "\n" << (passes ? "PASS" : "FAIL") << ": " << errors << " error(s), " << warnings
-                  << " warning(s)\n";
+        std::cout << "\n"
+                  << (passes ? "PASS" : "FAIL") << ": " << errors << " error(s), " << warnings << " warning(s)\n";
     }
     if (!passes) exit_with(1);
 }
@@ -154,7 +151,8 @@ void add_plan_command(CLI::App& app) {
     cmd->add_option("--pattern", args->pattern, "Megatron hybrid layer pattern the model is trained with");
     cmd->add_option("--mamba-heads", args->mamba_heads, "Mamba heads in the Megatron model (d_inner / head dim)");
     cmd->add_option("--mamba-groups", args->mamba_groups, "Mamba B/C groups in the Megatron model");
-    cmd->add_option("--megatron-version", args->version, "Megatron-Core version whose rules apply (0.15, 0.16, 0.17, main)");
+    cmd->add_option("--megatron-version", args->version,
+                    "Megatron-Core version whose rules apply (0.15, 0.16, 0.17, main)");
     cmd->add_flag("--json", args->json, "print one JSON document");
     cmd->callback([args] { run(*args); });
 }

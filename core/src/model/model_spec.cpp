@@ -245,18 +245,24 @@ Status read_m1(const json& mc, ModelSpec& spec) {
 
 const char* mixer_kind_name(MixerKind kind) {
     switch (kind) {
-        case MixerKind::Attention: return "attention";
-        case MixerKind::Mamba2: return "mamba2";
-        case MixerKind::GatedDeltaNet: return "gdn";
+        case MixerKind::Attention:
+            return "attention";
+        case MixerKind::Mamba2:
+            return "mamba2";
+        case MixerKind::GatedDeltaNet:
+            return "gdn";
     }
     return "?";
 }
 
 const char* mlp_kind_name(MlpKind kind) {
     switch (kind) {
-        case MlpKind::Dense: return "dense";
-        case MlpKind::MoE: return "moe";
-        case MlpKind::None: return "none";
+        case MlpKind::Dense:
+            return "dense";
+        case MlpKind::MoE:
+            return "moe";
+        case MlpKind::None:
+            return "none";
     }
     return "?";
 }
@@ -428,8 +434,8 @@ Result<ModelSpec> model_spec_from_megatron_args(const json& args) {
             laf.interval = static_cast<int>(n);
         }
         auto mixers = mixers_from_linear_attention_freq(laf, static_cast<int>(spec.layers));
-        if (!mixers) return Status::invalid_argument("Megatron args: linear_attention_freq: " +
-                                                     mixers.status().message());
+        if (!mixers)
+            return Status::invalid_argument("Megatron args: linear_attention_freq: " + mixers.status().message());
         for (size_t i = 0; i < mixers->size() && i < spec.layer_kinds.size(); ++i)
             spec.layer_kinds[i].mixer = (*mixers)[i];
         spec.model_type = "megatron_gdn";

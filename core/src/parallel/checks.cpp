@@ -30,16 +30,35 @@ std::string list_text(const std::vector<int>& v, size_t max_items = 12) {
 
 ParallelPlan with_axis(ParallelPlan p, PlanAxis axis, int v) {
     switch (axis) {
-        case PlanAxis::Tp: p.tp = v; break;
-        case PlanAxis::Pp: p.pp = v; break;
-        case PlanAxis::Ep: p.ep = v; break;
-        case PlanAxis::Etp: p.etp = v; break;
-        case PlanAxis::Cp: p.cp = v; break;
-        case PlanAxis::Vpp: p.vpp = v; break;
-        case PlanAxis::Dp: p.dp = v; break;
-        case PlanAxis::World: p.world = v; break;
-        case PlanAxis::SequenceParallel: p.sequence_parallel = v != 0; break;
-        case PlanAxis::None: break;
+        case PlanAxis::Tp:
+            p.tp = v;
+            break;
+        case PlanAxis::Pp:
+            p.pp = v;
+            break;
+        case PlanAxis::Ep:
+            p.ep = v;
+            break;
+        case PlanAxis::Etp:
+            p.etp = v;
+            break;
+        case PlanAxis::Cp:
+            p.cp = v;
+            break;
+        case PlanAxis::Vpp:
+            p.vpp = v;
+            break;
+        case PlanAxis::Dp:
+            p.dp = v;
+            break;
+        case PlanAxis::World:
+            p.world = v;
+            break;
+        case PlanAxis::SequenceParallel:
+            p.sequence_parallel = v != 0;
+            break;
+        case PlanAxis::None:
+            break;
     }
     return p;
 }
@@ -57,8 +76,8 @@ PlanCheck divisible(std::string name, const std::string& what, uint64_t value, P
     if (c.ok)
         c.message = what + " " + u(value) + " / " + ax + " " + std::to_string(n) + " = " + u(value / n) + " per rank";
     else
-        c.message = what + " " + u(value) + " is not divisible by " + ax + "=" + std::to_string(n) + "; " + ax +
-                    " ∈ " + list_text(c.alternatives);
+        c.message = what + " " + u(value) + " is not divisible by " + ax + "=" + std::to_string(n) + "; " + ax + " ∈ " +
+                    list_text(c.alternatives);
     return c;
 }
 
@@ -88,25 +107,38 @@ std::string stage_summary(const std::vector<StageLayers>& stages, int n, bool hy
 
 const char* severity_name(Severity s) {
     switch (s) {
-        case Severity::Info: return "info";
-        case Severity::Warning: return "warning";
-        case Severity::Error: return "error";
+        case Severity::Info:
+            return "info";
+        case Severity::Warning:
+            return "warning";
+        case Severity::Error:
+            return "error";
     }
     return "?";
 }
 
 const char* plan_axis_name(PlanAxis a) {
     switch (a) {
-        case PlanAxis::None: return "-";
-        case PlanAxis::Tp: return "TP";
-        case PlanAxis::Pp: return "PP";
-        case PlanAxis::Ep: return "EP";
-        case PlanAxis::Etp: return "ETP";
-        case PlanAxis::Cp: return "CP";
-        case PlanAxis::Vpp: return "VPP";
-        case PlanAxis::Dp: return "DP";
-        case PlanAxis::World: return "world";
-        case PlanAxis::SequenceParallel: return "SP";
+        case PlanAxis::None:
+            return "-";
+        case PlanAxis::Tp:
+            return "TP";
+        case PlanAxis::Pp:
+            return "PP";
+        case PlanAxis::Ep:
+            return "EP";
+        case PlanAxis::Etp:
+            return "ETP";
+        case PlanAxis::Cp:
+            return "CP";
+        case PlanAxis::Vpp:
+            return "VPP";
+        case PlanAxis::Dp:
+            return "DP";
+        case PlanAxis::World:
+            return "world";
+        case PlanAxis::SequenceParallel:
+            return "SP";
     }
     return "?";
 }
@@ -227,16 +259,20 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
                                                   {"ETP", etp}, {"CP", p.cp}, {"VPP", p.vpp}};
     for (const auto& [name, v] : values) {
         if (v < 1) {
-            out.push_back({"plan values", false, Severity::Error, std::string(name) + " must be at least 1, got " +
-                           std::to_string(v), PlanAxis::None, {}, ""});
+            out.push_back({"plan values",
+                           false,
+                           Severity::Error,
+                           std::string(name) + " must be at least 1, got " + std::to_string(v),
+                           PlanAxis::None,
+                           {},
+                           ""});
             return out;
         }
     }
     const bool hybrid = pattern.has_value();
-    const bool has_attention =
-        hybrid ? (pattern_has(pattern, symbol::kAttention) || pattern_has(pattern, symbol::kDsa) ||
-                  pattern_has(pattern, symbol::kMla))
-               : spec.has_mixer(MixerKind::Attention);
+    const bool has_attention = hybrid ? (pattern_has(pattern, symbol::kAttention) ||
+                                         pattern_has(pattern, symbol::kDsa) || pattern_has(pattern, symbol::kMla))
+                                      : spec.has_mixer(MixerKind::Attention);
     const bool has_mamba = hybrid ? pattern_has(pattern, symbol::kMamba) : spec.has_mixer(MixerKind::Mamba2);
     const bool has_gdn = pattern_has(pattern, symbol::kGdn) || spec.has_mixer(MixerKind::GatedDeltaNet);
     const bool has_dense = hybrid ? pattern_has(pattern, symbol::kMlp) && !spec.is_moe() : spec.has_mlp(MlpKind::Dense);
@@ -244,8 +280,10 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     if (hybrid) {
         PlanCheck c{"pattern vs model", true, Severity::Error, "", PlanAxis::None, {}, ""};
         std::string problems;
-        if (pattern_has(pattern, symbol::kMoE) && !spec.is_moe()) problems += "'E' (MoE) but the model has no experts; ";
-        if (pattern_has(pattern, symbol::kGdn) && spec.gdn.key_heads == 0) problems += "'G' (GDN) but the model has no GDN dims; ";
+        if (pattern_has(pattern, symbol::kMoE) && !spec.is_moe())
+            problems += "'E' (MoE) but the model has no experts; ";
+        if (pattern_has(pattern, symbol::kGdn) && spec.gdn.key_heads == 0)
+            problems += "'G' (GDN) but the model has no GDN dims; ";
         c.ok = problems.empty();
         auto pairs = layers_from_megatron_pattern(pattern->layers);
         if (!c.ok) {
@@ -253,8 +291,8 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
         } else if (pairs && pairs->size() != spec.layers) {
             c.ok = false;
             c.severity = Severity::Warning;
-            c.message = "the pattern has " + u(pairs->size()) + " mixer layers (HF layers) but the model has " +
-                        u(spec.layers);
+            c.message =
+                "the pattern has " + u(pairs->size()) + " mixer layers (HF layers) but the model has " + u(spec.layers);
         } else {
             c.message = u(pattern->num_layers()) + " Megatron layers" +
                         (pairs ? " = " + u(pairs->size()) + " HF layers" : std::string());
@@ -273,17 +311,26 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     // Mamba: asserts nheads % tp, ngroups % tp, nheads % ngroups (megatron/core/ssm/mamba_mixer.py).
     if (has_mamba) {
         if (spec.mamba.n_heads == 0 || spec.mamba.n_groups == 0) {
-            out.push_back({"Mamba dims", false, Severity::Warning,
+            out.push_back({"Mamba dims",
+                           false,
+                           Severity::Warning,
                            "the pattern has Mamba layers but the model has no Mamba dims (pass --mamba-heads and "
-                           "--mamba-groups)", PlanAxis::None, {}, ""});
+                           "--mamba-groups)",
+                           PlanAxis::None,
+                           {},
+                           ""});
         } else {
             out.push_back(divisible("Mamba heads % TP", "Mamba heads", spec.mamba.n_heads, PlanAxis::Tp, p.tp,
                                     "megatron/core/ssm/mamba_mixer.py"));
             out.push_back(divisible("Mamba groups % TP", "Mamba groups", spec.mamba.n_groups, PlanAxis::Tp, p.tp,
                                     "megatron/core/ssm/mamba_mixer.py"));
-            PlanCheck g{"Mamba heads % groups", spec.mamba.n_heads % spec.mamba.n_groups == 0, Severity::Error,
+            PlanCheck g{"Mamba heads % groups",
+                        spec.mamba.n_heads % spec.mamba.n_groups == 0,
+                        Severity::Error,
                         "Mamba heads " + u(spec.mamba.n_heads) + " / groups " + u(spec.mamba.n_groups),
-                        PlanAxis::None, {}, "megatron/core/ssm/mamba_mixer.py"};
+                        PlanAxis::None,
+                        {},
+                        "megatron/core/ssm/mamba_mixer.py"};
             if (!g.ok) g.message += " is not whole";
             out.push_back(g);
         }
@@ -297,9 +344,11 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     }
     // Experts: num_moe_experts % expert_model_parallel_size (megatron/training/arguments.py).
     if (spec.is_moe()) {
-        auto c = divisible("experts % EP", "experts", spec.experts, PlanAxis::Ep, p.ep, "megatron/training/arguments.py");
-        if (c.ok) c.message = u(spec.experts) + " experts / EP " + std::to_string(p.ep) + " = " + u(spec.experts / p.ep) +
-                              " local experts per EP rank";
+        auto c =
+            divisible("experts % EP", "experts", spec.experts, PlanAxis::Ep, p.ep, "megatron/training/arguments.py");
+        if (c.ok)
+            c.message = u(spec.experts) + " experts / EP " + std::to_string(p.ep) + " = " + u(spec.experts / p.ep) +
+                        " local experts per EP rank";
         out.push_back(c);
         out.push_back(divisible("expert FFN % ETP", "expert FFN", spec.expert_ffn, PlanAxis::Etp, etp,
                                 "megatron/core/transformer/moe/experts.py"));
@@ -307,24 +356,32 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
             out.push_back(divisible("shared expert FFN % TP", "shared expert FFN", spec.shared_expert_ffn, PlanAxis::Tp,
                                     p.tp, "megatron/core/transformer/moe/shared_experts.py"));
     } else if (p.ep > 1) {
-        out.push_back({"experts % EP", false, Severity::Error,
-                       "EP=" + std::to_string(p.ep) + " needs an MoE model (num_experts must be set)", PlanAxis::Ep, {1},
+        out.push_back({"experts % EP",
+                       false,
+                       Severity::Error,
+                       "EP=" + std::to_string(p.ep) + " needs an MoE model (num_experts must be set)",
+                       PlanAxis::Ep,
+                       {1},
                        "megatron/training/arguments.py"});
     }
     if (has_dense && spec.ffn > 0)
-        out.push_back(divisible("dense FFN % TP", "dense FFN", spec.ffn, PlanAxis::Tp, p.tp,
-                                "megatron/core/transformer/mlp.py"));
+        out.push_back(
+            divisible("dense FFN % TP", "dense FFN", spec.ffn, PlanAxis::Tp, p.tp, "megatron/core/transformer/mlp.py"));
 
     // Vocab: _vocab_size_with_padding pads to make_vocab_size_divisible_by × TP
     // (megatron/training/tokenizer/tokenizer.py).
     {
         const uint64_t padded = padded_vocab_size(spec.vocab, p.make_vocab_size_divisible_by, p.tp);
         const uint64_t m = static_cast<uint64_t>(p.make_vocab_size_divisible_by) * static_cast<uint64_t>(p.tp);
-        PlanCheck c{"vocab padding", padded == spec.vocab, Severity::Warning, "", PlanAxis::Tp, {},
+        PlanCheck c{"vocab padding",
+                    padded == spec.vocab,
+                    Severity::Warning,
+                    "",
+                    PlanAxis::Tp,
+                    {},
                     "megatron/training/tokenizer/tokenizer.py"};
-        c.alternatives = candidates([&](int v) {
-            return padded_vocab_size(spec.vocab, p.make_vocab_size_divisible_by, v) == spec.vocab;
-        });
+        c.alternatives = candidates(
+            [&](int v) { return padded_vocab_size(spec.vocab, p.make_vocab_size_divisible_by, v) == spec.vocab; });
         c.message = "vocab " + u(spec.vocab) + " → padded " + u(padded) + " (multiple of " +
                     std::to_string(p.make_vocab_size_divisible_by) + "×" + std::to_string(p.tp) + "=" + u(m) + ")";
         if (!c.ok)
@@ -338,18 +395,21 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     {
         const int n = decoder_layers(spec, pattern);
         auto layout = pipeline_layout(spec, pattern, p, version);
-        const char* src = hybrid ? (uses_ratio_override_rule(version) ? "megatron/core/ssm/mamba_block.py"
-                                                                      : "megatron/core/models/hybrid/hybrid_layer_allocation.py")
-                                 : "megatron/core/transformer/transformer_block.py";
+        const char* src =
+            hybrid ? (uses_ratio_override_rule(version) ? "megatron/core/ssm/mamba_block.py"
+                                                        : "megatron/core/models/hybrid/hybrid_layer_allocation.py")
+                   : "megatron/core/transformer/transformer_block.py";
         PlanCheck c{"layers per pipeline stage", layout.is_ok(), Severity::Error, "", PlanAxis::Pp, {}, src};
-        c.alternatives = candidates([&](int v) { return pipeline_layout(spec, pattern, with_axis(p, PlanAxis::Pp, v), version).is_ok(); });
-        c.message = layout ? "PP=" + std::to_string(p.pp) + (p.vpp > 1 ? " VPP=" + std::to_string(p.vpp) : "") +
-                                 ": " + stage_summary(*layout, n, hybrid, layout->size() > static_cast<size_t>(p.pp))
+        c.alternatives = candidates(
+            [&](int v) { return pipeline_layout(spec, pattern, with_axis(p, PlanAxis::Pp, v), version).is_ok(); });
+        c.message = layout ? "PP=" + std::to_string(p.pp) + (p.vpp > 1 ? " VPP=" + std::to_string(p.vpp) : "") + ": " +
+                                 stage_summary(*layout, n, hybrid, layout->size() > static_cast<size_t>(p.pp))
                            : layout.status().message() + "; PP ∈ " + list_text(c.alternatives);
         out.push_back(c);
         if (p.vpp > 1 || (pattern && pattern->has_pipes())) {
             PlanCheck v{"virtual pipeline", layout.is_ok(), Severity::Error, "", PlanAxis::Vpp, {}, src};
-            v.alternatives = candidates([&](int x) { return pipeline_layout(spec, pattern, with_axis(p, PlanAxis::Vpp, x), version).is_ok(); });
+            v.alternatives = candidates(
+                [&](int x) { return pipeline_layout(spec, pattern, with_axis(p, PlanAxis::Vpp, x), version).is_ok(); });
             v.message = layout ? "VPP=" + std::to_string(layout->back().vp_stage + 1) + " chunks per stage"
                                : "VPP ∈ " + list_text(v.alternatives);
             out.push_back(v);
@@ -360,7 +420,12 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     // last pipeline stage (post_process), after that stage's decoder layers, with the decoder's
     // TP/EP sharding; a stage that also carries MTP is the heaviest one.
     if (spec.mtp_layers > 0) {
-        PlanCheck c{"MTP placement", true, Severity::Info, "", PlanAxis::Pp, {},
+        PlanCheck c{"MTP placement",
+                    true,
+                    Severity::Info,
+                    "",
+                    PlanAxis::Pp,
+                    {},
                     "megatron/core/transformer/multi_token_prediction.py"};
         int last = 0;
         if (auto stages = pipeline_layout(spec, pattern, p, version); stages.is_ok())
@@ -380,12 +445,13 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     const PlanSizes sizes = plan_sizes(p);
     {
         const int dense = p.tp * p.pp * p.cp;
-        PlanCheck c{"world size", sizes.dp > 0, Severity::Error, "", PlanAxis::World, {},
-                    "megatron/core/parallel_state.py"};
+        PlanCheck c{
+            "world size", sizes.dp > 0, Severity::Error, "", PlanAxis::World, {}, "megatron/core/parallel_state.py"};
         if (c.ok && p.dp > 0 && p.world > 0 && sizes.dp != p.dp) c.ok = false;
         for (int k = 1; k <= 8; ++k) c.alternatives.push_back(std::lcm(dense, etp * p.ep * p.pp) * k);
         c.message = c.ok ? "world " + std::to_string(sizes.world) + " = TP " + std::to_string(p.tp) + " × PP " +
-                               std::to_string(p.pp) + " × CP " + std::to_string(p.cp) + " × DP " + std::to_string(sizes.dp) +
+                               std::to_string(p.pp) + " × CP " + std::to_string(p.cp) + " × DP " +
+                               std::to_string(sizes.dp) +
                                (p.world == 0 && p.dp == 0 ? " (smallest world that fits; DP not given)" : "")
                          : "world " + std::to_string(sizes.world) + " is not TP·PP·CP = " + std::to_string(dense) +
                                " × DP" + (p.dp > 0 ? " " + std::to_string(p.dp) : std::string()) + "; world ∈ " +
@@ -394,17 +460,22 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     }
     if (spec.is_moe() || p.ep > 1 || p.etp > 0) {
         const int expert = etp * p.ep * p.pp;
-        PlanCheck c{"expert folding", sizes.expert_dp > 0, Severity::Error, "", PlanAxis::Ep, {},
+        PlanCheck c{"expert folding",
+                    sizes.expert_dp > 0,
+                    Severity::Error,
+                    "",
+                    PlanAxis::Ep,
+                    {},
                     "megatron/core/parallel_state.py"};
-        c.alternatives = candidates([&](int v) {
-            return spec.experts % static_cast<uint64_t>(v) == 0 && sizes.world % (etp * v * p.pp) == 0;
-        });
+        c.alternatives = candidates(
+            [&](int v) { return spec.experts % static_cast<uint64_t>(v) == 0 && sizes.world % (etp * v * p.pp) == 0; });
         c.message = c.ok ? "world " + std::to_string(sizes.world) + " = ETP " + std::to_string(etp) + " × EP " +
                                std::to_string(p.ep) + " × PP " + std::to_string(p.pp) + " × expert DP " +
-                               std::to_string(sizes.expert_dp) + " (EP·ETP folds into TP·CP·DP = " +
-                               std::to_string(sizes.world / p.pp) + ")"
-                         : "world " + std::to_string(sizes.world) + " is not divisible by ETP·EP·PP = " +
-                               std::to_string(expert) + "; EP ∈ " + list_text(c.alternatives);
+                               std::to_string(sizes.expert_dp) +
+                               " (EP·ETP folds into TP·CP·DP = " + std::to_string(sizes.world / p.pp) + ")"
+                         : "world " + std::to_string(sizes.world) +
+                               " is not divisible by ETP·EP·PP = " + std::to_string(expert) + "; EP ∈ " +
+                               list_text(c.alternatives);
         out.push_back(c);
     }
 
@@ -415,13 +486,21 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
                        "sequence parallel needs TP > 1 (Megatron disables it at TP=1)", PlanAxis::Tp,
                        candidates([](int v) { return v > 1; }), "megatron/training/arguments.py"});
     else if (!p.sequence_parallel && p.tp > 1 && p.ep > 1)
-        out.push_back({"sequence parallel", false, Severity::Error,
+        out.push_back({"sequence parallel",
+                       false,
+                       Severity::Error,
                        "with EP > 1 and TP > 1 sequence parallelism must be used (--sequence-parallel)",
-                       PlanAxis::SequenceParallel, {}, "megatron/core/transformer/transformer_config.py"});
+                       PlanAxis::SequenceParallel,
+                       {},
+                       "megatron/core/transformer/transformer_config.py"});
     else
-        out.push_back({"sequence parallel", true, Severity::Error,
-                       p.sequence_parallel ? "on (TP " + std::to_string(p.tp) + ")" : "off", PlanAxis::SequenceParallel,
-                       {}, "megatron/core/transformer/transformer_config.py"});
+        out.push_back({"sequence parallel",
+                       true,
+                       Severity::Error,
+                       p.sequence_parallel ? "on (TP " + std::to_string(p.tp) + ")" : "off",
+                       PlanAxis::SequenceParallel,
+                       {},
+                       "megatron/core/transformer/transformer_config.py"});
     return out;
 }
 

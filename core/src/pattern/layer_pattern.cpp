@@ -31,14 +31,19 @@ const char* introduced_in(char c) {
     switch (c) {
         case symbol::kMamba:
         case symbol::kAttention:
-        case symbol::kMlp: return "<=0.15";
-        case symbol::kMoE: return "0.16";
+        case symbol::kMlp:
+            return "<=0.15";
+        case symbol::kMoE:
+            return "0.16";
         case symbol::kGdn:
         case symbol::kPipe:
-        case symbol::kMtp: return "0.17";
+        case symbol::kMtp:
+            return "0.17";
         case symbol::kDsa:
-        case symbol::kMla: return "main";
-        default: return nullptr;
+        case symbol::kMla:
+            return "main";
+        default:
+            return nullptr;
     }
 }
 
@@ -104,10 +109,14 @@ Result<MegatronVersion> parse_megatron_version(std::string_view text) {
 
 const char* megatron_version_name(MegatronVersion version) {
     switch (version) {
-        case MegatronVersion::V0_15: return "<=0.15";
-        case MegatronVersion::V0_16: return "0.16";
-        case MegatronVersion::V0_17: return "0.17+";
-        case MegatronVersion::Main: return "main";
+        case MegatronVersion::V0_15:
+            return "<=0.15";
+        case MegatronVersion::V0_16:
+            return "0.16";
+        case MegatronVersion::V0_17:
+            return "0.17+";
+        case MegatronVersion::Main:
+            return "main";
     }
     return "?";
 }
@@ -118,10 +127,14 @@ bool uses_ratio_override_rule(MegatronVersion version) {
 
 std::string legal_layer_symbols(MegatronVersion version) {
     switch (version) {
-        case MegatronVersion::V0_15: return "M*-";
-        case MegatronVersion::V0_16: return "M*-E";
-        case MegatronVersion::V0_17: return "M*-EG";
-        case MegatronVersion::Main: return "M*-EGD+";
+        case MegatronVersion::V0_15:
+            return "M*-";
+        case MegatronVersion::V0_16:
+            return "M*-E";
+        case MegatronVersion::V0_17:
+            return "M*-EG";
+        case MegatronVersion::Main:
+            return "M*-EGD+";
     }
     return "";
 }
@@ -139,16 +152,26 @@ bool is_mlp_symbol(char c) { return c == symbol::kMlp || c == symbol::kMoE; }
 
 const char* symbol_name(char c) {
     switch (c) {
-        case symbol::kMamba: return "Mamba";
-        case symbol::kAttention: return "attention";
-        case symbol::kMlp: return "MLP";
-        case symbol::kMoE: return "MoE";
-        case symbol::kGdn: return "GDN";
-        case symbol::kDsa: return "DSA";
-        case symbol::kMla: return "MLA";
-        case symbol::kPipe: return "pipeline segment";
-        case symbol::kMtp: return "MTP separator";
-        default: return "?";
+        case symbol::kMamba:
+            return "Mamba";
+        case symbol::kAttention:
+            return "attention";
+        case symbol::kMlp:
+            return "MLP";
+        case symbol::kMoE:
+            return "MoE";
+        case symbol::kGdn:
+            return "GDN";
+        case symbol::kDsa:
+            return "DSA";
+        case symbol::kMla:
+            return "MLA";
+        case symbol::kPipe:
+            return "pipeline segment";
+        case symbol::kMtp:
+            return "MTP separator";
+        default:
+            return "?";
     }
 }
 
@@ -194,7 +217,8 @@ Result<LayerPattern> parse_layer_pattern(std::string_view text, MegatronVersion 
         }
     }
     out.segment_lengths.push_back(len);
-    if (parts.size() > 1 && !std::all_of(parts.begin() + 1, parts.end(), [](const std::string& p) { return p.empty(); })) {
+    if (parts.size() > 1 &&
+        !std::all_of(parts.begin() + 1, parts.end(), [](const std::string& p) { return p.empty(); })) {
         for (size_t i = 2; i < parts.size(); ++i)
             if (parts[i] != parts[1])
                 return Status::invalid_argument("all MTP patterns must be identical: pattern 1 is '" + parts[1] +
@@ -230,14 +254,29 @@ LayerCounts count_layers(std::string_view symbols) {
     LayerCounts c;
     for (char ch : symbols) {
         switch (ch) {
-            case symbol::kAttention: ++c.attention; break;
-            case symbol::kMamba: ++c.mamba; break;
-            case symbol::kMlp: ++c.mlp; break;
-            case symbol::kMoE: ++c.moe; break;
-            case symbol::kGdn: ++c.gdn; break;
-            case symbol::kDsa: ++c.dsa; break;
-            case symbol::kMla: ++c.mla; break;
-            default: break;
+            case symbol::kAttention:
+                ++c.attention;
+                break;
+            case symbol::kMamba:
+                ++c.mamba;
+                break;
+            case symbol::kMlp:
+                ++c.mlp;
+                break;
+            case symbol::kMoE:
+                ++c.moe;
+                break;
+            case symbol::kGdn:
+                ++c.gdn;
+                break;
+            case symbol::kDsa:
+                ++c.dsa;
+                break;
+            case symbol::kMla:
+                ++c.mla;
+                break;
+            default:
+                break;
         }
     }
     return c;
@@ -321,8 +360,9 @@ OverrideVerdict check_override_pattern(std::string_view symbols, double attentio
         hint = " The ratios " + ratio_text(v.matching->attention) + "/" + ratio_text(v.matching->mlp) +
                " allocate the same counts; 0/0 accepts any pattern.";
     else
-        hint = " No ratio pair allocates these counts (the allocation only makes 'M', '*' and '-'); use 0/0, which "
-               "accepts any pattern.";
+        hint =
+            " No ratio pair allocates these counts (the allocation only makes 'M', '*' and '-'); use 0/0, which "
+            "accepts any pattern.";
     if (!uses_ratio_override_rule(version)) {
         v.message = std::string("Megatron ") + megatron_version_name(version) +
                     " has no override rule: --hybrid-layer-pattern is used as written (ratios are deprecated and "
@@ -343,8 +383,8 @@ OverrideVerdict check_override_pattern(std::string_view symbols, double attentio
     if (attention_ratio == 0.0 && mlp_ratio == 0.0) {
         v.message = "ratios 0/0: Megatron " + std::string(megatron_version_name(version)) +
                     " accepts any override pattern of the right length (" + counts_text(have) + ")." +
-                    (v.matching ? " Ratios " + ratio_text(v.matching->attention) + "/" +
-                                      ratio_text(v.matching->mlp) + " would also match its counts."
+                    (v.matching ? " Ratios " + ratio_text(v.matching->attention) + "/" + ratio_text(v.matching->mlp) +
+                                      " would also match its counts."
                                 : std::string());
         return v;
     }
@@ -352,17 +392,17 @@ OverrideVerdict check_override_pattern(std::string_view symbols, double attentio
     const std::string flags =
         "--hybrid-attention-ratio " + ratio_text(attention_ratio) + " --hybrid-mlp-ratio " + ratio_text(mlp_ratio);
     if (want == have) {
-        v.message = "legal for Megatron " + std::string(megatron_version_name(version)) + ": with " + flags +
-                    " the " + std::to_string(n) + "-layer auto allocation has the same counts (" + counts_text(have) +
-                    ")" + (*auto_pattern == symbols ? " and the same order." : "; only the order differs, which is allowed.");
+        v.message = "legal for Megatron " + std::string(megatron_version_name(version)) + ": with " + flags + " the " +
+                    std::to_string(n) + "-layer auto allocation has the same counts (" + counts_text(have) + ")" +
+                    (*auto_pattern == symbols ? " and the same order." : "; only the order differs, which is allowed.");
         return v;
     }
     v.ok = false;
     v.message = "Megatron " + std::string(megatron_version_name(version)) +
                 " rejects this override pattern (\"The number of each type of layer in the override pattern must "
-                "match the number in the overridden pattern\"): with " + flags + " the " + std::to_string(n) +
-                "-layer auto allocation has " + counts_text(want) + " but the pattern has " + counts_text(have) + "." +
-                hint;
+                "match the number in the overridden pattern\"): with " +
+                flags + " the " + std::to_string(n) + "-layer auto allocation has " + counts_text(want) +
+                " but the pattern has " + counts_text(have) + "." + hint;
     return v;
 }
 
@@ -388,7 +428,8 @@ Result<std::vector<int>> parse_index_list(std::string_view text, int num_layers)
     if (tokens.size() == 1 && tokens[0].empty()) return std::vector<int>{};
 
     auto parse_int = [](const std::string& t, int& out) {
-        if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+        if (t.empty() || t.size() > 9 ||
+            !std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
             return false;
         out = std::stoi(t);
         return true;
@@ -430,8 +471,7 @@ Result<std::vector<int>> parse_index_list(std::string_view text, int num_layers)
         for (int v = a; v <= b; ++v) out.push_back(v);
     }
     if (pending_ellipsis) {
-        if (num_layers <= 0)
-            return Status::invalid_argument("index list: a trailing '...' needs the number of layers");
+        if (num_layers <= 0) return Status::invalid_argument("index list: a trailing '...' needs the number of layers");
         for (int v = out.back() + step; v < num_layers; v += step) out.push_back(v);
     }
     return out;
@@ -472,8 +512,8 @@ std::vector<PatternMessage> validate_attn_layers(const std::vector<int>& attn, i
             out.push_back({true, "index " + std::to_string(x) + " is outside 0.." + std::to_string(num_layers - 1)});
         if (!seen.insert(x).second) out.push_back({true, "index " + std::to_string(x) + " is listed twice"});
         if (i > 0 && x < attn[i - 1])
-            out.push_back({true, "indices must be sorted: " + std::to_string(x) + " comes after " +
-                                     std::to_string(attn[i - 1])});
+            out.push_back(
+                {true, "indices must be sorted: " + std::to_string(x) + " comes after " + std::to_string(attn[i - 1])});
     }
     // jingshenghang/M1 README_Qwen.md: "first and last layer must stay attention".
     if (num_layers > 0 && !seen.count(0))
@@ -500,20 +540,24 @@ std::vector<int> attn_layers_from_mixers(const std::vector<MixerKind>& mixers) {
 
 char mixer_symbol(MixerKind kind) {
     switch (kind) {
-        case MixerKind::Attention: return symbol::kAttention;
-        case MixerKind::Mamba2: return symbol::kMamba;
-        case MixerKind::GatedDeltaNet: return symbol::kGdn;
+        case MixerKind::Attention:
+            return symbol::kAttention;
+        case MixerKind::Mamba2:
+            return symbol::kMamba;
+        case MixerKind::GatedDeltaNet:
+            return symbol::kGdn;
     }
     return '?';
 }
 
 char mlp_symbol(MlpKind kind, const PatternOptions& options) {
     switch (kind) {
-        case MlpKind::Dense: return symbol::kMlp;
+        case MlpKind::Dense:
+            return symbol::kMlp;
         case MlpKind::MoE:
-            return options.moe_as_mlp || !is_layer_symbol(symbol::kMoE, options.version) ? symbol::kMlp
-                                                                                        : symbol::kMoE;
-        case MlpKind::None: return 0;
+            return options.moe_as_mlp || !is_layer_symbol(symbol::kMoE, options.version) ? symbol::kMlp : symbol::kMoE;
+        case MlpKind::None:
+            return 0;
     }
     return 0;
 }

@@ -70,7 +70,7 @@ struct ModelSpec {
     // One per HF layer. Empty for a Megatron hybrid whose pattern has MLP layers that follow
     // no mixer (then `layers` counts Megatron layers and megatron_pattern says what they are).
     std::vector<LayerKind> layer_kinds;
-    std::string megatron_pattern;        // the hybrid pattern from Megatron args ("" when none)
+    std::string megatron_pattern;  // the hybrid pattern from Megatron args ("" when none)
 
     bool is_moe() const { return experts > 0; }
     bool has_mixer(MixerKind kind) const;
@@ -86,7 +86,6 @@ Result<ModelSpec> model_spec_from_hf_config(const nlohmann::json& config);
 Result<ModelSpec> model_spec_from_megatron_args(const nlohmann::json& args);
 
 const char* mixer_kind_name(MixerKind kind);  // "attention", "mamba2", "gdn"
-const char* mlp_kind_name(MlpKind kind);        // "dense", "moe", "none"
-
+const char* mlp_kind_name(MlpKind kind);      // "dense", "moe", "none"
 
 }  // namespace strata

@@ -48,8 +48,8 @@ inline constexpr char kMtp = '/';
 // Layer symbols legal in `version` (no '|' or '/'), in Megatron's order: "M*-" ... "M*-EGD+".
 std::string legal_layer_symbols(MegatronVersion version);
 bool is_layer_symbol(char c, MegatronVersion version);
-bool is_mixer_symbol(char c);  // M * G D +
-bool is_mlp_symbol(char c);    // - E
+bool is_mixer_symbol(char c);     // M * G D +
+bool is_mlp_symbol(char c);       // - E
 const char* symbol_name(char c);  // "Mamba", "attention", "MLP", "MoE", "GDN", "DSA", "MLA", "?"
 
 // A parsed pattern. `layers` is the main decoder without '|'; segment_lengths has one
@@ -105,8 +105,8 @@ std::optional<RatioPair> ratios_matching_counts(const LayerCounts& counts);
 // are gone (a ratio pair only generates a pattern), so the verdict is always ok there.
 struct OverrideVerdict {
     bool ok = true;
-    std::string message;               // why, with the counts on both sides
-    std::string auto_pattern;          // what the ratios allocate (empty when not computed)
+    std::string message;                // why, with the counts on both sides
+    std::string auto_pattern;           // what the ratios allocate (empty when not computed)
     std::optional<RatioPair> matching;  // the ratio pair that would make the pattern legal
 };
 OverrideVerdict check_override_pattern(std::string_view symbols, double attention_ratio, double mlp_ratio,
