@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
     strata::cli::add_convert_command(app);
     strata::cli::add_reshard_command(app);
     strata::cli::add_diff_command(app);
+    strata::cli::add_forward_command(app);
+    strata::cli::add_compare_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

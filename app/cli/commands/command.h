@@ -41,5 +41,7 @@ void add_hybridize_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_reshard_command(CLI::App& app);
 void add_diff_command(CLI::App& app);
+void add_forward_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace strata::cli

@@ -1,0 +1,212 @@
+// The blocks of the reference forward: Qwen3 attention, dense SwiGLU MLP, Qwen3-MoE sparse
+// block and M1's Mamba2 mixer. Each loads its own weights and drops them on return, so at
+// most one layer (for MoE: the router plus one expert) is resident at a time.
+#include <cmath>
+
+#include "forward/layers.h"
+
+namespace strata::fwd {
+namespace {
+
+std::string layer_prefix(int layer) { return "model.layers." + std::to_string(layer) + "."; }
+
+template <class T>
+std::span<const T> cs(const std::vector<T>& v) {
+    return {v.data(), v.size()};
+}
+
+}  // namespace
+
+// transformers models/qwen3/modeling_qwen3.py Qwen3Attention: q/k projected, RMSNorm per
+// head (q_norm/k_norm over head_dim), RoPE (rotate-half), causal GQA softmax(qk^T/sqrt(d))v, o_proj.
+Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
+    const ModelSpec& s = c.spec;
+    const std::string p = layer_prefix(layer) + "self_attn.";
+    const auto T = c.tokens, H = static_cast<int64_t>(s.hidden);
+    const auto nh = static_cast<int64_t>(s.heads), nkv = static_cast<int64_t>(s.kv_heads);
+    const auto hd = static_cast<int64_t>(s.head_dim);
+    const bool bf = c.ex.bf16();
+    std::vector<float> q, k, v, tmp;
+    {
+        STRATA_TRY(Weight wq, c.w.load(p + "q_proj.weight", {s.heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, wq, q));
+    }
+    {
+        STRATA_TRY(Weight wk, c.w.load(p + "k_proj.weight", {s.kv_heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, wk, k));
+    }
+    {
+        STRATA_TRY(Weight wv, c.w.load(p + "v_proj.weight", {s.kv_heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, wv, v));
+    }
+    if (s.qk_norm) {
+        STRATA_TRY(Weight qn, c.w.load(p + "q_norm.weight", {s.head_dim}, c.ex.backend(), false, c.res));
+        STRATA_TRY(Weight kn, c.w.load(p + "k_norm.weight", {s.head_dim}, c.ex.backend(), false, c.res));
+        const auto eps = static_cast<float>(s.rms_norm_eps);
+        STRATA_RETURN_IF_ERROR(c.ex.rms_norm(cs(q), T * nh, hd, qn, eps, tmp));
+        q.swap(tmp);
+        STRATA_RETURN_IF_ERROR(c.ex.rms_norm(cs(k), T * nkv, hd, kn, eps, tmp));
+        k.swap(tmp);
+    }
+    const auto theta = static_cast<float>(s.rope_theta);
+    const auto prf = static_cast<float>(s.partial_rotary_factor);
+    STRATA_RETURN_IF_ERROR(c.ex.rope(q, c.positions, nh, hd, theta, prf));
+    STRATA_RETURN_IF_ERROR(c.ex.rope(k, c.positions, nkv, hd, theta, prf));
+    STRATA_RETURN_IF_ERROR(c.ex.attention(cs(q), cs(k), cs(v), T, nh, nkv, hd, tmp));
+    STRATA_TRY(Weight wo, c.w.load(p + "o_proj.weight", {s.hidden, s.heads * s.head_dim}, c.ex.backend(), bf, c.res));
+    return c.ex.matmul(cs(tmp), T, nh * hd, wo, out);
+}
+
+// Qwen3MLP / an expert: down(silu(gate(x)) * up(x)).
+Status swiglu(const LayerCtx& c, const std::string& p, std::span<const float> x, int64_t rows, uint64_t ffn,
+              std::vector<float>& out) {
+    const ModelSpec& s = c.spec;
+    const auto H = static_cast<int64_t>(s.hidden);
+    const bool bf = c.ex.bf16();
+    std::vector<float> g, u;
+    {
+        STRATA_TRY(Weight wg, c.w.load(p + "gate_proj.weight", {ffn, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(x, rows, H, wg, g));
+    }
+    {
+        STRATA_TRY(Weight wu, c.w.load(p + "up_proj.weight", {ffn, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(x, rows, H, wu, u));
+    }
+    STRATA_RETURN_IF_ERROR(c.ex.silu_gate(cs(g), cs(u), g));
+    STRATA_TRY(Weight wd, c.w.load(p + "down_proj.weight", {s.hidden, ffn}, c.ex.backend(), bf, c.res));
+    return c.ex.matmul(cs(g), rows, static_cast<int64_t>(ffn), wd, out);
+}
+
+Status dense_mlp_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
+    return swiglu(c, layer_prefix(layer) + "mlp.", h, c.tokens, c.spec.ffn, out);
+}
+
+// transformers Qwen3MoeSparseMoeBlock: router logits -> softmax (f32) -> top-k -> divided by
+// their sum when norm_topk_prob; each routed expert runs on its tokens and its output, times
+// the routing weight, is added to those tokens in ascending expert order (HF's index_add_).
+Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
+    const ModelSpec& s = c.spec;
+    const std::string p = layer_prefix(layer) + "mlp.";
+    const auto T = c.tokens, H = static_cast<int64_t>(s.hidden), E = static_cast<int64_t>(s.experts);
+    const auto K = static_cast<int64_t>(s.experts_per_token);
+    std::vector<float> router, weights;
+    std::vector<int32_t> idx;
+    {
+        STRATA_TRY(Weight gate, c.w.load(p + "gate.weight", {s.experts, s.hidden}, c.ex.backend(), c.ex.bf16(), c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, gate, router));
+    }
+    STRATA_RETURN_IF_ERROR(c.ex.topk(cs(router), T, E, K, s.norm_topk_prob, idx, weights));
+    out.assign(static_cast<size_t>(T * H), 0.0f);
+    std::vector<float> xe, ye;
+    for (int64_t e = 0; e < E; ++e) {
+        std::vector<std::pair<int64_t, float>> routed;  // (token, weight)
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t j = 0; j < K; ++j)
+                if (idx[static_cast<size_t>(t * K + j)] == e) routed.emplace_back(t, weights[static_cast<size_t>(t * K + j)]);
+        if (routed.empty()) continue;  // HF skips experts no token chose; so do the weight reads
+        STRATA_RETURN_IF_ERROR(c.cancel.check());
+        const auto n = static_cast<int64_t>(routed.size());
+        xe.resize(static_cast<size_t>(n * H));
+        for (int64_t r = 0; r < n; ++r)
+            std::copy_n(h.data() + routed[static_cast<size_t>(r)].first * H, H, xe.data() + r * H);
+        STRATA_RETURN_IF_ERROR(swiglu(c, p + "experts." + std::to_string(e) + ".", cs(xe), n,
+                                      s.expert_ffn, ye));
+        for (int64_t r = 0; r < n; ++r) {
+            const auto [t, w] = routed[static_cast<size_t>(r)];
+            float* dst = out.data() + t * H;
+            const float* src = ye.data() + r * H;
+            for (int64_t i = 0; i < H; ++i) dst[i] += src[i] * w;
+        }
+    }
+    return Status::ok();
+}
+
+// M1's Mamba2 mixer (jingshenghang/M1 mamba2/hybrid_mamba_layer.py, Mamba2.forward without a
+// cache; facts/mamba-megatron.md §1.2): in_proj -> [z | x | B | C | dt]; depthwise causal conv
+// + SiLU over [x | B | C] (un-repeated, repeat_kv_before_conv=False); x and B reshaped to
+// d_xb/d_state KV groups and repeated so head h uses group h / repeat_group (HF repeat_kv);
+// C has one group per head; scan with A = -exp(A_log), softplus(dt + dt_bias), D skip;
+// RMSNormGated(norm_before_gate=False, group d_inner/ngroups, eps 1e-5); out_proj.
+Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
+    const ModelSpec& s = c.spec;
+    const MambaDims& m = s.mamba;
+    const std::string p = layer_prefix(layer) + "mamba.";
+    const auto T = c.tokens, H = static_cast<int64_t>(s.hidden);
+    const auto d_inner = static_cast<int64_t>(m.d_inner), d_xb = static_cast<int64_t>(m.x_db);
+    const auto nheads = static_cast<int64_t>(m.n_heads), ngroups = static_cast<int64_t>(m.n_groups);
+    const auto d_state = static_cast<int64_t>(m.d_state), headdim = static_cast<int64_t>(m.head_dim);
+    if (d_state == 0 || d_xb % d_state != 0 || nheads * headdim != d_inner || ngroups != nheads ||
+        headdim != d_state)
+        return Status::unsupported("forward: M1 Mamba2 needs nheads = ngroups, headdim = d_state, d_xb a multiple "
+                                   "of d_state (mamba_config gives d_inner " + std::to_string(d_inner) + ", d_xb " +
+                                   std::to_string(d_xb) + ", ngroups " + std::to_string(ngroups) + ", d_state " +
+                                   std::to_string(d_state) + ")");
+    const int64_t xb_groups = d_xb / d_state;
+    if (xb_groups == 0 || nheads % xb_groups != 0)
+        return Status::unsupported("forward: M1 Mamba2: " + std::to_string(nheads) + " heads do not split over " +
+                                   std::to_string(xb_groups) + " x/B groups");
+    const int64_t repeat = nheads / xb_groups;
+    const int64_t conv_dim = d_inner + 2 * d_xb;
+    const int64_t rows = 2 * d_inner + 2 * d_xb + nheads;
+    const bool bf = c.ex.bf16();
+
+    std::vector<float> zxbcdt;
+    {
+        STRATA_TRY(Weight w, c.w.load(p + "in_proj.weight", {uint64_t(rows), s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, w, zxbcdt));
+    }
+    std::vector<float> z(static_cast<size_t>(T * d_inner)), xbc(static_cast<size_t>(T * conv_dim)),
+        dt(static_cast<size_t>(T * nheads));
+    for (int64_t t = 0; t < T; ++t) {
+        const float* r = zxbcdt.data() + t * rows;
+        std::copy_n(r, d_inner, z.data() + t * d_inner);
+        std::copy_n(r + d_inner, conv_dim, xbc.data() + t * conv_dim);
+        std::copy_n(r + d_inner + conv_dim, nheads, dt.data() + t * nheads);
+    }
+    {
+        // M1 uses causal_conv1d_fn; its pure-torch fallback slices the wrong end of the
+        // padded output ([:, -(d_conv-1):]), so the kernel's causal conv is the reference.
+        STRATA_TRY(Weight cw, c.w.load(p + "conv1d.weight", {uint64_t(conv_dim), m.d_conv}, c.ex.backend(), false, c.res));
+        STRATA_TRY(Weight cb, c.w.load(p + "conv1d.bias", {uint64_t(conv_dim)}, c.ex.backend(), false, c.res));
+        std::vector<float> y;
+        STRATA_RETURN_IF_ERROR(c.ex.conv1d(cs(xbc), T, conv_dim, cw, &cb, y));
+        xbc.swap(y);
+    }
+    // Repeat x and B per KV group: head h reads group h / repeat (HF repeat_kv order).
+    std::vector<float> x(static_cast<size_t>(T * nheads * d_state)), b(x.size()),
+        cm(static_cast<size_t>(T * ngroups * d_state));
+    for (int64_t t = 0; t < T; ++t) {
+        const float* r = xbc.data() + t * conv_dim;
+        for (int64_t hh = 0; hh < nheads; ++hh) {
+            const int64_t g = hh / repeat;
+            std::copy_n(r + g * d_state, d_state, x.data() + (t * nheads + hh) * d_state);
+            std::copy_n(r + d_xb + g * d_state, d_state, b.data() + (t * nheads + hh) * d_state);
+        }
+        std::copy_n(r + 2 * d_xb, ngroups * d_state, cm.data() + t * ngroups * d_state);
+    }
+    std::vector<float> y;
+    {
+        STRATA_TRY(std::vector<float> a_log, c.w.read_f32(p + "A_log", {m.n_heads}, c.res));
+        std::vector<float> a(a_log.size());
+        for (size_t i = 0; i < a.size(); ++i) a[i] = -std::exp(a_log[i]);  // A = -exp(A_log.float())
+        STRATA_TRY(Weight d, c.w.load(p + "D", {m.n_heads}, c.ex.backend(), false, c.res));
+        STRATA_TRY(Weight dtb, c.w.load(p + "dt_bias", {m.n_heads}, c.ex.backend(), false, c.res));
+        kernels::SsmScanArgs dims;
+        dims.len = T;
+        dims.heads = nheads;
+        dims.head_dim = headdim;
+        dims.groups = ngroups;
+        dims.state_dim = d_state;
+        STRATA_RETURN_IF_ERROR(c.ex.ssm_scan(dims, cs(x), cs(dt), cs(a), cs(b), cs(cm), d, dtb, y));
+    }
+    {
+        STRATA_TRY(Weight nw, c.w.load(p + "norm.weight", {m.d_inner}, c.ex.backend(), false, c.res));
+        std::vector<float> g;
+        STRATA_RETURN_IF_ERROR(c.ex.gated_rms_norm(cs(y), cs(z), T, d_inner, d_inner / ngroups, nw, 1e-5f, g));
+        y.swap(g);
+    }
+    STRATA_TRY(Weight wo, c.w.load(p + "out_proj.weight", {s.hidden, m.d_inner}, c.ex.backend(), bf, c.res));
+    return c.ex.matmul(cs(y), T, d_inner, wo, out);
+}
+
+}  // namespace strata::fwd
