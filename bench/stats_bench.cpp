@@ -67,8 +67,10 @@ int stats_cpu(size_t bytes, int reps) {
     bool ok = true;
     const double t_stats = best_seconds(reps, [&] { ok &= check(cpu.stats(src->data(), ScalarType::F32, n, {}, &s)); });
     const double t_hist = best_seconds(reps, [&] { ok &= check(cpu.stats(src->data(), ScalarType::F32, n, {.bins = 256}, &s)); });
-    // The same bytes as bf16 (twice the elements).
-    const double t_bf16 = best_seconds(reps, [&] { ok &= check(cpu.stats(src->data(), ScalarType::BF16, n * 2, {}, &s)); });
+    // The same byte count as bf16 (twice the elements): the f32 data rounded, twice over.
+    ok &= check(cpu.cast(src->data(), ScalarType::F32, dst->data(), ScalarType::BF16, n));
+    ok &= check(cpu.cast(src->data(), ScalarType::F32, dst->as<uint16_t>() + n, ScalarType::BF16, n));
+    const double t_bf16 = best_seconds(reps, [&] { ok &= check(cpu.stats(dst->data(), ScalarType::BF16, n * 2, {}, &s)); });
     if (!ok) return 1;
     std::printf("cpu: %s, buffer %.2f GB f32 (%zu elements), best of %d\n", cpu.description().c_str(), gb, n, reps);
     std::printf("  memcpy 1 thread        %7.2f GB/s  (%.3f s)\n", gb / t_copy1, t_copy1);

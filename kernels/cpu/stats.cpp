@@ -199,13 +199,37 @@ KStatus stats(const void* src, ScalarType t, size_t n, const StatsOptions& opt, 
         const double scale = hi > lo ? static_cast<double>(bins) / (hi - lo) : 0.0;
         parallel_for(blocks, 8, [&](size_t b0, size_t b1) {
             std::vector<uint64_t> local(bins, 0);
+            int32_t idx[kBlock];
+            const int32_t last = static_cast<int32_t>(bins) - 1;
             for_blocks(src, t, b0 * kBlock, std::min(n, b1 * kBlock), [&](const float* x, size_t m) {
-                for (size_t i = 0; i < m; ++i) {
-                    const double v = x[i];
-                    if (!(v >= lo && v <= hi)) continue;  // also drops NaN; Inf is outside any finite range
-                    size_t b = static_cast<size_t>((v - lo) * scale);
-                    local[b < bins ? b : bins - 1]++;
+                // Branch-free bin indices first (vectorisable), then the scalar increments.
+                // Out of range, NaN and Inf get -2; the bin formula is the CUDA backend's.
+                size_t i = 0;
+#if defined(__SSE2__)
+                // GCC does not if-convert FP compares (they may trap), so the lanes are spelled
+                // out; the operations and their order are exactly the scalar loop's.
+                const __m128d vlo = _mm_set1_pd(lo), vhi = _mm_set1_pd(hi), vscale = _mm_set1_pd(scale);
+                const __m128d vout = _mm_set1_pd(-2.0), vlast = _mm_set1_pd(static_cast<double>(last));
+                auto bins2 = [&](__m128d v) {
+                    const __m128d in = _mm_and_pd(_mm_cmpge_pd(v, vlo), _mm_cmple_pd(v, vhi));
+                    const __m128d f = _mm_mul_pd(_mm_sub_pd(v, vlo), vscale);
+                    return _mm_cvttpd_epi32(_mm_min_pd(_mm_or_pd(_mm_and_pd(in, f), _mm_andnot_pd(in, vout)), vlast));
+                };
+                for (; i + 4 <= m; i += 4) {
+                    const __m128 xf = _mm_loadu_ps(x + i);
+                    const __m128i lo2 = bins2(_mm_cvtps_pd(xf)), hi2 = bins2(_mm_cvtps_pd(_mm_movehl_ps(xf, xf)));
+                    _mm_storeu_si128(reinterpret_cast<__m128i*>(idx + i), _mm_unpacklo_epi64(lo2, hi2));
                 }
+#endif
+                for (; i < m; ++i) {
+                    const double v = x[i];
+                    const bool in = v >= lo && v <= hi;
+                    double f = in ? (v - lo) * scale : -2.0;
+                    f = f < last ? f : static_cast<double>(last);
+                    idx[i] = static_cast<int32_t>(f);
+                }
+                for (size_t i = 0; i < m; ++i)
+                    if (idx[i] >= 0) local[static_cast<size_t>(idx[i])]++;
             });
             std::lock_guard lk(mu);
             for (size_t i = 0; i < bins; ++i) s.histogram[i] += local[i];

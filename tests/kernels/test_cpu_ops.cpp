@@ -142,6 +142,11 @@ TEST_CASE("stats: known values, NaN/Inf excluded, histogram", "[kernels][stats]"
     // A given range drops values outside it.
     REQUIRE(cpu().stats(x, ScalarType::F32, 7, {.bins = 2, .hist_lo = 0.0, .hist_hi = 2.0}, &s).ok());
     CHECK(s.histogram == std::vector<uint64_t>{0, 2});
+    // Bin edges: a value on an edge goes to the upper bin, hi to the last bin, outside is dropped
+    // (9 values: the vector lanes and the scalar tail both see edges).
+    const float e[] = {0.0f, 0.25f, 0.5f, 0.75f, 1.0f, 1.0001f, -0.0001f, 0.5f, 1.0f};
+    REQUIRE(cpu().stats(e, ScalarType::F32, 9, {.bins = 4, .hist_lo = 0.0, .hist_hi = 1.0}, &s).ok());
+    CHECK(s.histogram == std::vector<uint64_t>{1, 1, 2, 3});
 }
 
 TEST_CASE("stats: large arrays match a double reference in every dtype", "[kernels][stats]") {
