@@ -66,11 +66,13 @@ int stats_cpu(size_t bytes, int reps) {
     TensorStats s;
     bool ok = true;
     const double t_stats = best_seconds(reps, [&] { ok &= check(cpu.stats(src->data(), ScalarType::F32, n, {}, &s)); });
-    const double t_hist = best_seconds(reps, [&] { ok &= check(cpu.stats(src->data(), ScalarType::F32, n, {.bins = 256}, &s)); });
+    const double t_hist =
+        best_seconds(reps, [&] { ok &= check(cpu.stats(src->data(), ScalarType::F32, n, {.bins = 256}, &s)); });
     // The same byte count as bf16 (twice the elements): the f32 data rounded, twice over.
     ok &= check(cpu.cast(src->data(), ScalarType::F32, dst->data(), ScalarType::BF16, n));
     ok &= check(cpu.cast(src->data(), ScalarType::F32, dst->as<uint16_t>() + n, ScalarType::BF16, n));
-    const double t_bf16 = best_seconds(reps, [&] { ok &= check(cpu.stats(dst->data(), ScalarType::BF16, n * 2, {}, &s)); });
+    const double t_bf16 =
+        best_seconds(reps, [&] { ok &= check(cpu.stats(dst->data(), ScalarType::BF16, n * 2, {}, &s)); });
     if (!ok) return 1;
     std::printf("cpu: %s, buffer %.2f GB f32 (%zu elements), best of %d\n", cpu.description().c_str(), gb, n, reps);
     std::printf("  memcpy 1 thread        %7.2f GB/s  (%.3f s)\n", gb / t_copy1, t_copy1);
@@ -102,7 +104,8 @@ int stats_cuda(Backend& be, size_t bytes, int reps) {
     });
     TensorStats s;
     const double t_stats = best_seconds(reps, [&] { ok &= check(be.stats(src->data(), ScalarType::F32, n, {}, &s)); });
-    const double t_hist = best_seconds(reps, [&] { ok &= check(be.stats(src->data(), ScalarType::F32, n, {.bins = 256}, &s)); });
+    const double t_hist =
+        best_seconds(reps, [&] { ok &= check(be.stats(src->data(), ScalarType::F32, n, {.bins = 256}, &s)); });
     if (!ok) return 1;
     std::printf("%s, buffer %.2f GB f32, best of %d\n", be.description().c_str(), gb, reps);
     std::printf("  device memcpy          %7.2f GB/s\n", gb / t_copy);
@@ -116,8 +119,10 @@ int matmul_bench(Backend& be, int reps) {
         int64_t m, n, k;
         ScalarType bt;
     };
-    const Shape shapes[] = {{512, 512, 512, ScalarType::F32},   {1024, 1024, 1024, ScalarType::F32},
-                            {1024, 1024, 1024, ScalarType::BF16}, {16, 4096, 4096, ScalarType::BF16},
+    const Shape shapes[] = {{512, 512, 512, ScalarType::F32},
+                            {1024, 1024, 1024, ScalarType::F32},
+                            {1024, 1024, 1024, ScalarType::BF16},
+                            {16, 4096, 4096, ScalarType::BF16},
                             {1, 4096, 4096, ScalarType::F32}};
     std::printf("matmul on %s (C = A · B^T, A f32)\n", be.description().c_str());
     for (const auto& s : shapes) {
@@ -128,8 +133,10 @@ int matmul_bench(Backend& be, int reps) {
         if (!check(cpu_backend().cast(b.data(), ScalarType::F32, braw.data(), s.bt, b.size()))) return 1;
         auto pa = be.alloc(a.size() * 4), pb = be.alloc(braw.size()), pc = be.alloc(static_cast<size_t>(s.m * s.n) * 4);
         if (!pa || !pb || !pc) return 1;
-        if (!check(be.upload(*pa, a.data(), a.size() * 4)) || !check(be.upload(*pb, braw.data(), braw.size()))) return 1;
-        const MatmulArgs args{.a = pa->data(), .b = pb->data(), .b_type = s.bt, .c = pc->as<float>(), .m = s.m, .n = s.n, .k = s.k};
+        if (!check(be.upload(*pa, a.data(), a.size() * 4)) || !check(be.upload(*pb, braw.data(), braw.size())))
+            return 1;
+        const MatmulArgs args{
+            .a = pa->data(), .b = pb->data(), .b_type = s.bt, .c = pc->as<float>(), .m = s.m, .n = s.n, .k = s.k};
         bool ok = check(be.matmul(args)) && check(be.synchronize());  // warm-up
         const double t = best_seconds(reps, [&] { ok &= check(be.matmul(args)) && check(be.synchronize()); });
         if (!ok) return 1;
@@ -149,10 +156,14 @@ int main(int argc, char** argv) {
     bool do_matmul = true;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--mb" && i + 1 < argc) mb = std::stoul(argv[++i]);
-        else if (a == "--reps" && i + 1 < argc) reps = std::max(1, std::stoi(argv[++i]));
-        else if (a == "--skip-matmul") do_matmul = false;
-        else return std::fprintf(stderr, "usage: stats_bench [--mb N] [--reps N] [--skip-matmul]\n"), 2;
+        if (a == "--mb" && i + 1 < argc)
+            mb = std::stoul(argv[++i]);
+        else if (a == "--reps" && i + 1 < argc)
+            reps = std::max(1, std::stoi(argv[++i]));
+        else if (a == "--skip-matmul")
+            do_matmul = false;
+        else
+            return std::fprintf(stderr, "usage: stats_bench [--mb N] [--reps N] [--skip-matmul]\n"), 2;
     }
     const size_t bytes = mb << 20;
     int rc = stats_cpu(bytes, reps);

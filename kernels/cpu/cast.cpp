@@ -30,9 +30,15 @@ const Fp8Tables& fp8_tables() {
 
 void decode(const void* src, ScalarType t, float* out, size_t n) {
     switch (t) {
-        case ScalarType::F32: std::memcpy(out, src, n * 4); break;
-        case ScalarType::BF16: bf16_to_f32(static_cast<const uint16_t*>(src), out, n); break;
-        case ScalarType::F16: f16_to_f32(static_cast<const uint16_t*>(src), out, n); break;
+        case ScalarType::F32:
+            std::memcpy(out, src, n * 4);
+            break;
+        case ScalarType::BF16:
+            bf16_to_f32(static_cast<const uint16_t*>(src), out, n);
+            break;
+        case ScalarType::F16:
+            f16_to_f32(static_cast<const uint16_t*>(src), out, n);
+            break;
         case ScalarType::F8E4M3: {
             const auto* s = static_cast<const uint8_t*>(src);
             const auto& lut = fp8_tables().e4m3;
@@ -45,15 +51,22 @@ void decode(const void* src, ScalarType t, float* out, size_t n) {
             for (size_t i = 0; i < n; ++i) out[i] = lut[s[i]];
             break;
         }
-        case ScalarType::I32: break;
+        case ScalarType::I32:
+            break;
     }
 }
 
 void encode(const float* in, ScalarType t, void* dst, size_t n) {
     switch (t) {
-        case ScalarType::F32: std::memcpy(dst, in, n * 4); break;
-        case ScalarType::BF16: f32_to_bf16(in, static_cast<uint16_t*>(dst), n); break;
-        case ScalarType::F16: f32_to_f16(in, static_cast<uint16_t*>(dst), n); break;
+        case ScalarType::F32:
+            std::memcpy(dst, in, n * 4);
+            break;
+        case ScalarType::BF16:
+            f32_to_bf16(in, static_cast<uint16_t*>(dst), n);
+            break;
+        case ScalarType::F16:
+            f32_to_f16(in, static_cast<uint16_t*>(dst), n);
+            break;
         case ScalarType::F8E4M3: {
             auto* d = static_cast<uint8_t*>(dst);
             for (size_t i = 0; i < n; ++i) d[i] = float_to_e4m3(in[i]);
@@ -64,7 +77,8 @@ void encode(const float* in, ScalarType t, void* dst, size_t n) {
             for (size_t i = 0; i < n; ++i) d[i] = float_to_e5m2(in[i]);
             break;
         }
-        case ScalarType::I32: break;
+        case ScalarType::I32:
+            break;
     }
 }
 

@@ -15,15 +15,20 @@ void copy_run(const char* s, char* d, int64_t n, int64_t ss, int64_t ds) {
         std::memcpy(d, s, static_cast<size_t>(n) * E);
         return;
     }
-    for (int64_t i = 0; i < n; ++i) std::memcpy(d + i * ds * static_cast<int64_t>(E), s + i * ss * static_cast<int64_t>(E), E);
+    for (int64_t i = 0; i < n; ++i)
+        std::memcpy(d + i * ds * static_cast<int64_t>(E), s + i * ss * static_cast<int64_t>(E), E);
 }
 
 void copy_run_any(size_t e, const char* s, char* d, int64_t n, int64_t ss, int64_t ds) {
     switch (e) {
-        case 1: return copy_run<1>(s, d, n, ss, ds);
-        case 2: return copy_run<2>(s, d, n, ss, ds);
-        case 4: return copy_run<4>(s, d, n, ss, ds);
-        case 8: return copy_run<8>(s, d, n, ss, ds);
+        case 1:
+            return copy_run<1>(s, d, n, ss, ds);
+        case 2:
+            return copy_run<2>(s, d, n, ss, ds);
+        case 4:
+            return copy_run<4>(s, d, n, ss, ds);
+        case 8:
+            return copy_run<8>(s, d, n, ss, ds);
         default:
             for (int64_t i = 0; i < n; ++i)
                 std::memcpy(d + i * ds * static_cast<int64_t>(e), s + i * ss * static_cast<int64_t>(e), e);

@@ -15,7 +15,7 @@ namespace {
 class HostBuffer final : public Buffer {
 public:
     HostBuffer(void* p, size_t n) : Buffer(p, n) {}
-    ~HostBuffer() override { ::operator delete(data_, std::align_val_t{64}); }
+    ~HostBuffer() override { ::operator delete (data_, std::align_val_t{64}); }
 };
 
 KStatus range_check(const Buffer& b, size_t bytes, size_t offset, const char* what) {
@@ -32,7 +32,7 @@ public:
     bool supports(Op) const override { return true; }
 
     BufferPtr alloc(size_t bytes) override {
-        void* p = ::operator new(bytes ? bytes : 1, std::align_val_t{64}, std::nothrow);
+        void* p = ::operator new (bytes ? bytes : 1, std::align_val_t{64}, std::nothrow);
         if (!p) return nullptr;
         return std::make_unique<HostBuffer>(p, bytes);
     }

@@ -23,8 +23,10 @@ void pack(const void* src, ScalarType t, int64_t k, int64_t r0, int64_t rows, in
     for (int64_t r = 0; r < rows; ++r) {
         float* d = dst + r * ld;
         const int64_t off = (r0 + r) * k + k0;
-        if (t == ScalarType::F32) std::memcpy(d, static_cast<const float*>(src) + off, static_cast<size_t>(kb) * 4);
-        else decode_to_f32(static_cast<const uint16_t*>(src) + off, t, d, static_cast<size_t>(kb));
+        if (t == ScalarType::F32)
+            std::memcpy(d, static_cast<const float*>(src) + off, static_cast<size_t>(kb) * 4);
+        else
+            decode_to_f32(static_cast<const uint16_t*>(src) + off, t, d, static_cast<size_t>(kb));
         for (int64_t i = kb; i < ld; ++i) d[i] = 0.0f;
     }
 }

@@ -64,7 +64,8 @@ Partial reduce_finite(const float* x, size_t n) {
     {
         __m128 vs[4], vmn[4], vmx[4];
         const __m128 piv = _mm_set1_ps(pivot);
-        for (int q = 0; q < 4; ++q) vs[q] = _mm_setzero_ps(), vmn[q] = _mm_set1_ps(INFINITY), vmx[q] = _mm_set1_ps(-INFINITY);
+        for (int q = 0; q < 4; ++q)
+            vs[q] = _mm_setzero_ps(), vmn[q] = _mm_set1_ps(INFINITY), vmx[q] = _mm_set1_ps(-INFINITY);
         for (; i + kLanes <= n; i += kLanes)
             for (int q = 0; q < 4; ++q) {
                 const __m128 v = _mm_loadu_ps(x + i + 4 * static_cast<size_t>(q));
@@ -129,9 +130,12 @@ Partial reduce_block(const float* x, size_t n, float* scratch) {
     size_t m = 0;
     uint64_t nan = 0, inf = 0;
     for (size_t i = 0; i < n; ++i) {
-        if (std::isnan(x[i])) ++nan;
-        else if (std::isinf(x[i])) ++inf;
-        else scratch[m++] = x[i];
+        if (std::isnan(x[i]))
+            ++nan;
+        else if (std::isinf(x[i]))
+            ++inf;
+        else
+            scratch[m++] = x[i];
     }
     Partial p = reduce_finite(scratch, m);
     p.nan = nan;

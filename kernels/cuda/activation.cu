@@ -48,7 +48,8 @@ __global__ void topk_kernel(TopKArgs a) {
 KStatus silu_gate(Context& cx, const SiluGateArgs& a) {
     STRATA_KTRY(validate(a));
     if (a.n == 0) return {};
-    silu_gate_kernel<<<blocks_for(static_cast<size_t>(a.n), 256), 256, 0, cx.stream>>>(a.a, a.b, a.out, static_cast<size_t>(a.n));
+    silu_gate_kernel<<<blocks_for(static_cast<size_t>(a.n), 256), 256, 0, cx.stream>>>(a.a, a.b, a.out,
+                                                                                       static_cast<size_t>(a.n));
     return launch_check("silu_gate");
 }
 

@@ -38,7 +38,8 @@ __global__ void rope_kernel(float* x, const int32_t* pos, const float* inv_freqs
         const int64_t th = static_cast<int64_t>(w / half);  // token * heads + head
         const int64_t t = th / heads;
         const float ang = static_cast<float>(pos[t]) * inv_freqs[i];
-        const float c = static_cast<float>(cos(static_cast<double>(ang))), s = static_cast<float>(sin(static_cast<double>(ang)));
+        const float c = static_cast<float>(cos(static_cast<double>(ang))),
+                    s = static_cast<float>(sin(static_cast<double>(ang)));
         float* xp = x + th * head_dim;
         const float x1 = xp[i], x2 = xp[i + half];
         xp[i] = x1 * c - x2 * s;
@@ -109,10 +110,12 @@ KStatus rope(Context& cx, const RopeArgs& a) {
     for (int64_t i = 0; i < half; ++i)
         inv[static_cast<size_t>(i)] = 1.0f / std::pow(a.theta, static_cast<float>(2 * i) / static_cast<float>(rot));
     STRATA_KTRY(cx.ensure_scratch(inv.size() * sizeof(float)));
-    STRATA_KTRY(cuda_error(cudaMemcpyAsync(cx.scratch, inv.data(), inv.size() * sizeof(float), cudaMemcpyHostToDevice, cx.stream), "rope"));
+    STRATA_KTRY(cuda_error(
+        cudaMemcpyAsync(cx.scratch, inv.data(), inv.size() * sizeof(float), cudaMemcpyHostToDevice, cx.stream),
+        "rope"));
     const size_t total = static_cast<size_t>(a.tokens * a.heads * half);
     rope_kernel<<<blocks_for(total, 256), 256, 0, cx.stream>>>(a.x, a.positions, static_cast<const float*>(cx.scratch),
-                                                                a.tokens, a.heads, a.head_dim, half);
+                                                               a.tokens, a.heads, a.head_dim, half);
     STRATA_KTRY(launch_check("rope"));
     // `inv` is pageable and dies here: wait until the copy has consumed it.
     return cuda_error(cudaStreamSynchronize(cx.stream), "rope");

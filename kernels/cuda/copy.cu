@@ -31,11 +31,26 @@ KStatus strided_copy(Context& cx, const void* src, void* dst, size_t es, const S
     if (total == 0) return {};
     const unsigned blocks = blocks_for(total, 256);
     switch (es) {
-        case 1: strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), l, total); break;
-        case 2: strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const uint16_t*>(src), static_cast<uint16_t*>(dst), l, total); break;
-        case 4: strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const uint32_t*>(src), static_cast<uint32_t*>(dst), l, total); break;
-        case 8: strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const uint64_t*>(src), static_cast<uint64_t*>(dst), l, total); break;
-        case 16: strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const Bytes16*>(src), static_cast<Bytes16*>(dst), l, total); break;
+        case 1:
+            strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst),
+                                                          l, total);
+            break;
+        case 2:
+            strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const uint16_t*>(src),
+                                                          static_cast<uint16_t*>(dst), l, total);
+            break;
+        case 4:
+            strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const uint32_t*>(src),
+                                                          static_cast<uint32_t*>(dst), l, total);
+            break;
+        case 8:
+            strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const uint64_t*>(src),
+                                                          static_cast<uint64_t*>(dst), l, total);
+            break;
+        case 16:
+            strided_kernel<<<blocks, 256, 0, cx.stream>>>(static_cast<const Bytes16*>(src), static_cast<Bytes16*>(dst),
+                                                          l, total);
+            break;
         default: {
             // Odd sizes: treat each element as es one-byte elements with an extra inner dim.
             if (l.rank >= kMaxRank) return unsupported("strided_copy: odd element size needs rank < 8 on cuda");
@@ -44,7 +59,8 @@ KStatus strided_copy(Context& cx, const void* src, void* dst, size_t es, const S
             for (int d = 0; d < l.rank; ++d) b.src_stride[d] *= e, b.dst_stride[d] *= e;
             b.shape[l.rank] = e, b.src_stride[l.rank] = 1, b.dst_stride[l.rank] = 1;
             b.rank = l.rank + 1;
-            strided_kernel<<<blocks_for(total * es, 256), 256, 0, cx.stream>>>(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), b, total * es);
+            strided_kernel<<<blocks_for(total * es, 256), 256, 0, cx.stream>>>(
+                static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), b, total * es);
         }
     }
     return launch_check("strided_copy");

@@ -56,7 +56,8 @@ public:
         STRATA_KTRY(cuda::cuda_error(cudaSetDevice(device_), "set device"));
         STRATA_KTRY(cuda::cuda_error(cudaStreamCreateWithFlags(&cx_.stream, cudaStreamNonBlocking), "stream"));
         if (cublasCreate(&cx_.blas) != CUBLAS_STATUS_SUCCESS) return internal_error("cuda: cublasCreate failed");
-        if (cublasSetStream(cx_.blas, cx_.stream) != CUBLAS_STATUS_SUCCESS) return internal_error("cuda: cublasSetStream failed");
+        if (cublasSetStream(cx_.blas, cx_.stream) != CUBLAS_STATUS_SUCCESS)
+            return internal_error("cuda: cublasSetStream failed");
         return {};
     }
 
@@ -75,8 +76,9 @@ public:
     KStatus upload(Buffer& dst, const void* host, size_t bytes, size_t off) override {
         STRATA_KTRY(range_check(dst, bytes, off, "upload"));
         if (!bytes) return {};
-        STRATA_KTRY(cuda::cuda_error(cudaMemcpyAsync(static_cast<char*>(dst.data()) + off, host, bytes,
-                                                     cudaMemcpyHostToDevice, cx_.stream), "upload"));
+        STRATA_KTRY(cuda::cuda_error(
+            cudaMemcpyAsync(static_cast<char*>(dst.data()) + off, host, bytes, cudaMemcpyHostToDevice, cx_.stream),
+            "upload"));
         // The host pointer may be pageable and reused by the caller right away.
         return cuda::cuda_error(cudaStreamSynchronize(cx_.stream), "upload");
     }
@@ -84,7 +86,8 @@ public:
         STRATA_KTRY(range_check(src, bytes, off, "download"));
         if (!bytes) return {};
         STRATA_KTRY(cuda::cuda_error(cudaMemcpyAsync(host, static_cast<const char*>(src.data()) + off, bytes,
-                                                     cudaMemcpyDeviceToHost, cx_.stream), "download"));
+                                                     cudaMemcpyDeviceToHost, cx_.stream),
+                                     "download"));
         return cuda::cuda_error(cudaStreamSynchronize(cx_.stream), "download");
     }
     KStatus synchronize() override { return cuda::cuda_error(cudaStreamSynchronize(cx_.stream), "synchronize"); }
@@ -135,8 +138,8 @@ Backend* cuda_backend_instance(std::string* why) {
             reason = "cuda: cannot query device 0";
             return;
         }
-        auto b = std::make_unique<CudaBackend>(
-            0, "cuda: " + std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")");
+        auto b = std::make_unique<CudaBackend>(0, "cuda: " + std::string(prop.name) + " (sm_" +
+                                                      std::to_string(prop.major) + std::to_string(prop.minor) + ")");
         if (KStatus s = b->init(); !s.ok()) {
             reason = s.message();
             return;

@@ -41,7 +41,8 @@ __device__ inline uint16_t d_float_to_f16(float f) {
     const uint32_t abs = u & 0x7fffffffu;
     if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);
     if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);
-    if (abs < 0x38800000u) return static_cast<uint16_t>(sign | static_cast<uint32_t>(rintf(__uint_as_float(abs) * 16777216.0f)));
+    if (abs < 0x38800000u)
+        return static_cast<uint16_t>(sign | static_cast<uint32_t>(rintf(__uint_as_float(abs) * 16777216.0f)));
     const uint32_t rounded = abs + 0xfffu + ((abs >> 13) & 1u);
     return static_cast<uint16_t>(sign | ((rounded - 0x38000000u) >> 13));
 }
@@ -58,8 +59,10 @@ __device__ inline float d_minifloat_to_float(uint8_t v, int eb, int mb, int bias
         r = man ? __uint_as_float(0x7fc00000u) : __uint_as_float(0x7f800000u);
         return neg ? -r : r;
     }
-    if (exp == 0) r = ldexpf(static_cast<float>(man), 1 - bias - mb);
-    else r = ldexpf(static_cast<float>(man | (1u << mb)), static_cast<int>(exp) - bias - mb);
+    if (exp == 0)
+        r = ldexpf(static_cast<float>(man), 1 - bias - mb);
+    else
+        r = ldexpf(static_cast<float>(man | (1u << mb)), static_cast<int>(exp) - bias - mb);
     return neg ? -r : r;
 }
 
@@ -96,22 +99,39 @@ __device__ inline uint8_t d_float_to_minifloat(float f, int eb, int mb, int bias
 // Element i of a float-typed array as f32 (uniform branch on the type).
 __device__ inline float d_load(const void* p, ScalarType t, size_t i) {
     switch (t) {
-        case ScalarType::F32: return static_cast<const float*>(p)[i];
-        case ScalarType::F16: return d_f16_to_float(static_cast<const uint16_t*>(p)[i]);
-        case ScalarType::BF16: return d_bf16_to_float(static_cast<const uint16_t*>(p)[i]);
-        case ScalarType::F8E4M3: return d_minifloat_to_float(static_cast<const uint8_t*>(p)[i], 4, 3, 7, true);
-        case ScalarType::F8E5M2: return d_minifloat_to_float(static_cast<const uint8_t*>(p)[i], 5, 2, 15, false);
-        default: return 0.0f;
+        case ScalarType::F32:
+            return static_cast<const float*>(p)[i];
+        case ScalarType::F16:
+            return d_f16_to_float(static_cast<const uint16_t*>(p)[i]);
+        case ScalarType::BF16:
+            return d_bf16_to_float(static_cast<const uint16_t*>(p)[i]);
+        case ScalarType::F8E4M3:
+            return d_minifloat_to_float(static_cast<const uint8_t*>(p)[i], 4, 3, 7, true);
+        case ScalarType::F8E5M2:
+            return d_minifloat_to_float(static_cast<const uint8_t*>(p)[i], 5, 2, 15, false);
+        default:
+            return 0.0f;
     }
 }
 __device__ inline void d_store(void* p, ScalarType t, size_t i, float v) {
     switch (t) {
-        case ScalarType::F32: static_cast<float*>(p)[i] = v; break;
-        case ScalarType::F16: static_cast<uint16_t*>(p)[i] = d_float_to_f16(v); break;
-        case ScalarType::BF16: static_cast<uint16_t*>(p)[i] = d_float_to_bf16(v); break;
-        case ScalarType::F8E4M3: static_cast<uint8_t*>(p)[i] = d_float_to_minifloat(v, 4, 3, 7, true); break;
-        case ScalarType::F8E5M2: static_cast<uint8_t*>(p)[i] = d_float_to_minifloat(v, 5, 2, 15, false); break;
-        default: break;
+        case ScalarType::F32:
+            static_cast<float*>(p)[i] = v;
+            break;
+        case ScalarType::F16:
+            static_cast<uint16_t*>(p)[i] = d_float_to_f16(v);
+            break;
+        case ScalarType::BF16:
+            static_cast<uint16_t*>(p)[i] = d_float_to_bf16(v);
+            break;
+        case ScalarType::F8E4M3:
+            static_cast<uint8_t*>(p)[i] = d_float_to_minifloat(v, 4, 3, 7, true);
+            break;
+        case ScalarType::F8E5M2:
+            static_cast<uint8_t*>(p)[i] = d_float_to_minifloat(v, 5, 2, 15, false);
+            break;
+        default:
+            break;
     }
 }
 
@@ -132,7 +152,10 @@ __device__ inline T block_reduce(T v, T* sh, Op op) {
     return v;
 }
 struct SumOp {
-    template <class T> __device__ T operator()(T a, T b) const { return a + b; }
+    template <class T>
+    __device__ T operator()(T a, T b) const {
+        return a + b;
+    }
 };
 struct MaxOp {
     __device__ float operator()(float a, float b) const { return fmaxf(a, b); }

@@ -18,7 +18,8 @@ __global__ void widen_bf16(const uint16_t* src, float* dst, size_t n) {
 KStatus matmul(Context& cx, const MatmulArgs& p) {
     STRATA_KTRY(validate(p));
     if (p.m == 0 || p.n == 0) return {};
-    if (p.m > INT32_MAX || p.n > INT32_MAX || p.k > INT32_MAX) return unsupported("matmul: dimension over 2^31 on cuda");
+    if (p.m > INT32_MAX || p.n > INT32_MAX || p.k > INT32_MAX)
+        return unsupported("matmul: dimension over 2^31 on cuda");
     if (p.k == 0) return cuda_error(cudaMemsetAsync(p.c, 0, static_cast<size_t>(p.m * p.n) * 4, cx.stream), "matmul");
     const void* a = p.a;
     const void* b = p.b;
@@ -27,18 +28,18 @@ KStatus matmul(Context& cx, const MatmulArgs& p) {
         const bool widen_a = p.a_type == ScalarType::BF16;
         const size_t count = static_cast<size_t>(widen_a ? p.m * p.k : p.n * p.k);
         STRATA_KTRY(cx.ensure_scratch(count * 4));
-        widen_bf16<<<blocks_for(count, 256), 256, 0, cx.stream>>>(
-            static_cast<const uint16_t*>(widen_a ? p.a : p.b), static_cast<float*>(cx.scratch), count);
+        widen_bf16<<<blocks_for(count, 256), 256, 0, cx.stream>>>(static_cast<const uint16_t*>(widen_a ? p.a : p.b),
+                                                                  static_cast<float*>(cx.scratch), count);
         STRATA_KTRY(launch_check("matmul widen"));
         (widen_a ? a : b) = cx.scratch;
         type = ScalarType::F32;
     }
     const cudaDataType_t dt = type == ScalarType::BF16 ? CUDA_R_16BF : CUDA_R_32F;
     const float alpha = 1.0f, beta = 0.0f;
-    const cublasStatus_t st = cublasGemmEx(cx.blas, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(p.n), static_cast<int>(p.m),
-                                           static_cast<int>(p.k), &alpha, b, dt, static_cast<int>(p.k), a, dt,
-                                           static_cast<int>(p.k), &beta, p.c, CUDA_R_32F, static_cast<int>(p.n),
-                                           CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+    const cublasStatus_t st =
+        cublasGemmEx(cx.blas, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(p.n), static_cast<int>(p.m),
+                     static_cast<int>(p.k), &alpha, b, dt, static_cast<int>(p.k), a, dt, static_cast<int>(p.k), &beta,
+                     p.c, CUDA_R_32F, static_cast<int>(p.n), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
     if (st != CUBLAS_STATUS_SUCCESS)
         return internal_error("cuda: cublasGemmEx failed (" + std::string(cublasGetStatusString(st)) + ")");
     return {};

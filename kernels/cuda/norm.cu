@@ -36,8 +36,10 @@ __global__ void gated_kernel(const float* x, const float* z, const float* gamma,
     const float s = static_cast<float>(1.0 / sqrt(ss / static_cast<double>(group) + eps));
     for (int64_t i = threadIdx.x; i < group; i += blockDim.x) {
         const float g = gamma[g0 + i] + shift;
-        if (gate_first) y[off + i] = x[off + i] * d_silu(z[off + i]) * s * g;
-        else y[off + i] = x[off + i] * s * g * d_silu(z[off + i]);
+        if (gate_first)
+            y[off + i] = x[off + i] * d_silu(z[off + i]) * s * g;
+        else
+            y[off + i] = x[off + i] * s * g * d_silu(z[off + i]);
     }
 }
 

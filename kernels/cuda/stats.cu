@@ -32,8 +32,10 @@ __global__ void pass1(const void* src, ScalarType t, size_t n, BlockPartial* out
     for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
          i += static_cast<size_t>(gridDim.x) * blockDim.x) {
         const float v = d_load(src, t, i);
-        if (isnan(v)) ++nan;
-        else if (isinf(v)) ++inf;
+        if (isnan(v))
+            ++nan;
+        else if (isinf(v))
+            ++inf;
         else {
             ++fin;
             mn = fminf(mn, v);
@@ -102,7 +104,8 @@ KStatus stats(Context& cx, const void* src, ScalarType t, size_t n, const StatsO
     std::vector<BlockPartial> h1(blocks);
     pass1<<<blocks, kThreads, 0, cx.stream>>>(src, t, n, p1);
     STRATA_KTRY(launch_check("stats"));
-    STRATA_KTRY(cuda_error(cudaMemcpyAsync(h1.data(), p1, blocks * sizeof(BlockPartial), cudaMemcpyDeviceToHost, cx.stream), "stats"));
+    STRATA_KTRY(cuda_error(
+        cudaMemcpyAsync(h1.data(), p1, blocks * sizeof(BlockPartial), cudaMemcpyDeviceToHost, cx.stream), "stats"));
     STRATA_KTRY(cuda_error(cudaStreamSynchronize(cx.stream), "stats"));
     TensorStats s;
     s.count = n;
@@ -119,7 +122,8 @@ KStatus stats(Context& cx, const void* src, ScalarType t, size_t n, const StatsO
         std::vector<double> h2(blocks);
         pass2<<<blocks, kThreads, 0, cx.stream>>>(src, t, n, s.mean, p2);
         STRATA_KTRY(launch_check("stats"));
-        STRATA_KTRY(cuda_error(cudaMemcpyAsync(h2.data(), p2, blocks * sizeof(double), cudaMemcpyDeviceToHost, cx.stream), "stats"));
+        STRATA_KTRY(cuda_error(
+            cudaMemcpyAsync(h2.data(), p2, blocks * sizeof(double), cudaMemcpyDeviceToHost, cx.stream), "stats"));
         STRATA_KTRY(cuda_error(cudaStreamSynchronize(cx.stream), "stats"));
         double m2 = 0;
         for (double v : h2) m2 += v;
@@ -136,7 +140,9 @@ KStatus stats(Context& cx, const void* src, ScalarType t, size_t n, const StatsO
         hist_kernel<<<blocks, kThreads, shared_bins ? bins * sizeof(unsigned long long) : 0, cx.stream>>>(
             src, t, n, s.hist_lo, s.hist_hi, scale, opt.bins, shared_bins, hist);
         STRATA_KTRY(launch_check("stats"));
-        STRATA_KTRY(cuda_error(cudaMemcpyAsync(s.histogram.data(), hist, bins * sizeof(unsigned long long), cudaMemcpyDeviceToHost, cx.stream), "stats"));
+        STRATA_KTRY(cuda_error(cudaMemcpyAsync(s.histogram.data(), hist, bins * sizeof(unsigned long long),
+                                               cudaMemcpyDeviceToHost, cx.stream),
+                               "stats"));
         STRATA_KTRY(cuda_error(cudaStreamSynchronize(cx.stream), "stats"));
     }
     *out = std::move(s);

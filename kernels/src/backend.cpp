@@ -13,8 +13,8 @@ std::string dims(const char* what, int64_t v) { return std::string(what) + " = "
 
 std::string_view op_name(Op op) {
     static constexpr std::string_view kNames[kOpCount] = {
-        "cast", "strided_copy", "stats", "matmul", "rms_norm", "rope", "attention", "softmax",
-        "silu_gate", "topk_routing", "conv1d", "ssm_scan", "gated_rms_norm",
+        "cast",    "strided_copy", "stats",        "matmul", "rms_norm", "rope",           "attention",
+        "softmax", "silu_gate",    "topk_routing", "conv1d", "ssm_scan", "gated_rms_norm",
     };
     const int i = static_cast<int>(op);
     return i >= 0 && i < kOpCount ? kNames[i] : "?";

@@ -68,21 +68,41 @@ TEST_CASE("cast: every pair agrees with the scalar conversions", "[kernels][cast
     src[0] = NAN, src[1] = INFINITY, src[2] = -0.0f, src[3] = 1e6f;
     auto to_f32 = [](ScalarType t, const std::vector<uint8_t>& raw, size_t i) -> float {
         switch (t) {
-            case ScalarType::F32: { float f; std::memcpy(&f, raw.data() + i * 4, 4); return f; }
-            case ScalarType::F16: { uint16_t h; std::memcpy(&h, raw.data() + i * 2, 2); return f16_to_float(h); }
-            case ScalarType::BF16: { uint16_t h; std::memcpy(&h, raw.data() + i * 2, 2); return bf16_to_float(h); }
-            case ScalarType::F8E4M3: return e4m3_to_float(raw[i]);
-            case ScalarType::F8E5M2: return e5m2_to_float(raw[i]);
-            default: return 0;
+            case ScalarType::F32: {
+                float f;
+                std::memcpy(&f, raw.data() + i * 4, 4);
+                return f;
+            }
+            case ScalarType::F16: {
+                uint16_t h;
+                std::memcpy(&h, raw.data() + i * 2, 2);
+                return f16_to_float(h);
+            }
+            case ScalarType::BF16: {
+                uint16_t h;
+                std::memcpy(&h, raw.data() + i * 2, 2);
+                return bf16_to_float(h);
+            }
+            case ScalarType::F8E4M3:
+                return e4m3_to_float(raw[i]);
+            case ScalarType::F8E5M2:
+                return e5m2_to_float(raw[i]);
+            default:
+                return 0;
         }
     };
     auto from_f32 = [](ScalarType t, float f) -> float {
         switch (t) {
-            case ScalarType::F16: return f16_to_float(float_to_f16(f));
-            case ScalarType::BF16: return bf16_to_float(float_to_bf16(f));
-            case ScalarType::F8E4M3: return e4m3_to_float(float_to_e4m3(f));
-            case ScalarType::F8E5M2: return e5m2_to_float(float_to_e5m2(f));
-            default: return f;
+            case ScalarType::F16:
+                return f16_to_float(float_to_f16(f));
+            case ScalarType::BF16:
+                return bf16_to_float(float_to_bf16(f));
+            case ScalarType::F8E4M3:
+                return e4m3_to_float(float_to_e4m3(f));
+            case ScalarType::F8E5M2:
+                return e5m2_to_float(float_to_e5m2(f));
+            default:
+                return f;
         }
     };
     for (ScalarType s : types) {
@@ -112,7 +132,8 @@ TEST_CASE("strided_copy gathers a transposed, sliced view", "[kernels][copy]") {
     StridedLayout l = gather_layout({4, 4}, {1, 6});
     REQUIRE(cpu().strided_copy(src.data() + 1, dst.data(), 4, l).ok());
     for (int c = 0; c < 4; ++c)
-        for (int r = 0; r < 4; ++r) CHECK(dst[static_cast<size_t>(c * 4 + r)] == src[static_cast<size_t>(r * 6 + c + 1)]);
+        for (int r = 0; r < 4; ++r)
+            CHECK(dst[static_cast<size_t>(c * 4 + r)] == src[static_cast<size_t>(r * 6 + c + 1)]);
     // 3-d with 2-byte elements and a dense inner run.
     std::vector<uint16_t> s3(2 * 3 * 5), d3(2 * 2 * 5);
     std::iota(s3.begin(), s3.end(), 0);
@@ -185,7 +206,7 @@ TEST_CASE("stats: large arrays match a double reference in every dtype", "[kerne
 }
 
 TEST_CASE("matmul: known values and a naive reference, f32 and bf16", "[kernels][matmul]") {
-    const float a[] = {1, 2, 3, 4, 5, 6};           // [2, 3]
+    const float a[] = {1, 2, 3, 4, 5, 6};            // [2, 3]
     const float b[] = {1, 0, -1, 2, 1, 0, 0, 0, 1};  // [3, 3] rows are output features
     float c[6];
     REQUIRE(cpu().matmul({.a = a, .b = b, .c = c, .m = 2, .n = 3, .k = 3}).ok());
@@ -201,7 +222,8 @@ TEST_CASE("matmul: known values and a naive reference, f32 and bf16", "[kernels]
                 double s = 0, sh = 0;
                 for (int p = 0; p < k; ++p) {
                     s += static_cast<double>(A[static_cast<size_t>(i * k + p)]) * B[static_cast<size_t>(j * k + p)];
-                    sh += static_cast<double>(A[static_cast<size_t>(i * k + p)]) * bf16_to_float(Bh[static_cast<size_t>(j * k + p)]);
+                    sh += static_cast<double>(A[static_cast<size_t>(i * k + p)]) *
+                          bf16_to_float(Bh[static_cast<size_t>(j * k + p)]);
                 }
                 ref[static_cast<size_t>(i * n + j)] = s;
                 refh[static_cast<size_t>(i * n + j)] = sh;
@@ -209,7 +231,11 @@ TEST_CASE("matmul: known values and a naive reference, f32 and bf16", "[kernels]
         std::vector<float> C(ref.size());
         REQUIRE(cpu().matmul({.a = A.data(), .b = B.data(), .c = C.data(), .m = m, .n = n, .k = k}).ok());
         CHECK(max_abs_diff(C, ref) < 1e-4 * std::sqrt(k));
-        REQUIRE(cpu().matmul({.a = A.data(), .b = Bh.data(), .b_type = ScalarType::BF16, .c = C.data(), .m = m, .n = n, .k = k}).ok());
+        REQUIRE(
+            cpu()
+                .matmul(
+                    {.a = A.data(), .b = Bh.data(), .b_type = ScalarType::BF16, .c = C.data(), .m = m, .n = n, .k = k})
+                .ok());
         CHECK(max_abs_diff(C, refh) < 1e-4 * std::sqrt(k));
     }
     CHECK(cpu().matmul({.a = a, .a_type = ScalarType::F16, .b = b, .c = c, .m = 2, .n = 3, .k = 3}).code() ==
@@ -221,21 +247,40 @@ TEST_CASE("rms_norm and gated_rms_norm match references", "[kernels][norm]") {
     auto x = randn(rows * dim, 3), z = randn(rows * dim, 4), g = randn(dim, 5);
     std::vector<float> y(x.size());
     for (bool zc : {false, true}) {
-        REQUIRE(cpu().rms_norm({.x = x.data(), .gamma = g.data(), .y = y.data(), .rows = rows, .dim = dim, .eps = 1e-6f, .zero_centred = zc}).ok());
+        REQUIRE(cpu()
+                    .rms_norm({.x = x.data(),
+                               .gamma = g.data(),
+                               .y = y.data(),
+                               .rows = rows,
+                               .dim = dim,
+                               .eps = 1e-6f,
+                               .zero_centred = zc})
+                    .ok());
         std::vector<double> ref(x.size());
         for (int r = 0; r < rows; ++r) {
             double ss = 0;
-            for (int i = 0; i < dim; ++i) ss += x[static_cast<size_t>(r * dim + i)] * x[static_cast<size_t>(r * dim + i)];
+            for (int i = 0; i < dim; ++i)
+                ss += x[static_cast<size_t>(r * dim + i)] * x[static_cast<size_t>(r * dim + i)];
             const double s = 1 / std::sqrt(ss / dim + 1e-6);
             for (int i = 0; i < dim; ++i)
-                ref[static_cast<size_t>(r * dim + i)] = x[static_cast<size_t>(r * dim + i)] * s * (g[static_cast<size_t>(i)] + (zc ? 1 : 0));
+                ref[static_cast<size_t>(r * dim + i)] =
+                    x[static_cast<size_t>(r * dim + i)] * s * (g[static_cast<size_t>(i)] + (zc ? 1 : 0));
         }
         CHECK(max_abs_diff(y, ref) < 1e-5);
     }
     for (GateOrder order : {GateOrder::GateThenNorm, GateOrder::NormThenGate}) {
         const int group = 16;
-        REQUIRE(cpu().gated_rms_norm({.x = x.data(), .z = z.data(), .gamma = g.data(), .y = y.data(), .rows = rows, .dim = dim,
-                                      .group_size = group, .eps = 1e-5f, .order = order}).ok());
+        REQUIRE(cpu()
+                    .gated_rms_norm({.x = x.data(),
+                                     .z = z.data(),
+                                     .gamma = g.data(),
+                                     .y = y.data(),
+                                     .rows = rows,
+                                     .dim = dim,
+                                     .group_size = group,
+                                     .eps = 1e-5f,
+                                     .order = order})
+                    .ok());
         std::vector<double> ref(x.size());
         for (int r = 0; r < rows; ++r)
             for (int g0 = 0; g0 < dim; g0 += group) {
@@ -256,8 +301,15 @@ TEST_CASE("rms_norm and gated_rms_norm match references", "[kernels][norm]") {
             }
         CHECK(max_abs_diff(y, ref) < 1e-5);
     }
-    CHECK(cpu().gated_rms_norm({.x = x.data(), .z = z.data(), .gamma = g.data(), .y = y.data(), .rows = 1, .dim = 64, .group_size = 24}).code() ==
-          KCode::InvalidArgument);
+    CHECK(cpu()
+              .gated_rms_norm({.x = x.data(),
+                               .z = z.data(),
+                               .gamma = g.data(),
+                               .y = y.data(),
+                               .rows = 1,
+                               .dim = 64,
+                               .group_size = 24})
+              .code() == KCode::InvalidArgument);
 }
 
 TEST_CASE("softmax, silu_gate and rope known values", "[kernels][elementwise]") {
@@ -284,7 +336,15 @@ TEST_CASE("softmax, silu_gate and rope known values", "[kernels][elementwise]") 
     // partial rotary 0.5 of head_dim 8: only channels 0..3 rotate; 4..7 pass through.
     float y[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     const int32_t p1[] = {3};
-    REQUIRE(cpu().rope({.x = y, .positions = p1, .tokens = 1, .heads = 1, .head_dim = 8, .theta = 1e4f, .partial_rotary_factor = 0.5f}).ok());
+    REQUIRE(cpu()
+                .rope({.x = y,
+                       .positions = p1,
+                       .tokens = 1,
+                       .heads = 1,
+                       .head_dim = 8,
+                       .theta = 1e4f,
+                       .partial_rotary_factor = 0.5f})
+                .ok());
     CHECK(y[0] == Approx(1 * std::cos(3.0) - 3 * std::sin(3.0)));
     CHECK(y[2] == Approx(3 * std::cos(3.0) + 1 * std::sin(3.0)));
     CHECK(y[4] == 5.0f);
@@ -295,8 +355,18 @@ TEST_CASE("attention: causal GQA against a naive reference", "[kernels][attentio
     const int T = 7, S = 9, Hq = 4, Hkv = 2, D = 8, Dv = 6;
     auto q = randn(T * Hq * D, 1), k = randn(S * Hkv * D, 2), v = randn(S * Hkv * Dv, 3);
     std::vector<float> out(static_cast<size_t>(T * Hq * Dv));
-    REQUIRE(cpu().attention({.q = q.data(), .k = k.data(), .v = v.data(), .out = out.data(), .q_len = T, .kv_len = S,
-                             .q_heads = Hq, .kv_heads = Hkv, .head_dim = D, .v_dim = Dv}).ok());
+    REQUIRE(cpu()
+                .attention({.q = q.data(),
+                            .k = k.data(),
+                            .v = v.data(),
+                            .out = out.data(),
+                            .q_len = T,
+                            .kv_len = S,
+                            .q_heads = Hq,
+                            .kv_heads = Hkv,
+                            .head_dim = D,
+                            .v_dim = Dv})
+                .ok());
     std::vector<double> ref(out.size());
     for (int i = 0; i < T; ++i)
         for (int h = 0; h < Hq; ++h) {
@@ -305,36 +375,65 @@ TEST_CASE("attention: causal GQA against a naive reference", "[kernels][attentio
             double mx = -INFINITY, sum = 0;
             for (int j = 0; j < n; ++j) {
                 double d = 0;
-                for (int c = 0; c < D; ++c) d += q[static_cast<size_t>((i * Hq + h) * D + c)] * k[static_cast<size_t>((j * Hkv + kh) * D + c)];
+                for (int c = 0; c < D; ++c)
+                    d += q[static_cast<size_t>((i * Hq + h) * D + c)] * k[static_cast<size_t>((j * Hkv + kh) * D + c)];
                 w[static_cast<size_t>(j)] = d / std::sqrt(D);
                 mx = std::max(mx, w[static_cast<size_t>(j)]);
             }
             for (auto& x : w) sum += x = std::exp(x - mx);
             for (int c = 0; c < Dv; ++c) {
                 double acc = 0;
-                for (int j = 0; j < n; ++j) acc += w[static_cast<size_t>(j)] / sum * v[static_cast<size_t>((j * Hkv + kh) * Dv + c)];
+                for (int j = 0; j < n; ++j)
+                    acc += w[static_cast<size_t>(j)] / sum * v[static_cast<size_t>((j * Hkv + kh) * Dv + c)];
                 ref[static_cast<size_t>((i * Hq + h) * Dv + c)] = acc;
             }
         }
     CHECK(max_abs_diff(out, ref) < 1e-5);
     // The first query of a prefill (T == S) sees only itself: output = v[0] of its kv head.
-    REQUIRE(cpu().attention({.q = q.data(), .k = k.data(), .v = v.data(), .out = out.data(), .q_len = 2, .kv_len = 2,
-                             .q_heads = Hq, .kv_heads = Hkv, .head_dim = D, .v_dim = Dv}).ok());
-    for (int c = 0; c < Dv; ++c) CHECK(out[static_cast<size_t>(3 * Dv + c)] == Approx(v[static_cast<size_t>(1 * Dv + c)]));
+    REQUIRE(cpu()
+                .attention({.q = q.data(),
+                            .k = k.data(),
+                            .v = v.data(),
+                            .out = out.data(),
+                            .q_len = 2,
+                            .kv_len = 2,
+                            .q_heads = Hq,
+                            .kv_heads = Hkv,
+                            .head_dim = D,
+                            .v_dim = Dv})
+                .ok());
+    for (int c = 0; c < Dv; ++c)
+        CHECK(out[static_cast<size_t>(3 * Dv + c)] == Approx(v[static_cast<size_t>(1 * Dv + c)]));
 }
 
 TEST_CASE("topk_routing: softmax, top-k, renormalise, ties to the lower index", "[kernels][topk]") {
     const float logits[] = {0.0f, 2.0f, 1.0f, 2.0f, /* token 1 */ 5.0f, -1.0f, 0.0f, 0.0f};
     int32_t idx[4];
     float w[4];
-    REQUIRE(cpu().topk_routing({.logits = logits, .indices = idx, .weights = w, .tokens = 2, .experts = 4, .k = 2, .renormalize = false}).ok());
+    REQUIRE(cpu()
+                .topk_routing({.logits = logits,
+                               .indices = idx,
+                               .weights = w,
+                               .tokens = 2,
+                               .experts = 4,
+                               .k = 2,
+                               .renormalize = false})
+                .ok());
     CHECK(idx[0] == 1);
     CHECK(idx[1] == 3);
     const double z0 = 1 + 2 * std::exp(2.0) + std::exp(1.0);
     CHECK(w[0] == Approx(std::exp(2.0) / z0));
     CHECK(idx[2] == 0);
     CHECK(idx[3] == 2);
-    REQUIRE(cpu().topk_routing({.logits = logits, .indices = idx, .weights = w, .tokens = 2, .experts = 4, .k = 2, .renormalize = true}).ok());
+    REQUIRE(cpu()
+                .topk_routing({.logits = logits,
+                               .indices = idx,
+                               .weights = w,
+                               .tokens = 2,
+                               .experts = 4,
+                               .k = 2,
+                               .renormalize = true})
+                .ok());
     CHECK(w[0] == Approx(0.5));
     CHECK(w[1] == Approx(0.5));
     CHECK(w[2] + w[3] == Approx(1.0));
@@ -345,7 +444,16 @@ TEST_CASE("conv1d and ssm_scan against naive references", "[kernels][mamba]") {
     const int T = 6, C = 5, W = 4;
     auto x = randn(T * C, 1), w = randn(C * W, 2), bias = randn(C, 3);
     std::vector<float> y(x.size());
-    REQUIRE(cpu().conv1d({.x = x.data(), .weight = w.data(), .bias = bias.data(), .y = y.data(), .len = T, .channels = C, .width = W, .silu = true}).ok());
+    REQUIRE(cpu()
+                .conv1d({.x = x.data(),
+                         .weight = w.data(),
+                         .bias = bias.data(),
+                         .y = y.data(),
+                         .len = T,
+                         .channels = C,
+                         .width = W,
+                         .silu = true})
+                .ok());
     std::vector<double> ref(y.size());
     for (int t = 0; t < T; ++t)
         for (int c = 0; c < C; ++c) {
@@ -362,8 +470,22 @@ TEST_CASE("conv1d and ssm_scan against naive references", "[kernels][mamba]") {
     auto xs = randn(T * H * P, 4), dt = randn(T * H, 5), B = randn(T * G * N, 6), Cm = randn(T * G * N, 7);
     const float A[] = {-0.5f, -1.0f, -2.0f, -0.1f}, D[] = {1.0f, 0.5f, 0.0f, -1.0f}, dtb[] = {0.1f, -0.2f, 0.3f, 0.0f};
     std::vector<float> ys(xs.size()), state(static_cast<size_t>(H * P * N), 0.0f);
-    REQUIRE(cpu().ssm_scan({.x = xs.data(), .dt = dt.data(), .a = A, .b = B.data(), .c = Cm.data(), .d = D, .dt_bias = dtb,
-                            .y = ys.data(), .state = state.data(), .len = T, .heads = H, .head_dim = P, .groups = G, .state_dim = N}).ok());
+    REQUIRE(cpu()
+                .ssm_scan({.x = xs.data(),
+                           .dt = dt.data(),
+                           .a = A,
+                           .b = B.data(),
+                           .c = Cm.data(),
+                           .d = D,
+                           .dt_bias = dtb,
+                           .y = ys.data(),
+                           .state = state.data(),
+                           .len = T,
+                           .heads = H,
+                           .head_dim = P,
+                           .groups = G,
+                           .state_dim = N})
+                .ok());
     std::vector<double> s(static_cast<size_t>(H * P * N), 0.0), yr(ys.size());
     for (int t = 0; t < T; ++t)
         for (int h = 0; h < H; ++h) {
@@ -373,10 +495,12 @@ TEST_CASE("conv1d and ssm_scan against naive references", "[kernels][mamba]") {
                 double acc = 0;
                 for (int n = 0; n < N; ++n) {
                     double& st = s[static_cast<size_t>((h * P + p) * N + n)];
-                    st = st * std::exp(d * A[h]) + d * xs[static_cast<size_t>((t * H + h) * P + p)] * B[static_cast<size_t>((t * G + g) * N + n)];
+                    st = st * std::exp(d * A[h]) +
+                         d * xs[static_cast<size_t>((t * H + h) * P + p)] * B[static_cast<size_t>((t * G + g) * N + n)];
                     acc += st * Cm[static_cast<size_t>((t * G + g) * N + n)];
                 }
-                yr[static_cast<size_t>((t * H + h) * P + p)] = acc + D[h] * xs[static_cast<size_t>((t * H + h) * P + p)];
+                yr[static_cast<size_t>((t * H + h) * P + p)] =
+                    acc + D[h] * xs[static_cast<size_t>((t * H + h) * P + p)];
             }
         }
     CHECK(max_abs_diff(ys, yr) < 1e-4);
@@ -386,9 +510,22 @@ TEST_CASE("conv1d and ssm_scan against naive references", "[kernels][mamba]") {
     const int half = T / 2;
     for (int part = 0; part < 2; ++part) {
         const int t0 = part * half;
-        REQUIRE(cpu().ssm_scan({.x = xs.data() + t0 * H * P, .dt = dt.data() + t0 * H, .a = A, .b = B.data() + t0 * G * N,
-                                .c = Cm.data() + t0 * G * N, .d = D, .dt_bias = dtb, .y = y2.data() + t0 * H * P, .state = st2.data(),
-                                .len = half, .heads = H, .head_dim = P, .groups = G, .state_dim = N}).ok());
+        REQUIRE(cpu()
+                    .ssm_scan({.x = xs.data() + t0 * H * P,
+                               .dt = dt.data() + t0 * H,
+                               .a = A,
+                               .b = B.data() + t0 * G * N,
+                               .c = Cm.data() + t0 * G * N,
+                               .d = D,
+                               .dt_bias = dtb,
+                               .y = y2.data() + t0 * H * P,
+                               .state = st2.data(),
+                               .len = half,
+                               .heads = H,
+                               .head_dim = P,
+                               .groups = G,
+                               .state_dim = N})
+                    .ok());
     }
     CHECK(max_abs_diff(y2, std::vector<double>(ys.begin(), ys.end())) < 1e-6);
 }

@@ -44,8 +44,8 @@ float dec_bf16(uint32_t c) { return bf16_to_float(static_cast<uint16_t>(c)); }
 TEST_CASE("bf16 known bit patterns", "[kernels][scalar]") {
     CHECK(float_to_bf16(1.0f) == 0x3f80);
     CHECK(float_to_bf16(-2.0f) == 0xc000);
-    CHECK(float_to_bf16(1.0f + 0x1p-8f) == 0x3f80);        // tie -> even
-    CHECK(float_to_bf16(1.0f + 3 * 0x1p-8f) == 0x3f82);    // tie -> even (up)
+    CHECK(float_to_bf16(1.0f + 0x1p-8f) == 0x3f80);      // tie -> even
+    CHECK(float_to_bf16(1.0f + 3 * 0x1p-8f) == 0x3f82);  // tie -> even (up)
     CHECK(float_to_bf16(1.0f + 0x1p-8f + 0x1p-20f) == 0x3f81);
     CHECK(float_to_bf16(INFINITY) == 0x7f80);
     CHECK(float_to_bf16(-INFINITY) == 0xff80);
@@ -79,9 +79,9 @@ TEST_CASE("f16 known bit patterns", "[kernels][scalar]") {
     CHECK(float_to_f16(65520.0f) == 0x7c00);
     CHECK(float_to_f16(0x1p-14f) == 0x0400);
     CHECK(float_to_f16(0x1p-24f) == 0x0001);
-    CHECK(float_to_f16(0x1p-25f) == 0x0000);        // tie -> even (zero)
-    CHECK(float_to_f16(3 * 0x1p-26f) == 0x0001);    // 0.75 ulp -> 1
-    CHECK(float_to_f16(3 * 0x1p-25f) == 0x0002);    // 1.5 ulp tie -> even 2
+    CHECK(float_to_f16(0x1p-25f) == 0x0000);      // tie -> even (zero)
+    CHECK(float_to_f16(3 * 0x1p-26f) == 0x0001);  // 0.75 ulp -> 1
+    CHECK(float_to_f16(3 * 0x1p-25f) == 0x0002);  // 1.5 ulp tie -> even 2
     CHECK(float_to_f16(INFINITY) == 0x7c00);
     CHECK((float_to_f16(NAN) & 0x7c00) == 0x7c00);
     CHECK((float_to_f16(NAN) & 0x3ff) != 0);
@@ -125,8 +125,8 @@ TEST_CASE("fp8 e4m3 known bit patterns", "[kernels][scalar]") {
     CHECK(float_to_e4m3(0x1p-6f) == 0x08);   // smallest normal
     CHECK(float_to_e4m3(0x1p-10f) == 0x00);  // tie -> even
     CHECK(float_to_e4m3(3 * 0x1p-11f) == 0x01);
-    CHECK(float_to_e4m3(1.0625f) == 0x38);   // tie -> even
-    CHECK(float_to_e4m3(1.1875f) == 0x3a);   // tie -> even (up)
+    CHECK(float_to_e4m3(1.0625f) == 0x38);  // tie -> even
+    CHECK(float_to_e4m3(1.1875f) == 0x3a);  // tie -> even (up)
     CHECK((float_to_e4m3(NAN) & 0x7f) == 0x7f);
     CHECK(e4m3_to_float(0x7e) == 448.0f);
     CHECK(e4m3_to_float(0x01) == 0x1p-9f);

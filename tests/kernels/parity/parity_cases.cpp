@@ -14,14 +14,15 @@ namespace {
 
 std::vector<float> special_values(size_t n, uint32_t seed) {
     auto v = randn(n, seed, 30.0f);
-    const float specials[] = {0.0f, -0.0f, NAN, INFINITY, -INFINITY, 448.0f, 500.0f, -1e6f, 65504.0f, 65520.0f,
-                              1e-8f, 0x1p-9f, 0x1p-16f, 0x1p-24f, 3.0e38f, 1.0f + 0x1p-8f};
+    const float specials[] = {0.0f,     -0.0f,    NAN,   INFINITY, -INFINITY, 448.0f,   500.0f,  -1e6f,
+                              65504.0f, 65520.0f, 1e-8f, 0x1p-9f,  0x1p-16f,  0x1p-24f, 3.0e38f, 1.0f + 0x1p-8f};
     for (size_t i = 0; i < std::size(specials) && i < n; ++i) v[i * 7] = specials[i];
     return v;
 }
 
 void add_cast_cases(std::vector<ParityCase>& cs) {
-    const ScalarType types[] = {ScalarType::F32, ScalarType::F16, ScalarType::BF16, ScalarType::F8E4M3, ScalarType::F8E5M2};
+    const ScalarType types[] = {ScalarType::F32, ScalarType::F16, ScalarType::BF16, ScalarType::F8E4M3,
+                                ScalarType::F8E5M2};
     for (ScalarType s : types)
         for (ScalarType d : types) {
             if (s == d) continue;
@@ -56,9 +57,12 @@ ParityResult compare_outputs(const std::vector<float>& got, const std::vector<fl
     for (size_t i = 0; i < got.size(); ++i) {
         const double g = got[i], w = want[i];
         double e;
-        if (std::isnan(g) || std::isnan(w)) e = std::isnan(g) && std::isnan(w) ? 0.0 : INFINITY;
-        else if (g == w) e = 0.0;
-        else e = std::isinf(g) || std::isinf(w) ? INFINITY : std::fabs(g - w) / (1.0 + std::fabs(w));
+        if (std::isnan(g) || std::isnan(w))
+            e = std::isnan(g) && std::isnan(w) ? 0.0 : INFINITY;
+        else if (g == w)
+            e = 0.0;
+        else
+            e = std::isinf(g) || std::isinf(w) ? INFINITY : std::fabs(g - w) / (1.0 + std::fabs(w));
         if (e > r.max_error) r.max_error = e;
         if (e > tol && first == got.size()) first = i;
     }

@@ -39,8 +39,9 @@ ParityCase stats_case(std::string name, ScalarType t, size_t n, StatsOptions opt
                 STRATA_KTRY(ar.status);
                 TensorStats s;
                 STRATA_KTRY(be.stats(p, t, n, opt, &s));
-                for (double d : {static_cast<double>(s.count), static_cast<double>(s.finite), static_cast<double>(s.nan_count),
-                                 static_cast<double>(s.inf_count), s.min, s.max, s.mean, s.std, s.abs_max, s.hist_lo, s.hist_hi})
+                for (double d :
+                     {static_cast<double>(s.count), static_cast<double>(s.finite), static_cast<double>(s.nan_count),
+                      static_cast<double>(s.inf_count), s.min, s.max, s.mean, s.std, s.abs_max, s.hist_lo, s.hist_hi})
                     out.push_back(static_cast<float>(d));
                 for (uint64_t h : s.histogram) out.push_back(static_cast<float>(h));
                 return {};
@@ -70,50 +71,67 @@ void add_op_cases(std::vector<ParityCase>& cs) {
     cs.push_back(strided_case("strided_copy 2-byte 3-d permute", 2));
     cs.push_back(strided_case("strided_copy 3-byte elements", 3));
     cs.push_back(stats_case("stats f32 1M + NaN/Inf, 64 bins", ScalarType::F32, 1000003, {.bins = 64}));
-    cs.push_back(stats_case("stats bf16, given range", ScalarType::BF16, 300001, {.bins = 10, .hist_lo = 0.0, .hist_hi = 6.0}));
+    cs.push_back(
+        stats_case("stats bf16, given range", ScalarType::BF16, 300001, {.bins = 10, .hist_lo = 0.0, .hist_hi = 6.0}));
     cs.push_back(stats_case("stats f8e4m3, 5000 bins", ScalarType::F8E4M3, 100000, {.bins = 5000}));
     cs.push_back(matmul_case("matmul f32 37x129x300", ScalarType::F32, ScalarType::F32, 37, 129, 300));
     cs.push_back(matmul_case("matmul bf16 64x256x512", ScalarType::BF16, ScalarType::BF16, 64, 256, 512));
     cs.push_back(matmul_case("matmul f32 x bf16 5x1000x129", ScalarType::F32, ScalarType::BF16, 5, 1000, 129));
 
     for (bool zc : {false, true})
-        cs.push_back({std::string("rms_norm") + (zc ? " zero-centred" : ""), Op::RmsNorm, kF32,
-                      [zc](Backend& be, std::vector<float>& out) -> KStatus {
-                          const int64_t rows = 17, dim = 1000;
-                          Arena ar{be, {}, {}};
-                          auto* x = ar.put(randn(static_cast<size_t>(rows * dim), 41));
-                          auto* g = ar.put(randn(static_cast<size_t>(dim), 42, 0.2f));
-                          auto* y = ar.zeros<float>(static_cast<size_t>(rows * dim));
-                          STRATA_KTRY(ar.status);
-                          STRATA_KTRY(be.rms_norm({.x = x, .gamma = g, .y = y, .rows = rows, .dim = dim, .eps = 1e-6f, .zero_centred = zc}));
-                          return ar.get(y, static_cast<size_t>(rows * dim), out);
-                      }});
+        cs.push_back(
+            {std::string("rms_norm") + (zc ? " zero-centred" : ""), Op::RmsNorm, kF32,
+             [zc](Backend& be, std::vector<float>& out) -> KStatus {
+                 const int64_t rows = 17, dim = 1000;
+                 Arena ar{be, {}, {}};
+                 auto* x = ar.put(randn(static_cast<size_t>(rows * dim), 41));
+                 auto* g = ar.put(randn(static_cast<size_t>(dim), 42, 0.2f));
+                 auto* y = ar.zeros<float>(static_cast<size_t>(rows * dim));
+                 STRATA_KTRY(ar.status);
+                 STRATA_KTRY(be.rms_norm(
+                     {.x = x, .gamma = g, .y = y, .rows = rows, .dim = dim, .eps = 1e-6f, .zero_centred = zc}));
+                 return ar.get(y, static_cast<size_t>(rows * dim), out);
+             }});
     for (GateOrder order : {GateOrder::GateThenNorm, GateOrder::NormThenGate})
-        cs.push_back({std::string("gated_rms_norm ") + (order == GateOrder::GateThenNorm ? "gate-then-norm" : "norm-then-gate"),
-                      Op::GatedRmsNorm, kF32, [order](Backend& be, std::vector<float>& out) -> KStatus {
-                          const int64_t rows = 9, dim = 512, group = 128;
-                          Arena ar{be, {}, {}};
-                          auto* x = ar.put(randn(static_cast<size_t>(rows * dim), 43));
-                          auto* z = ar.put(randn(static_cast<size_t>(rows * dim), 44));
-                          auto* g = ar.put(randn(static_cast<size_t>(dim), 45));
-                          auto* y = ar.zeros<float>(static_cast<size_t>(rows * dim));
-                          STRATA_KTRY(ar.status);
-                          STRATA_KTRY(be.gated_rms_norm({.x = x, .z = z, .gamma = g, .y = y, .rows = rows, .dim = dim,
-                                                         .group_size = group, .eps = 1e-5f, .order = order}));
-                          return ar.get(y, static_cast<size_t>(rows * dim), out);
-                      }});
-    cs.push_back({"rope partial 0.5, positions to 4000", Op::Rope, kF32, [](Backend& be, std::vector<float>& out) -> KStatus {
-                      const int64_t T = 23, H = 4, D = 128;
-                      std::vector<int32_t> pos(T);
-                      for (int64_t t = 0; t < T; ++t) pos[static_cast<size_t>(t)] = static_cast<int32_t>(t * 181);
-                      Arena ar{be, {}, {}};
-                      auto* x = ar.put(randn(static_cast<size_t>(T * H * D), 46));
-                      auto* p = ar.put(pos);
-                      STRATA_KTRY(ar.status);
-                      STRATA_KTRY(be.rope({.x = x, .positions = p, .tokens = T, .heads = H, .head_dim = D, .theta = 1e6f,
-                                           .partial_rotary_factor = 0.5f}));
-                      return ar.get(x, static_cast<size_t>(T * H * D), out);
-                  }});
+        cs.push_back(
+            {std::string("gated_rms_norm ") + (order == GateOrder::GateThenNorm ? "gate-then-norm" : "norm-then-gate"),
+             Op::GatedRmsNorm, kF32, [order](Backend& be, std::vector<float>& out) -> KStatus {
+                 const int64_t rows = 9, dim = 512, group = 128;
+                 Arena ar{be, {}, {}};
+                 auto* x = ar.put(randn(static_cast<size_t>(rows * dim), 43));
+                 auto* z = ar.put(randn(static_cast<size_t>(rows * dim), 44));
+                 auto* g = ar.put(randn(static_cast<size_t>(dim), 45));
+                 auto* y = ar.zeros<float>(static_cast<size_t>(rows * dim));
+                 STRATA_KTRY(ar.status);
+                 STRATA_KTRY(be.gated_rms_norm({.x = x,
+                                                .z = z,
+                                                .gamma = g,
+                                                .y = y,
+                                                .rows = rows,
+                                                .dim = dim,
+                                                .group_size = group,
+                                                .eps = 1e-5f,
+                                                .order = order}));
+                 return ar.get(y, static_cast<size_t>(rows * dim), out);
+             }});
+    cs.push_back(
+        {"rope partial 0.5, positions to 4000", Op::Rope, kF32, [](Backend& be, std::vector<float>& out) -> KStatus {
+             const int64_t T = 23, H = 4, D = 128;
+             std::vector<int32_t> pos(T);
+             for (int64_t t = 0; t < T; ++t) pos[static_cast<size_t>(t)] = static_cast<int32_t>(t * 181);
+             Arena ar{be, {}, {}};
+             auto* x = ar.put(randn(static_cast<size_t>(T * H * D), 46));
+             auto* p = ar.put(pos);
+             STRATA_KTRY(ar.status);
+             STRATA_KTRY(be.rope({.x = x,
+                                  .positions = p,
+                                  .tokens = T,
+                                  .heads = H,
+                                  .head_dim = D,
+                                  .theta = 1e6f,
+                                  .partial_rotary_factor = 0.5f}));
+             return ar.get(x, static_cast<size_t>(T * H * D), out);
+         }});
     for (int64_t kv : {20, 300})
         cs.push_back({"attention GQA 8q/2kv, q 13, kv " + std::to_string(kv), Op::Attention, kF32,
                       [kv](Backend& be, std::vector<float>& out) -> KStatus {
@@ -124,8 +142,16 @@ void add_op_cases(std::vector<ParityCase>& cs) {
                           auto* v = ar.put(randn(static_cast<size_t>(kv * Hkv * Dv), 49));
                           auto* o = ar.zeros<float>(static_cast<size_t>(T * Hq * Dv));
                           STRATA_KTRY(ar.status);
-                          STRATA_KTRY(be.attention({.q = q, .k = k, .v = v, .out = o, .q_len = T, .kv_len = kv, .q_heads = Hq,
-                                                    .kv_heads = Hkv, .head_dim = D, .v_dim = Dv}));
+                          STRATA_KTRY(be.attention({.q = q,
+                                                    .k = k,
+                                                    .v = v,
+                                                    .out = o,
+                                                    .q_len = T,
+                                                    .kv_len = kv,
+                                                    .q_heads = Hq,
+                                                    .kv_heads = Hkv,
+                                                    .head_dim = D,
+                                                    .v_dim = Dv}));
                           return ar.get(o, static_cast<size_t>(T * Hq * Dv), out);
                       }});
     cs.push_back({"softmax 7 x 50000", Op::Softmax, kF32, [](Backend& be, std::vector<float>& out) -> KStatus {
@@ -154,8 +180,13 @@ void add_op_cases(std::vector<ParityCase>& cs) {
                           auto* idx = ar.zeros<int32_t>(static_cast<size_t>(T * K));
                           auto* w = ar.zeros<float>(static_cast<size_t>(T * K));
                           STRATA_KTRY(ar.status);
-                          STRATA_KTRY(be.topk_routing({.logits = l, .indices = idx, .weights = w, .tokens = T, .experts = E,
-                                                       .k = K, .renormalize = renorm}));
+                          STRATA_KTRY(be.topk_routing({.logits = l,
+                                                       .indices = idx,
+                                                       .weights = w,
+                                                       .tokens = T,
+                                                       .experts = E,
+                                                       .k = K,
+                                                       .renormalize = renorm}));
                           STRATA_KTRY(ar.get(idx, static_cast<size_t>(T * K), out));
                           return ar.get(w, static_cast<size_t>(T * K), out);
                       }});
@@ -167,7 +198,8 @@ void add_op_cases(std::vector<ParityCase>& cs) {
                       auto* b = ar.put(randn(static_cast<size_t>(C), 56));
                       auto* y = ar.zeros<float>(static_cast<size_t>(T * C));
                       STRATA_KTRY(ar.status);
-                      STRATA_KTRY(be.conv1d({.x = x, .weight = w, .bias = b, .y = y, .len = T, .channels = C, .width = W, .silu = true}));
+                      STRATA_KTRY(be.conv1d(
+                          {.x = x, .weight = w, .bias = b, .y = y, .len = T, .channels = C, .width = W, .silu = true}));
                       return ar.get(y, static_cast<size_t>(T * C), out);
                   }});
     for (bool with_state : {false, true})
@@ -191,8 +223,20 @@ void add_op_cases(std::vector<ParityCase>& cs) {
                           auto* st = with_state ? ar.put(randn(static_cast<size_t>(H * P * N), 61, 0.1f)) : nullptr;
                           auto* y = ar.zeros<float>(static_cast<size_t>(T * H * P));
                           STRATA_KTRY(ar.status);
-                          STRATA_KTRY(be.ssm_scan({.x = x, .dt = dt, .a = pa, .b = b, .c = c, .d = pd, .dt_bias = pb, .y = y,
-                                                   .state = st, .len = T, .heads = H, .head_dim = P, .groups = G, .state_dim = N,
+                          STRATA_KTRY(be.ssm_scan({.x = x,
+                                                   .dt = dt,
+                                                   .a = pa,
+                                                   .b = b,
+                                                   .c = c,
+                                                   .d = pd,
+                                                   .dt_bias = pb,
+                                                   .y = y,
+                                                   .state = st,
+                                                   .len = T,
+                                                   .heads = H,
+                                                   .head_dim = P,
+                                                   .groups = G,
+                                                   .state_dim = N,
                                                    .dt_max = 2.0f}));
                           STRATA_KTRY(ar.get(y, static_cast<size_t>(T * H * P), out));
                           return st ? ar.get(st, static_cast<size_t>(H * P * N), out) : KStatus{};

@@ -32,9 +32,13 @@ struct Arena {
         bufs.push_back(std::move(b));
         return bufs.back()->as<T>();
     }
-    template <class T> T* zeros(size_t n) { return put(std::vector<T>(n, T{})); }
+    template <class T>
+    T* zeros(size_t n) {
+        return put(std::vector<T>(n, T{}));
+    }
     // Appends n elements of `p` (a pointer from this arena) to out as floats.
-    template <class T> KStatus get(const T* p, size_t n, std::vector<float>& out) {
+    template <class T>
+    KStatus get(const T* p, size_t n, std::vector<float>& out) {
         for (auto& b : bufs)
             if (b->data() == p) {
                 std::vector<T> host(n);

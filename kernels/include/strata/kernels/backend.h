@@ -18,8 +18,19 @@
 namespace strata::kernels {
 
 enum class Op : uint8_t {
-    Cast, StridedCopy, Stats, Matmul, RmsNorm, Rope, Attention, Softmax, SiluGate, TopK,
-    Conv1d, SsmScan, GatedRmsNorm,
+    Cast,
+    StridedCopy,
+    Stats,
+    Matmul,
+    RmsNorm,
+    Rope,
+    Attention,
+    Softmax,
+    SiluGate,
+    TopK,
+    Conv1d,
+    SsmScan,
+    GatedRmsNorm,
 };
 inline constexpr int kOpCount = static_cast<int>(Op::GatedRmsNorm) + 1;
 std::string_view op_name(Op op);
@@ -36,8 +47,14 @@ public:
 
     void* data() { return data_; }
     const void* data() const { return data_; }
-    template <class T> T* as() { return static_cast<T*>(data_); }
-    template <class T> const T* as() const { return static_cast<const T*>(data_); }
+    template <class T>
+    T* as() {
+        return static_cast<T*>(data_);
+    }
+    template <class T>
+    const T* as() const {
+        return static_cast<const T*>(data_);
+    }
     size_t size() const { return size_; }
 
 protected:
@@ -69,7 +86,8 @@ public:
     virtual KStatus cast(const void* src, ScalarType src_type, void* dst, ScalarType dst_type, size_t n) = 0;
     virtual KStatus strided_copy(const void* src, void* dst, size_t elem_size, const StridedLayout& layout) = 0;
     // Results come back on the host in *out.
-    virtual KStatus stats(const void* src, ScalarType type, size_t n, const StatsOptions& options, TensorStats* out) = 0;
+    virtual KStatus stats(const void* src, ScalarType type, size_t n, const StatsOptions& options,
+                          TensorStats* out) = 0;
     virtual KStatus matmul(const MatmulArgs& args) = 0;
     virtual KStatus rms_norm(const RmsNormArgs& args) = 0;
     virtual KStatus rope(const RopeArgs& args) = 0;

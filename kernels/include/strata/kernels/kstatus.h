@@ -33,10 +33,10 @@ inline KStatus invalid_argument(std::string m) { return {KCode::InvalidArgument,
 inline KStatus unsupported(std::string m) { return {KCode::Unsupported, std::move(m)}; }
 inline KStatus internal_error(std::string m) { return {KCode::Internal, std::move(m)}; }
 
-#define STRATA_KTRY(expr)                              \
-    do {                                               \
+#define STRATA_KTRY(expr)                               \
+    do {                                                \
         ::strata::kernels::KStatus strata_ks_ = (expr); \
-        if (!strata_ks_.ok()) return strata_ks_;       \
+        if (!strata_ks_.ok()) return strata_ks_;        \
     } while (0)
 
 // Element types the kernels read and write. F8 types are the OCP formats
@@ -46,23 +46,32 @@ enum class ScalarType : uint8_t { F32, F16, BF16, F8E4M3, F8E5M2, I32 };
 inline size_t scalar_size(ScalarType t) {
     switch (t) {
         case ScalarType::F32:
-        case ScalarType::I32: return 4;
+        case ScalarType::I32:
+            return 4;
         case ScalarType::F16:
-        case ScalarType::BF16: return 2;
+        case ScalarType::BF16:
+            return 2;
         case ScalarType::F8E4M3:
-        case ScalarType::F8E5M2: return 1;
+        case ScalarType::F8E5M2:
+            return 1;
     }
     return 0;
 }
 
 inline std::string_view scalar_name(ScalarType t) {
     switch (t) {
-        case ScalarType::F32: return "f32";
-        case ScalarType::F16: return "f16";
-        case ScalarType::BF16: return "bf16";
-        case ScalarType::F8E4M3: return "f8e4m3";
-        case ScalarType::F8E5M2: return "f8e5m2";
-        case ScalarType::I32: return "i32";
+        case ScalarType::F32:
+            return "f32";
+        case ScalarType::F16:
+            return "f16";
+        case ScalarType::BF16:
+            return "bf16";
+        case ScalarType::F8E4M3:
+            return "f8e4m3";
+        case ScalarType::F8E5M2:
+            return "f8e5m2";
+        case ScalarType::I32:
+            return "i32";
     }
     return "?";
 }

@@ -2,7 +2,8 @@
 // memory space of the backend that runs the op (host for "cpu", device for
 // "cuda"; get them from Buffer::data()). Tensors are dense row-major unless a
 // struct says otherwise; shapes are listed outermost first.
-// Usage: MatmulArgs mm{.a = x, .a_type = ScalarType::F32, .b = w, .b_type = ScalarType::BF16, .c = y, .m = T, .n = out, .k = in};
+// Usage: MatmulArgs mm{.a = x, .a_type = ScalarType::F32, .b = w, .b_type = ScalarType::BF16, .c = y, .m = T, .n = out,
+// .k = in};
 #pragma once
 
 #include <cstdint>

@@ -53,9 +53,9 @@ inline uint16_t float_to_f16(float f) {
     const uint32_t u = float_bits(f);
     const uint32_t sign = (u >> 16) & 0x8000u;
     const uint32_t abs = u & 0x7fffffffu;
-    if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);  // NaN
+    if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);   // NaN
     if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow to inf
-    if (abs < 0x38800000u) {  // subnormal or zero in half
+    if (abs < 0x38800000u) {                                               // subnormal or zero in half
         const float a = bits_float(abs);
         const uint32_t m = static_cast<uint32_t>(std::nearbyint(a * 16777216.0f));  // a / 2^-24, RNE
         return static_cast<uint16_t>(sign | m);
@@ -77,8 +77,10 @@ inline float minifloat_to_float(uint8_t v, int exp_bits, int man_bits, int bias,
         r = man ? NAN : INFINITY;
         return neg ? -r : r;
     }
-    if (exp == 0) r = std::ldexp(static_cast<float>(man), 1 - bias - man_bits);
-    else r = std::ldexp(static_cast<float>(man | (1u << man_bits)), static_cast<int>(exp) - bias - man_bits);
+    if (exp == 0)
+        r = std::ldexp(static_cast<float>(man), 1 - bias - man_bits);
+    else
+        r = std::ldexp(static_cast<float>(man | (1u << man_bits)), static_cast<int>(exp) - bias - man_bits);
     return neg ? -r : r;
 }
 
@@ -94,8 +96,7 @@ inline uint8_t float_to_minifloat(float f, int exp_bits, int man_bits, int bias,
     const int max_exp = finite_only ? static_cast<int>(exp_max) - bias : static_cast<int>(exp_max) - 1 - bias;
     const uint32_t max_man = finite_only ? (1u << man_bits) - 2u : (1u << man_bits) - 1u;
     const float max_val = std::ldexp(1.0f + static_cast<float>(max_man) / static_cast<float>(1u << man_bits), max_exp);
-    if (std::isinf(a))
-        return static_cast<uint8_t>(sign | (exp_max << man_bits) | (finite_only ? max_man : 0u));
+    if (std::isinf(a)) return static_cast<uint8_t>(sign | (exp_max << man_bits) | (finite_only ? max_man : 0u));
     if (a == 0.0f) return sign;
     int e = 0;
     std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
@@ -111,7 +112,8 @@ inline uint8_t float_to_minifloat(float f, int exp_bits, int man_bits, int bias,
         ++biased;
     }
     if (mant < (1u << man_bits)) biased = 0;  // subnormal
-    if (biased > static_cast<int>(exp_max) || std::ldexp(static_cast<float>(mant), biased ? biased - bias - man_bits : 1 - bias - man_bits) > max_val) {
+    if (biased > static_cast<int>(exp_max) ||
+        std::ldexp(static_cast<float>(mant), biased ? biased - bias - man_bits : 1 - bias - man_bits) > max_val) {
         if (finite_only) return static_cast<uint8_t>(sign | ((exp_max << man_bits) | max_man));
         return static_cast<uint8_t>(sign | (exp_max << man_bits));  // inf
     }
