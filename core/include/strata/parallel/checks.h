@@ -62,9 +62,14 @@ Result<std::vector<StageLayers>> pipeline_layout(const ModelSpec& spec, const st
                                                  const ParallelPlan& plan,
                                                  MegatronVersion version = kDefaultMegatronVersion);
 
-// Every check, in a stable order. `pattern` is the Megatron hybrid pattern when the model
-// is trained as a hybrid (each symbol one Megatron layer); without it the model is a GPT
-// stack of spec.layers. Mamba checks run when the pattern or spec has Mamba layers.
+// Every check, in a stable order. Names (stable, for UIs): "plan values", "pattern vs model",
+// "attention heads % TP", "KV groups % TP", "Mamba dims", "Mamba heads % TP", "Mamba groups % TP",
+// "Mamba heads % groups", "GDN key heads % TP", "GDN value heads % TP", "experts % EP",
+// "expert FFN % ETP", "shared expert FFN % TP", "dense FFN % TP", "vocab padding",
+// "layers per pipeline stage", "virtual pipeline", "world size", "expert folding", "sequence parallel".
+// `pattern` is the Megatron hybrid pattern when the model is trained as a hybrid (each symbol
+// one Megatron layer); without it the model is a GPT stack of spec.layers. Mamba checks run
+// when the pattern or spec has Mamba layers.
 std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPattern>& pattern,
                              const ParallelPlan& plan, MegatronVersion version = kDefaultMegatronVersion);
 
