@@ -16,8 +16,10 @@ namespace {
 
 using nlohmann::json;
 
+const json kEmptyObject = json::object();
+
 // Field access that names the field in every error. `where` is "config.json",
-// "text_config", "mamba_config" or "Megatron args".
+// "text_config", "mamba_config" or "Megatron args". Keeps a reference to `j`.
 class Fields {
 public:
     Fields(const json& j, std::string where) : j_(j), where_(std::move(where)) {}
@@ -148,7 +150,9 @@ Status read_common(const Fields& f, ModelSpec& spec) {
     STRATA_TRY(spec.mtp_layers, f.uint_or({"num_nextn_predict_layers", "mtp_num_hidden_layers"}, 0));
     // transformers ≥ 5 moves rope_theta / partial_rotary_factor into rope_parameters.
     const json* rope = f.find("rope_parameters");
-    const Fields rf(rope && rope->is_object() ? *rope : json::object(), f.where() + ".rope_parameters");
+    // kEmptyObject, not json::object(): Fields keeps a reference, and a ternary with a temporary
+    // arm yields a temporary that dies at the end of this statement.
+    const Fields rf(rope && rope->is_object() ? *rope : kEmptyObject, f.where() + ".rope_parameters");
     STRATA_TRY(double theta, rf.number_or({"rope_theta"}, 10000.0));
     STRATA_TRY(spec.rope_theta, f.number_or({"rope_theta"}, theta));
     STRATA_TRY(double prf, rf.number_or({"partial_rotary_factor"}, 1.0));
@@ -205,7 +209,7 @@ Status read_m1(const json& mc, ModelSpec& spec) {
     if (!mc.is_object()) return Status::invalid_argument("mamba_config: must be a JSON object, got " + mc.dump());
     const Fields f(mc, "mamba_config");
     const json* ssm = f.find("ssm_cfg");
-    const Fields sf(ssm && ssm->is_object() ? *ssm : json::object(), "mamba_config.ssm_cfg");
+    const Fields sf(ssm && ssm->is_object() ? *ssm : kEmptyObject, "mamba_config.ssm_cfg");  // see read_common
     STRATA_TRY(uint64_t expand, sf.uint_or({"expand"}, 1));
     STRATA_TRY(uint64_t d_model, f.uint_or({"d_model", "hidden_size"}, spec.hidden));
     if (d_model != spec.hidden)
