@@ -72,6 +72,7 @@ Result<std::vector<TensorEntry>> hf_tensor_entries(const json& config, DType dty
     const auto type = config["model_type"].get<std::string>();
     if (type == "qwen3_moe") return qwen3_entries(config, dtype, true);
     if (type == "qwen3") return qwen3_entries(config, dtype, false);
+    if (is_gdn_hybrid_model_type(type)) return gdn_hybrid_tensor_entries(config, dtype);
     return Status::unsupported("model_type '" + type + "' has no HF layout in Strata yet");
 }
 

@@ -59,6 +59,8 @@ Status synthesize(const SynthOptions& options, ProgressSink& progress, const Can
                                             std::to_string(full));
         config["num_hidden_layers"] = options.layers;
         if (config.contains("max_window_layers")) config["max_window_layers"] = options.layers;
+        if (config.contains("layer_types") && config["layer_types"].is_array())
+            config["layer_types"].get_ref<nlohmann::json::array_t&>().resize(static_cast<size_t>(options.layers));
     }
     config["torch_dtype"] = options.dtype == DType::BF16 ? "bfloat16" : "float32";
     STRATA_TRY(auto entries, hf_tensor_entries(config, options.dtype));
