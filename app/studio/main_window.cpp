@@ -1,0 +1,244 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+#include "models/tensor_tree_model.h"
+#include "views/inspector_panel.h"
+
+namespace strata::studio {
+
+namespace {
+constexpr int kMaxRecent = 10;
+const char* kRecentKey = "recentFiles";
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioContext(this)) {
+    setWindowTitle(tr("Strata Studio"));
+    setAcceptDrops(true);
+    tabs_ = new QTabWidget(this);
+    tabs_->setObjectName("mainTabs");
+    tabs_->setDocumentMode(true);
+    inspector_ = new InspectorPanel(ctx_, this);
+    inspector_->setObjectName("inspector");
+    tabs_->addTab(inspector_, tr("&Inspector"));
+    setCentralWidget(tabs_);
+
+    totals_ = new QLabel(this);
+    task_bar_ = new QProgressBar(this);
+    task_bar_->setRange(0, 1000);
+    task_bar_->setMaximumWidth(260);
+    cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setToolTip(tr("Cancel the running tasks (Esc in the status bar)"));
+    statusBar()->addPermanentWidget(totals_);
+    statusBar()->addPermanentWidget(task_bar_);
+    statusBar()->addPermanentWidget(cancel_);
+    connect(cancel_, &QPushButton::clicked, ctx_->runner(), &TaskRunner::cancel_all);
+    connect(ctx_->runner(), &TaskRunner::task_progress, this, &MainWindow::on_task_progress);
+    connect(ctx_->runner(), &TaskRunner::task_started, this, &MainWindow::update_task_widgets);
+    connect(ctx_->runner(), &TaskRunner::task_finished, this, &MainWindow::update_task_widgets);
+    connect(inspector_, &InspectorPanel::filter_applied, this, [this](int matched) {
+        statusBar()->showMessage(tr("%1 tensors shown").arg(QLocale().toString(matched)), 4000);
+    });
+    update_task_widgets();
+    build_menus();
+    statusBar()->showMessage(tr("Open a checkpoint: File ▸ Open (Ctrl+O), or drop a file or folder here."));
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow() { ctx_->runner()->cancel_all(); }
+
+void MainWindow::build_menus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open File…"), QKeySequence::Open, this, &MainWindow::open_file_dialog);
+    file->addAction(tr("Open &Folder…"), QKeySequence(tr("Ctrl+Shift+O")), this, &MainWindow::open_folder_dialog);
+    recent_menu_ = file->addMenu(tr("Open &Recent"));
+    rebuild_recent_menu();
+    file->addAction(tr("&Reload"), QKeySequence::Refresh, this, &MainWindow::reload);
+    file->addAction(tr("&Close"), QKeySequence::Close, this, &MainWindow::close_checkpoint);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("&Filter Tensors"), QKeySequence::Find, this, [this] {
+        tabs_->setCurrentWidget(inspector_);
+        inspector_->focus_filter();
+    });
+    view->addAction(tr("&Expand All"), QKeySequence(tr("Ctrl+E")), inspector_, &InspectorPanel::expand_all);
+    view->addAction(tr("&Collapse All"), QKeySequence(tr("Ctrl+Shift+E")), inspector_, &InspectorPanel::collapse_all);
+    view->addSeparator();
+    for (int i = 0; i < 9; ++i) {
+        auto* a = view->addAction(tr("Tab %1").arg(i + 1), QKeySequence(QStringLiteral("Alt+%1").arg(i + 1)), this,
+                                  [this, i] {
+                                      if (i < tabs_->count()) tabs_->setCurrentIndex(i);
+                                  });
+        a->setVisible(false);  // shortcuts only; the tab titles are the menu
+        addAction(a);
+    }
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, this, &MainWindow::show_shortcuts);
+    help->addAction(tr("&About Strata Studio"), this, [this] {
+        QMessageBox::about(this, tr("About Strata Studio"),
+                           tr("<b>Strata Studio</b><p>Inspect, plan and convert LLM checkpoints. Every action is a "
+                              "call into the Strata core that the <code>strata</code> CLI can also make.</p>"));
+    });
+}
+
+void MainWindow::show_shortcuts() {
+    QMessageBox::information(this, tr("Keyboard shortcuts"),
+                             tr("<table>"
+                                "<tr><td>Ctrl+O</td><td>Open a file</td></tr>"
+                                "<tr><td>Ctrl+Shift+O</td><td>Open a folder</td></tr>"
+                                "<tr><td>F5</td><td>Reload</td></tr>"
+                                "<tr><td>Ctrl+W</td><td>Close the checkpoint</td></tr>"
+                                "<tr><td>Ctrl+F</td><td>Filter tensors</td></tr>"
+                                "<tr><td>Ctrl+E / Ctrl+Shift+E</td><td>Expand / collapse the tree</td></tr>"
+                                "<tr><td>Alt+1…9</td><td>Switch tabs</td></tr>"
+                                "<tr><td>Ctrl+Q</td><td>Quit</td></tr></table>"));
+}
+
+void MainWindow::open_file_dialog() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(),
+                                                      tr("Checkpoints (*.safetensors *.json *.pt *.pth *.bin);;All files (*)"));
+    if (!path.isEmpty()) open_path(path);
+}
+
+void MainWindow::open_folder_dialog() {
+    const QString path = QFileDialog::getExistingDirectory(this, tr("Open checkpoint folder"));
+    if (!path.isEmpty()) open_path(path);
+}
+
+void MainWindow::reload() {
+    if (ctx_->current()) open_path(ctx_->current()->path);
+}
+
+void MainWindow::close_checkpoint() {
+    ctx_->set_current(nullptr);
+    totals_->clear();
+    setWindowTitle(tr("Strata Studio"));
+}
+
+void MainWindow::open_path(const QString& path) {
+    if (load_task_) load_task_->cancel.cancel();
+    loading_ = true;
+    const int gen = ++load_generation_;
+    last_error_.clear();
+    statusBar()->showMessage(tr("Opening %1…").arg(path));
+    load_task_ = ctx_->runner()->run<Result<std::shared_ptr<LoadedCheckpoint>>>(
+        tr("Opening %1").arg(QFileInfo(path).fileName()),
+        [path](ProgressSink& p, const CancelToken& c) { return load_checkpoint(path, p, c); }, this,
+        [this, gen](Result<std::shared_ptr<LoadedCheckpoint>> r) {
+            if (gen != load_generation_) return;  // superseded by a later open
+            loading_ = false;
+            load_task_.reset();
+            if (!r) {
+                if (r.status().code() == StatusCode::Cancelled) return;
+                last_error_ = QString::fromStdString(r.status().to_string());
+                statusBar()->showMessage(tr("Could not open: %1").arg(last_error_));
+                emit load_finished(false);
+                return;
+            }
+            std::shared_ptr<LoadedCheckpoint> loaded = std::move(r).value();
+            const auto& s = loaded->summary;
+            add_recent(loaded->path);
+            setWindowTitle(tr("%1 — Strata Studio").arg(QFileInfo(loaded->path).fileName()));
+            totals_->setText(tr("%1 · %2 tensors · %3 params · %4")
+                                 .arg(QString::fromStdString(s.format), QLocale().toString(qulonglong(s.tensor_count)),
+                                      human_count(s.parameter_count), human_bytes(s.total_bytes)));
+            statusBar()->showMessage(tr("Opened %1 in %2 ms").arg(loaded->path).arg(loaded->seconds * 1000, 0, 'f', 0), 8000);
+            ctx_->set_current(std::move(loaded));
+            emit load_finished(true);
+        });
+}
+
+bool MainWindow::show_tab(const QString& name) {
+    const QString want = name.toLower();
+    if (want == "summary" || want == "tensor") {
+        tabs_->setCurrentWidget(inspector_);
+        QTabWidget* side = inspector_->side_tabs();
+        side->setCurrentIndex(want == "summary" ? 0 : 1);
+        return true;
+    }
+    for (int i = 0; i < tabs_->count(); ++i) {
+        if (tabs_->widget(i)->objectName().toLower() == want) {
+            tabs_->setCurrentIndex(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+QStringList MainWindow::tab_names() const {
+    QStringList names;
+    for (int i = 0; i < tabs_->count(); ++i) names << tabs_->widget(i)->objectName();
+    names << "summary" << "tensor";
+    return names;
+}
+
+QStringList MainWindow::recent_files() { return QSettings().value(kRecentKey).toStringList(); }
+
+void MainWindow::add_recent(const QString& path) {
+    QSettings settings;
+    QStringList list = settings.value(kRecentKey).toStringList();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    list.removeAll(abs);
+    list.prepend(abs);
+    while (list.size() > kMaxRecent) list.removeLast();
+    settings.setValue(kRecentKey, list);
+    rebuild_recent_menu();
+}
+
+void MainWindow::rebuild_recent_menu() {
+    recent_menu_->clear();
+    const QStringList list = recent_files();
+    for (int i = 0; i < list.size(); ++i) {
+        const QString p = list[i];
+        QAction* a = recent_menu_->addAction(QStringLiteral("&%1 %2").arg((i + 1) % 10).arg(p), this, [this, p] { open_path(p); });
+        a->setEnabled(QFileInfo::exists(p));
+    }
+    recent_menu_->setEnabled(!list.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    const auto urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const auto urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+    event->acceptProposedAction();
+    open_path(urls.first().toLocalFile());
+}
+
+void MainWindow::on_task_progress(int, const QString& label, double fraction, const QString& phase) {
+    task_bar_->setValue(int(fraction * 1000));
+    task_bar_->setFormat(phase.isEmpty() ? QStringLiteral("%1 %p%").arg(label)
+                                         : QStringLiteral("%1: %2 %p%").arg(label, phase));
+}
+
+void MainWindow::update_task_widgets() {
+    const bool busy = !ctx_->runner()->idle();
+    task_bar_->setVisible(busy);
+    cancel_->setVisible(busy);
+    if (busy) {
+        task_bar_->setValue(0);
+        task_bar_->setFormat(ctx_->runner()->tasks().back()->label + QStringLiteral(" %p%"));
+    }
+}
+
+}  // namespace strata::studio

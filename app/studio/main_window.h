@@ -1,0 +1,73 @@
+// MainWindow: hosts the Studio's tabs (Inspector, and each later panel whose core
+// feature exists), the File/View/Help menus with shortcuts, recent files
+// (QSettings), drag and drop, and a status bar showing the running task with a
+// Cancel button. Opening runs load_checkpoint in a TaskRunner worker.
+// Usage: MainWindow w; w.show(); w.open_path("model/");
+#pragma once
+
+#include <QMainWindow>
+
+#include "studio_context.h"
+
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+
+namespace strata::studio {
+
+class InspectorPanel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    void open_path(const QString& path);
+    bool loading() const { return loading_; }
+    // Selects a tab by name, case-insensitive ("inspector", "summary", "tensor", "pattern", ...).
+    bool show_tab(const QString& name);
+    QStringList tab_names() const;
+    QString last_error() const { return last_error_; }
+
+    StudioContext* context() const { return ctx_; }
+    InspectorPanel* inspector() const { return inspector_; }
+    QTabWidget* tabs() const { return tabs_; }
+
+    static QStringList recent_files();
+
+signals:
+    void load_finished(bool ok);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void build_menus();
+    void open_file_dialog();
+    void open_folder_dialog();
+    void reload();
+    void close_checkpoint();
+    void add_recent(const QString& path);
+    void rebuild_recent_menu();
+    void show_shortcuts();
+    void on_task_progress(int id, const QString& label, double fraction, const QString& phase);
+    void update_task_widgets();
+
+    StudioContext* ctx_;
+    QTabWidget* tabs_;
+    InspectorPanel* inspector_;
+    QMenu* recent_menu_ = nullptr;
+    QLabel* totals_;
+    QProgressBar* task_bar_;
+    QPushButton* cancel_;
+    QString last_error_;
+    bool loading_ = false;
+    int load_generation_ = 0;
+    TaskPtr load_task_;
+};
+
+}  // namespace strata::studio

@@ -1,0 +1,47 @@
+// StudioContext: what every panel shares (RenderDoc's "shared context"): the
+// TaskRunner and the checkpoint currently open, as an immutable LoadedCheckpoint
+// built in a worker by load_checkpoint(). Panels read it and listen to
+// current_changed(); they never talk to each other directly.
+// Usage: connect(ctx, &StudioContext::current_changed, this, [=] { show(ctx->current()); });
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+#include "models/tensor_tree.h"
+#include "strata/formats/checkpoint_summary.h"
+#include "task_runner.h"
+
+namespace strata::studio {
+
+struct LoadedCheckpoint {
+    QString path;
+    std::shared_ptr<const Checkpoint> ckpt;
+    CheckpointSummary summary;
+    std::shared_ptr<TensorTree> tree;  // unfiltered; the inspector owns it once shown
+    double seconds = 0;                // open + summarize + tree build
+};
+
+// Worker side of File > Open: open_checkpoint, summarize, build the tree.
+Result<std::shared_ptr<LoadedCheckpoint>> load_checkpoint(const QString& path, ProgressSink& progress,
+                                                          const CancelToken& cancel);
+
+class StudioContext : public QObject {
+    Q_OBJECT
+public:
+    explicit StudioContext(QObject* parent = nullptr);
+    TaskRunner* runner() const { return runner_; }
+    const std::shared_ptr<const LoadedCheckpoint>& current() const { return current_; }
+    void set_current(std::shared_ptr<const LoadedCheckpoint> loaded);
+
+signals:
+    void current_changed();
+
+private:
+    TaskRunner* runner_;
+    std::shared_ptr<const LoadedCheckpoint> current_;
+};
+
+}  // namespace strata::studio
