@@ -64,6 +64,9 @@ protected:
 };
 using BufferPtr = std::unique_ptr<Buffer>;
 
+// Backends are process-lifetime singletons. The CPU backend may be called from any
+// thread; the CUDA backend owns one stream and one scratch area, so callers use it
+// from one thread at a time (the forward pass and the converter each hold it alone).
 class Backend {
 public:
     virtual ~Backend() = default;
