@@ -54,7 +54,8 @@ struct IterationDir {
     fs::path base;  // display names are relative to it
 };
 
-Result<IterationDir> resolve_iteration(const fs::path& path) {
+Result<IterationDir> resolve_iteration(fs::path path) {
+    if (!path.has_filename()) path = path.parent_path();  // "ckpt/iter_0000010/"
     std::error_code ec;
     const fs::path tracker = path / kTracker;
     if (fs::is_regular_file(tracker, ec)) {
