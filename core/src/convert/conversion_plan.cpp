@@ -4,6 +4,8 @@
 
 #include <map>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 namespace strata {
 namespace {
@@ -83,12 +85,16 @@ Result<ConversionPlan> plan_conversion(const CanonicalView& source, const Layout
         plan.tensors.push_back(std::move(pt));
     }
     std::vector<uint64_t> covered(plan.tensors.size(), 0);
+    // Source canonical index by name (a linear find per piece is quadratic at 10^5 tensors).
+    std::unordered_map<std::string_view, uint32_t> canonical_index;
+    canonical_index.reserve(sl.canonical.size());
+    for (uint32_t i = 0; i < sl.canonical.size(); ++i) canonical_index.emplace(sl.canonical[i].name, i);
     for (const Piece& tp : target.pieces) {
         const auto& entry = target.canonical[tp.canonical];
-        const auto* se = sl.find_canonical(entry.name);
-        if (!se || se->shape != entry.shape)
+        const auto found = canonical_index.find(entry.name);
+        if (found == canonical_index.end() || sl.canonical[found->second].shape != entry.shape)
             return Status::internal("source has no matching canonical tensor").in_tensor(entry.name);
-        const auto sc = static_cast<uint32_t>(se - sl.canonical.data());
+        const uint32_t sc = found->second;
         uint64_t got = 0;
         for (uint32_t sp_index : source.primary_pieces()[sc]) {
             const Piece& sp = sl.pieces[sp_index];

@@ -3,6 +3,7 @@
 // fields are those Megatron's check_checkpoint_args reads (megatron/training/checkpointing.py).
 #include "strata/convert/megatron_args.h"
 
+#include "strata/convert/gdn_hybrid_args.h"
 #include "strata/hybrid/hybrid_layout.h"
 
 namespace strata {
@@ -32,6 +33,7 @@ Result<ModelSpec> mapping_spec_from_hf_config(const json& c) {
     if (!c.is_object() || !c.contains("model_type") || !c["model_type"].is_string())
         return Status::invalid_argument("config.json has no 'model_type'");
     if (is_m1_hybrid_config(c)) return m1_hybrid_mapping_spec(c);  // M1 hybrid: hybrid/hybrid_layout.h
+    if (is_gdn_hybrid_config(c)) return gdn_hybrid_mapping_spec(c);  // Qwen3-Next / 3.5: convert/gdn_hybrid_args.h
     ModelSpec s;
     s.model_type = c["model_type"].get<std::string>();
     if (s.model_type != "qwen3_moe" && s.model_type != "qwen3")
@@ -123,12 +125,14 @@ json megatron_args_for(const json& hf, const Layout& layout, int iteration) {
     }
     a["hf_model_type"] = s.model_type;  // informational: the source architecture
     if (s.model_type == kM1HybridModelType) add_m1_hybrid_megatron_args(hf, layout, a);
+    if (is_gdn_hybrid_config(hf)) add_gdn_hybrid_megatron_args(hf, layout, a);
     return a;
 }
 
 Result<json> hf_config_from_megatron_args(const json& a) {
     if (!a.is_object()) return Status::invalid_argument("Megatron checkpoint has no args to rebuild config.json from");
     if (is_m1_hybrid_megatron_args(a)) return m1_hybrid_config_from_megatron_args(a);
+    if (is_gdn_hybrid_megatron_args(a)) return gdn_hybrid_config_from_megatron_args(a);
     auto need = [&](const char* key) -> Result<uint64_t> {
         auto r = dim(a, key);
         if (!r) return Status::invalid_argument(std::string("Megatron args: '") + key + "' is missing or not positive");

@@ -2,6 +2,7 @@
 // to the stored tensors and check that the stored tensors tile the canonical model.
 #include "strata/mapping/canonical_view.h"
 
+#include "strata/convert/gdn_hybrid_args.h"
 #include "strata/convert/megatron_args.h"
 #include "strata/convert/transforms.h"
 #include "strata/hybrid/hybrid_layout.h"
@@ -55,6 +56,7 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
     d.options.kind = any_name(ckpt, ".mlp.experts.gate_up_proj") ? LayoutKind::HfFusedV5
                      : any_name(ckpt, ".mlp.experts.gate_proj")  ? LayoutKind::HfFused
                                                                  : LayoutKind::Hf;
+    if (is_gdn_hybrid_config(ckpt.config)) STRATA_RETURN_IF_ERROR(detect_gdn_hybrid_hf_options(ckpt, d.options));
     return d;
 }
 

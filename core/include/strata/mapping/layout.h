@@ -53,6 +53,9 @@ struct LayoutOptions {
     MambaLayout mamba = MambaLayout::M1;
     bool conv1d_params = false;
     bool moe_symbol_e = true;
+    // GDN hybrids, HF packed experts: MTP experts packed like the decoder's (Qwen3.6) rather
+    // than per expert (Qwen3.5) (facts bridge-mappings §3.8, Megatron-Bridge#4329).
+    bool mtp_experts_packed = false;
 };
 
 // A box in a tensor: start and extent per dimension.

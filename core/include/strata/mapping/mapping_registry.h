@@ -22,6 +22,7 @@ struct RuleCondition {
     LayoutKind kind = LayoutKind::Megatron;
     std::optional<ExpertLayout> experts;
     std::optional<NormLayout> norms;
+    std::optional<bool> mtp_packed = std::nullopt;  // LayoutOptions::mtp_experts_packed (HF)
     bool applies(const LayoutOptions& options) const;
 };
 
@@ -69,5 +70,8 @@ std::vector<std::string> mapping_registry_names();
 MappingRegistry build_qwen3_moe_registry();
 MappingRegistry build_qwen3_registry();
 MappingRegistry build_m1_hybrid_registry();
+MappingRegistry build_qwen3_next_registry();
+MappingRegistry build_qwen3_5_registry();
+MappingRegistry build_qwen3_5_moe_registry();
 
 }  // namespace strata
