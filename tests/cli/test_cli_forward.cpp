@@ -94,7 +94,8 @@ TEST_CASE("strata forward reports bad input as one error line", "[cli][forward]"
 TEST_CASE("strata compare passes on identical models and fails on a corrupted expert row", "[cli][compare]") {
     strata::test::TempDir tmp;
     std::string out, err;
-    REQUIRE(run_cli("compare " + kFixture.string() + " " + kFixture.string() + " --tokens " + kTokens, &out, &err) == 0);
+    REQUIRE(run_cli("compare " + kFixture.string() + " " + kFixture.string() + " --tokens " + kTokens, &out, &err) ==
+            0);
     CHECK_THAT(out, Catch::Contains("top-1 agreement 12/12"));
     CHECK_THAT(out, Catch::Contains("OK: every position within tolerance"));
     // A checkpoint against its saved transformers logits.

@@ -53,8 +53,7 @@ bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-TEST_CASE("forward: tiny through HF, fused and Megatron TP2 PP2 EP4 gives bit-identical logits",
-          "[forward][layouts]") {
+TEST_CASE("forward: tiny through HF, fused and Megatron TP2 PP2 EP4 gives bit-identical logits", "[forward][layouts]") {
     strata::test::TempDir tmp;
     const auto dtype = GENERATE(DType::BF16, DType::F32);
     SynthOptions so;
@@ -77,8 +76,8 @@ TEST_CASE("forward: tiny through HF, fused and Megatron TP2 PP2 EP4 gives bit-id
     CHECK(bit_identical(hf.logits, fused.logits));
     CHECK(bit_identical(hf.logits, meg.logits));
     // Not vacuous: the logits vary across positions and vocab.
-    auto cmp = compare_logits(std::span(hf.logits).first(hf.vocab), std::span(hf.logits).subspan(hf.vocab, hf.vocab),
-                              1, hf.vocab);
+    auto cmp = compare_logits(std::span(hf.logits).first(hf.vocab), std::span(hf.logits).subspan(hf.vocab, hf.vocab), 1,
+                              hf.vocab);
     REQUIRE(cmp.is_ok());
     CHECK(cmp->max_abs > 1e-3);
 }

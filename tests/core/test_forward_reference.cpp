@@ -119,9 +119,7 @@ TEST_CASE("forward: refuses what it cannot run, with one-line errors", "[forward
         CHECK(s.code() == StatusCode::InvalidArgument);
         CHECK_THAT(s.message(), Catch::Contains("token 256 at position 2"));
     }
-    SECTION("no tokens") {
-        CHECK(forward_status(fixture("qwen3"), {}).code() == StatusCode::InvalidArgument);
-    }
+    SECTION("no tokens") { CHECK(forward_status(fixture("qwen3"), {}).code() == StatusCode::InvalidArgument); }
     SECTION("unknown device") {
         const Status s = forward_status(fixture("qwen3"), tokens, {.device = "tpu"});
         CHECK(s.code() == StatusCode::Unsupported);

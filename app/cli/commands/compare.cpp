@@ -26,7 +26,8 @@ Result<Side> load_side(const std::string& path, const std::vector<int32_t>& toke
     Side s;
     if (path.size() > 4 && path.ends_with(".npy")) {
         STRATA_TRY(NpyArray a, read_npy(path));
-        if (a.shape.size() != 2) return Status::invalid_argument("compare: logits must be [tokens, vocab]").in_file(path);
+        if (a.shape.size() != 2)
+            return Status::invalid_argument("compare: logits must be [tokens, vocab]").in_file(path);
         s.label = "saved logits";
         s.tokens = a.shape[0];
         s.vocab = a.shape[1];
@@ -55,7 +56,8 @@ void add_compare_command(CLI::App& app) {
     cmd->add_option("a", args->a, "first checkpoint (or saved logits .npy)")->required();
     cmd->add_option("b", args->b, "second checkpoint (or saved logits .npy)")->required();
     cmd->add_option("--tokens", args->tokens, "token ids, comma-separated: 1,2,3");
-    cmd->add_option("--tolerance", args->tolerance, "largest allowed max abs logit difference per position (default 1e-4)")
+    cmd->add_option("--tolerance", args->tolerance,
+                    "largest allowed max abs logit difference per position (default 1e-4)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--device", args->device, "kernels backend: cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
     cmd->add_option("--dtype", args->dtype, "compute precision: f32 or bf16")->check(CLI::IsMember({"f32", "bf16"}));
@@ -85,16 +87,29 @@ void add_compare_command(CLI::App& app) {
         const auto first = c->first_divergent(args->tolerance);
         auto token_at = [&](uint64_t t) { return t < tokens.size() ? tokens[t] : -1; };
         if (args->json) {
-            nlohmann::json j{{"a", args->a}, {"b", args->b}, {"a_label", a->label}, {"b_label", b->label},
-                             {"tokens", a->tokens}, {"vocab", a->vocab}, {"tolerance", args->tolerance},
-                             {"max_abs", c->max_abs}, {"mean_abs", c->mean_abs}, {"max_kl", c->max_kl},
-                             {"top1_agreement", c->top1_agreement}, {"ok", !first.has_value()}};
+            nlohmann::json j{{"a", args->a},
+                             {"b", args->b},
+                             {"a_label", a->label},
+                             {"b_label", b->label},
+                             {"tokens", a->tokens},
+                             {"vocab", a->vocab},
+                             {"tolerance", args->tolerance},
+                             {"max_abs", c->max_abs},
+                             {"mean_abs", c->mean_abs},
+                             {"max_kl", c->max_kl},
+                             {"top1_agreement", c->top1_agreement},
+                             {"ok", !first.has_value()}};
             j["first_divergent"] = first ? nlohmann::json(*first) : nlohmann::json();
             auto& pos = j["positions"] = nlohmann::json::array();
             for (uint64_t t = 0; t < c->tokens; ++t) {
                 const auto& p = c->positions[t];
-                pos.push_back({{"position", t}, {"token", token_at(t)}, {"max_abs", p.max_abs},
-                               {"mean_abs", p.mean_abs}, {"kl", p.kl}, {"top1_a", p.top1_a}, {"top1_b", p.top1_b}});
+                pos.push_back({{"position", t},
+                               {"token", token_at(t)},
+                               {"max_abs", p.max_abs},
+                               {"mean_abs", p.mean_abs},
+                               {"kl", p.kl},
+                               {"top1_a", p.top1_a},
+                               {"top1_b", p.top1_b}});
             }
             std::cout << j.dump(1) << "\n";
         } else {

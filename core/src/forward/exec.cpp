@@ -205,8 +205,8 @@ Status Exec::conv1d(std::span<const float> x, int64_t len, int64_t channels, con
 }
 
 Status Exec::ssm_scan(const kernels::SsmScanArgs& dims, std::span<const float> x, std::span<const float> dt,
-                      std::span<const float> a_neg, std::span<const float> b, std::span<const float> c,
-                      const Weight& d, const Weight& dt_bias, std::vector<float>& y) {
+                      std::span<const float> a_neg, std::span<const float> b, std::span<const float> c, const Weight& d,
+                      const Weight& dt_bias, std::vector<float>& y) {
     y.resize(x.size());
     Staging st(be_, direct_);
     kernels::SsmScanArgs a = dims;

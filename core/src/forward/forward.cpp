@@ -23,8 +23,9 @@ Status check_features(const json& cfg, const ModelSpec& spec) {
         return Status::unsupported("forward: model_type '" + spec.model_type +
                                    "' is not supported (supported: qwen3_moe, qwen3, M1 hybrids)");
     if (spec.layer_kinds.empty() || spec.layer_kinds.size() != spec.layers)
-        return Status::unsupported("forward: the model's layer kinds are unknown (a Megatron hybrid pattern with "
-                                   "MLP-only layers has no HF layer structure)");
+        return Status::unsupported(
+            "forward: the model's layer kinds are unknown (a Megatron hybrid pattern with "
+            "MLP-only layers has no HF layer structure)");
     if (spec.has_mixer(MixerKind::GatedDeltaNet))
         return Status::unsupported("forward: gated DeltaNet layers are not supported");
     if (spec.attention_output_gate) return Status::unsupported("forward: gated attention is not supported");
@@ -116,7 +117,8 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
         for (size_t i = 0; i < x.size(); ++i) x[i] += out[i];
         if (kind.mlp != MlpKind::None) {
             {
-                STRATA_TRY(Weight n2, weights.load(p + "post_attention_layernorm.weight", {spec.hidden}, *be, false, res));
+                STRATA_TRY(Weight n2,
+                           weights.load(p + "post_attention_layernorm.weight", {spec.hidden}, *be, false, res));
                 STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, n2, eps, h));
             }
             if (kind.mlp == MlpKind::MoE) {
@@ -170,11 +172,14 @@ Result<std::vector<int32_t>> parse_token_list(std::string_view text) {
         int64_t v = 0;
         bool ok = !item.empty() && item.size() <= 10;
         for (char ch : item) {
-            if (ch < '0' || ch > '9') ok = false;
-            else v = v * 10 + (ch - '0');
+            if (ch < '0' || ch > '9')
+                ok = false;
+            else
+                v = v * 10 + (ch - '0');
         }
         if (!ok || v > INT32_MAX)
-            return Status::invalid_argument("--tokens: '" + std::string(item) + "' is not a token id (a non-negative integer)");
+            return Status::invalid_argument("--tokens: '" + std::string(item) +
+                                            "' is not a token id (a non-negative integer)");
         ids.push_back(static_cast<int32_t>(v));
         i = j;
     }
@@ -186,10 +191,11 @@ std::vector<TopToken> top_tokens(std::span<const float> row, int k) {
     std::vector<int32_t> order(row.size());
     std::iota(order.begin(), order.end(), 0);
     const auto kk = static_cast<size_t>(std::clamp<int64_t>(k, 0, static_cast<int64_t>(row.size())));
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kk), order.end(), [&](int32_t a, int32_t b) {
-        return row[static_cast<size_t>(a)] > row[static_cast<size_t>(b)] ||
-               (row[static_cast<size_t>(a)] == row[static_cast<size_t>(b)] && a < b);
-    });
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kk), order.end(),
+                      [&](int32_t a, int32_t b) {
+                          return row[static_cast<size_t>(a)] > row[static_cast<size_t>(b)] ||
+                                 (row[static_cast<size_t>(a)] == row[static_cast<size_t>(b)] && a < b);
+                      });
     double mx = -INFINITY;
     for (float v : row) mx = std::max(mx, static_cast<double>(v));
     double sum = 0.0;

@@ -89,8 +89,8 @@ public:
     Status matmul(std::span<const float> x, int64_t m, int64_t k, const Weight& w, std::vector<float>& y);
     Status rms_norm(std::span<const float> x, int64_t rows, int64_t dim, const Weight& gamma, float eps,
                     std::vector<float>& y);
-    Status rope(std::vector<float>& x, std::span<const int32_t> positions, int64_t heads, int64_t head_dim,
-                float theta, float partial);
+    Status rope(std::vector<float>& x, std::span<const int32_t> positions, int64_t heads, int64_t head_dim, float theta,
+                float partial);
     Status attention(std::span<const float> q, std::span<const float> k, std::span<const float> v, int64_t len,
                      int64_t q_heads, int64_t kv_heads, int64_t head_dim, std::vector<float>& out);
     Status silu_gate(std::span<const float> a, std::span<const float> b, std::vector<float>& out);
@@ -99,10 +99,10 @@ public:
     Status conv1d(std::span<const float> x, int64_t len, int64_t channels, const Weight& w, const Weight* bias,
                   std::vector<float>& y);
     Status ssm_scan(const kernels::SsmScanArgs& shape_only, std::span<const float> x, std::span<const float> dt,
-                    std::span<const float> a, std::span<const float> b, std::span<const float> c,
-                    const Weight& d, const Weight& dt_bias, std::vector<float>& y);
-    Status gated_rms_norm(std::span<const float> x, std::span<const float> z, int64_t rows, int64_t dim,
-                          int64_t group, const Weight& gamma, float eps, std::vector<float>& y);
+                    std::span<const float> a, std::span<const float> b, std::span<const float> c, const Weight& d,
+                    const Weight& dt_bias, std::vector<float>& y);
+    Status gated_rms_norm(std::span<const float> x, std::span<const float> z, int64_t rows, int64_t dim, int64_t group,
+                          const Weight& gamma, float eps, std::vector<float>& y);
 
 private:
     kernels::Backend& be_;

@@ -28,15 +28,18 @@ Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, s
     const bool bf = c.ex.bf16();
     std::vector<float> q, k, v, tmp;
     {
-        STRATA_TRY(Weight wq, c.w.load(p + "q_proj.weight", {s.heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_TRY(Weight wq,
+                   c.w.load(p + "q_proj.weight", {s.heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
         STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, wq, q));
     }
     {
-        STRATA_TRY(Weight wk, c.w.load(p + "k_proj.weight", {s.kv_heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_TRY(Weight wk,
+                   c.w.load(p + "k_proj.weight", {s.kv_heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
         STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, wk, k));
     }
     {
-        STRATA_TRY(Weight wv, c.w.load(p + "v_proj.weight", {s.kv_heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_TRY(Weight wv,
+                   c.w.load(p + "v_proj.weight", {s.kv_heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
         STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, wv, v));
     }
     if (s.qk_norm) {
@@ -102,15 +105,15 @@ Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::ve
         std::vector<std::pair<int64_t, float>> routed;  // (token, weight)
         for (int64_t t = 0; t < T; ++t)
             for (int64_t j = 0; j < K; ++j)
-                if (idx[static_cast<size_t>(t * K + j)] == e) routed.emplace_back(t, weights[static_cast<size_t>(t * K + j)]);
+                if (idx[static_cast<size_t>(t * K + j)] == e)
+                    routed.emplace_back(t, weights[static_cast<size_t>(t * K + j)]);
         if (routed.empty()) continue;  // HF skips experts no token chose; so do the weight reads
         STRATA_RETURN_IF_ERROR(c.cancel.check());
         const auto n = static_cast<int64_t>(routed.size());
         xe.resize(static_cast<size_t>(n * H));
         for (int64_t r = 0; r < n; ++r)
             std::copy_n(h.data() + routed[static_cast<size_t>(r)].first * H, H, xe.data() + r * H);
-        STRATA_RETURN_IF_ERROR(swiglu(c, p + "experts." + std::to_string(e) + ".", cs(xe), n,
-                                      s.expert_ffn, ye));
+        STRATA_RETURN_IF_ERROR(swiglu(c, p + "experts." + std::to_string(e) + ".", cs(xe), n, s.expert_ffn, ye));
         for (int64_t r = 0; r < n; ++r) {
             const auto [t, w] = routed[static_cast<size_t>(r)];
             float* dst = out.data() + t * H;
@@ -135,12 +138,12 @@ Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::
     const auto d_inner = static_cast<int64_t>(m.d_inner), d_xb = static_cast<int64_t>(m.x_db);
     const auto nheads = static_cast<int64_t>(m.n_heads), ngroups = static_cast<int64_t>(m.n_groups);
     const auto d_state = static_cast<int64_t>(m.d_state), headdim = static_cast<int64_t>(m.head_dim);
-    if (d_state == 0 || d_xb % d_state != 0 || nheads * headdim != d_inner || ngroups != nheads ||
-        headdim != d_state)
-        return Status::unsupported("forward: M1 Mamba2 needs nheads = ngroups, headdim = d_state, d_xb a multiple "
-                                   "of d_state (mamba_config gives d_inner " + std::to_string(d_inner) + ", d_xb " +
-                                   std::to_string(d_xb) + ", ngroups " + std::to_string(ngroups) + ", d_state " +
-                                   std::to_string(d_state) + ")");
+    if (d_state == 0 || d_xb % d_state != 0 || nheads * headdim != d_inner || ngroups != nheads || headdim != d_state)
+        return Status::unsupported(
+            "forward: M1 Mamba2 needs nheads = ngroups, headdim = d_state, d_xb a multiple "
+            "of d_state (mamba_config gives d_inner " +
+            std::to_string(d_inner) + ", d_xb " + std::to_string(d_xb) + ", ngroups " + std::to_string(ngroups) +
+            ", d_state " + std::to_string(d_state) + ")");
     const int64_t xb_groups = d_xb / d_state;
     if (xb_groups == 0 || nheads % xb_groups != 0)
         return Status::unsupported("forward: M1 Mamba2: " + std::to_string(nheads) + " heads do not split over " +
@@ -166,7 +169,8 @@ Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::
     {
         // M1 uses causal_conv1d_fn; its pure-torch fallback slices the wrong end of the
         // padded output ([:, -(d_conv-1):]), so the kernel's causal conv is the reference.
-        STRATA_TRY(Weight cw, c.w.load(p + "conv1d.weight", {uint64_t(conv_dim), m.d_conv}, c.ex.backend(), false, c.res));
+        STRATA_TRY(Weight cw,
+                   c.w.load(p + "conv1d.weight", {uint64_t(conv_dim), m.d_conv}, c.ex.backend(), false, c.res));
         STRATA_TRY(Weight cb, c.w.load(p + "conv1d.bias", {uint64_t(conv_dim)}, c.ex.backend(), false, c.res));
         std::vector<float> y;
         STRATA_RETURN_IF_ERROR(c.ex.conv1d(cs(xbc), T, conv_dim, cw, &cb, y));

@@ -124,9 +124,12 @@ Result<NpyArray> read_npy(const fs::path& path) {
     if (!descr || !fortran || !shape_text) return bad("header dict lacks descr, fortran_order or shape");
     if (*fortran != "False") return bad("Fortran-order arrays are not supported");
     size_t elem = 0;
-    if (*descr == "'<f4'") elem = 4;
-    else if (*descr == "'<f8'") elem = 8;
-    else return bad("dtype " + *descr + " is not supported (want '<f4' or '<f8')");
+    if (*descr == "'<f4'")
+        elem = 4;
+    else if (*descr == "'<f8'")
+        elem = 8;
+    else
+        return bad("dtype " + *descr + " is not supported (want '<f4' or '<f8')");
     NpyArray arr;
     uint64_t n = 1;
     {

@@ -13,11 +13,16 @@ Status from_kstatus(const kernels::KStatus& s, const char* op) {
     if (s.ok()) return Status::ok();
     const std::string m = std::string("forward: ") + op + ": " + s.message();
     switch (s.code()) {
-        case kernels::KCode::InvalidArgument: return Status::invalid_argument(m);
-        case kernels::KCode::NotFound: return Status::not_found(m);
-        case kernels::KCode::Unsupported: return Status::unsupported(m);
-        case kernels::KCode::OutOfMemory: return Status::io(m + " (out of device memory)");
-        default: return Status::internal(m);
+        case kernels::KCode::InvalidArgument:
+            return Status::invalid_argument(m);
+        case kernels::KCode::NotFound:
+            return Status::not_found(m);
+        case kernels::KCode::Unsupported:
+            return Status::unsupported(m);
+        case kernels::KCode::OutOfMemory:
+            return Status::io(m + " (out of device memory)");
+        default:
+            return Status::internal(m);
     }
 }
 
@@ -113,8 +118,7 @@ bool WeightSource::has(const std::string& name) const {
     return view_ ? view_->find(name) != nullptr : ckpt_->find(name) != nullptr;
 }
 
-Result<std::vector<float>> WeightSource::read_f32(const std::string& name, const Shape& shape,
-                                                  Residency& res) const {
+Result<std::vector<float>> WeightSource::read_f32(const std::string& name, const Shape& shape, Residency& res) const {
     DType dtype;
     Shape stored;
     if (view_) {
@@ -149,7 +153,8 @@ Result<Weight> WeightSource::load(const std::string& name, const Shape& shape, k
     const ScalarType type = bf16 ? ScalarType::BF16 : ScalarType::F32;
     const size_t bytes = values.size() * kernels::scalar_size(type);
     kernels::BufferPtr buf = be.alloc(bytes);
-    if (!buf) return Status::io("forward: out of " + std::string(be.name()) + " memory for this tensor").in_tensor(name);
+    if (!buf)
+        return Status::io("forward: out of " + std::string(be.name()) + " memory for this tensor").in_tensor(name);
     kernels::KStatus ks;
     if (bf16) {
         std::vector<uint16_t> half(values.size());

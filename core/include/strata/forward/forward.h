@@ -36,12 +36,12 @@ struct ForwardOptions {
 struct ForwardResult {
     uint64_t tokens = 0;
     uint64_t vocab = 0;
-    std::vector<float> logits;  // [tokens, vocab], row-major
-    std::string model_type;     // "qwen3_moe", "qwen3", "m1_hybrid"
-    std::string layout;         // "hf", "hf-fused", "megatron", ... (how the weights were stored)
-    std::string device;         // the backend's description
-    uint64_t weight_bytes_read = 0;     // canonical bytes read from the checkpoint
-    uint64_t peak_resident_bytes = 0;   // most weight bytes held on the backend at once
+    std::vector<float> logits;         // [tokens, vocab], row-major
+    std::string model_type;            // "qwen3_moe", "qwen3", "m1_hybrid"
+    std::string layout;                // "hf", "hf-fused", "megatron", ... (how the weights were stored)
+    std::string device;                // the backend's description
+    uint64_t weight_bytes_read = 0;    // canonical bytes read from the checkpoint
+    uint64_t peak_resident_bytes = 0;  // most weight bytes held on the backend at once
     double seconds = 0.0;
 
     std::span<const float> row(uint64_t t) const { return {logits.data() + t * vocab, vocab}; }

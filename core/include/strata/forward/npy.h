@@ -24,8 +24,8 @@ struct NpyArray {
 // The whole header (magic through the '\n'), for tests.
 std::string npy_header_f32(const std::vector<uint64_t>& shape);
 // Writes atomically (temporary sibling, then rename). data.size() must equal the shape's product.
-Status write_npy_f32(const std::filesystem::path& path, std::span<const float> data,
-                     const std::vector<uint64_t>& shape, bool overwrite = true);
+Status write_npy_f32(const std::filesystem::path& path, std::span<const float> data, const std::vector<uint64_t>& shape,
+                     bool overwrite = true);
 // Reads a version 1.x/2.x little-endian '<f4' or '<f8' C-order array (f8 narrowed to f32).
 Result<NpyArray> read_npy(const std::filesystem::path& path);
 
