@@ -19,6 +19,8 @@
 
 #include "models/tensor_tree_model.h"
 #include "views/inspector_panel.h"
+#include "views/parallel_panel.h"
+#include "views/pattern_panel.h"
 
 namespace strata::studio {
 
@@ -36,6 +38,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     inspector_ = new InspectorPanel(ctx_, this);
     inspector_->setObjectName("inspector");
     tabs_->addTab(inspector_, tr("&Inspector"));
+    auto* pattern = new PatternPanel(this);
+    pattern->setObjectName("pattern");
+    tabs_->addTab(pattern, tr("&Pattern"));
+    auto* parallel = new ParallelPanel(ctx_, this);
+    parallel->setObjectName("parallel");
+    tabs_->addTab(parallel, tr("P&arallel plan"));
     setCentralWidget(tabs_);
 
     totals_ = new QLabel(this);

@@ -1,0 +1,55 @@
+// ParallelPanel: plan a Megatron layout. Pick the model (the open checkpoint's
+// config or a synth preset), an optional hybrid pattern, and TP/PP/EP/ETP/CP/VPP/DP;
+// core's check() fills a red/green table with, for each failing axis, the values
+// that pass (passing_values), and pipeline_layout() lists each stage's layers.
+// Usage: panel->set_model_preset("qwen3-30b-a3b"); panel->spin(PlanAxis::Tp)->setValue(8);
+#pragma once
+
+#include <QWidget>
+
+#include <optional>
+
+#include "strata/parallel/checks.h"
+#include "studio_context.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QSpinBox;
+class QTableWidget;
+
+namespace strata::studio {
+
+class ParallelPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ParallelPanel(StudioContext* ctx, QWidget* parent = nullptr);
+
+    bool set_model_preset(const QString& name);  // a synth preset name
+    QSpinBox* spin(PlanAxis axis) const;
+    QTableWidget* checks_table() const { return table_; }
+    const std::vector<PlanCheck>& checks() const { return checks_; }
+    ParallelPlan plan() const;
+    void recheck();
+
+private:
+    void load_model();
+
+    StudioContext* ctx_;
+    QComboBox* model_;
+    QComboBox* version_;
+    QLineEdit* pattern_;
+    QSpinBox *tp_, *pp_, *ep_, *etp_, *cp_, *vpp_, *dp_;
+    QCheckBox* sp_;
+    QLabel* verdict_;
+    QLabel* model_info_;
+    QTableWidget* table_;
+    QListWidget* stages_;
+    std::optional<ModelSpec> spec_;
+    QString spec_error_;
+    std::vector<PlanCheck> checks_;
+};
+
+}  // namespace strata::studio
