@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -83,7 +84,8 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
         failed = true;
     };
     auto worker = [&] {
-        std::vector<std::byte> buffer;
+        std::unique_ptr<std::byte[]> storage;  // not value-initialised: assemble_tensor fills it
+        uint64_t capacity = 0;
         while (!failed) {
             const size_t j = next.fetch_add(1);
             if (j >= jobs.size()) return;
@@ -91,13 +93,20 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
             const PlannedTensor& t = plan.tensors[jobs[j]];
             const uint64_t size = t.byte_size();
             budget.acquire(size, cancel);
-            buffer.resize(size);
+            if (size > capacity) {
+                storage.reset(new std::byte[size]);
+                capacity = size;
+            }
+            const std::span<std::byte> buffer(storage.get(), size);
             Status st = assemble_tensor(source, plan, t, buffer);
             if (st) {
                 result.hashes[jobs[j]] = XXH3_64bits(buffer.data(), buffer.size());
                 st = writers[t.file]->write(slot[jobs[j]], buffer);
             }
-            if (buffer.capacity() > (64u << 20)) std::vector<std::byte>().swap(buffer);  // do not hoard big buffers
+            if (capacity > (64u << 20)) {  // do not hoard big buffers between tensors
+                storage.reset();
+                capacity = 0;
+            }
             budget.release(size);
             if (!st) return fail(st.in_tensor(t.name));
             written += size;

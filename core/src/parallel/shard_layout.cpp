@@ -6,8 +6,11 @@
 #include <sstream>
 
 #include "strata/convert/megatron_args.h"
+#include "strata/formats/format_registry.h"
+#include "strata/mapping/canonical_view.h"
 #include "strata/mapping/mapping_registry.h"
 #include "strata/model/hf_layout.h"
+#include "strata/synth/synth.h"
 
 namespace strata {
 
@@ -49,6 +52,13 @@ Result<ShardLayout> shard_layout(const nlohmann::json& hf_config, const ShardLay
         r.memory_distributed = {r.bytes, 4 * r.parameters, 12 * dense / dp + 12 * r.expert_parameters / edp};
     }
     return sl;
+}
+
+Result<ShardLayout> shard_layout_for(const std::string& model, const ShardLayoutOptions& options) {
+    if (const SynthPreset* preset = find_synth_preset(model)) return shard_layout(preset->config, options);
+    STRATA_TRY(Checkpoint ckpt, open_checkpoint(model));
+    STRATA_TRY(DetectedLayout detected, detect_layout(ckpt));
+    return shard_layout(detected.hf_config, options);
 }
 
 std::string shard_layout_text(const ShardLayout& sl) {

@@ -58,6 +58,10 @@ struct ShardLayout {
 // For an HF config.json of an architecture with a mapping table.
 Result<ShardLayout> shard_layout(const nlohmann::json& hf_config, const ShardLayoutOptions& options);
 
+// Same, for a synth preset name ("qwen3-30b-a3b") or a checkpoint path (HF config.json
+// or Megatron args are read; no tensor data is touched).
+Result<ShardLayout> shard_layout_for(const std::string& model_or_preset, const ShardLayoutOptions& options);
+
 // A table: rank, file, params, bytes, weights+grads+Adam (plain / distributed).
 std::string shard_layout_text(const ShardLayout& layout);
 nlohmann::json shard_layout_json(const ShardLayout& layout, bool slices = false);
