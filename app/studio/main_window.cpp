@@ -18,6 +18,7 @@
 #include <QTabWidget>
 
 #include "models/tensor_tree_model.h"
+#include "views/convert_panel.h"
 #include "views/inspector_panel.h"
 #include "views/parallel_panel.h"
 #include "views/pattern_panel.h"
@@ -44,6 +45,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     auto* parallel = new ParallelPanel(ctx_, this);
     parallel->setObjectName("parallel");
     tabs_->addTab(parallel, tr("P&arallel plan"));
+    auto* convert = new ConvertPanel(ctx_, this);
+    convert->setObjectName("convert");
+    tabs_->addTab(convert, tr("&Convert"));
+    connect(convert, &ConvertPanel::open_result, this, [this](const QString& p) {
+        tabs_->setCurrentWidget(inspector_);
+        open_path(p);
+    });
     setCentralWidget(tabs_);
 
     totals_ = new QLabel(this);

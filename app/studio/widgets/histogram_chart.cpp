@@ -85,7 +85,8 @@ void HistogramChart::rebuild() {
     } else {
         auto* y = new QValueAxis();
         y->setRange(0, double(peak) * 1.05);
-        y->setLabelFormat("%.3g");
+        y->applyNiceNumbers();
+        y->setLabelFormat("%.0f");
         y->setTitleText(tr("count"));
         chart_->addAxis(y, Qt::AlignLeft);
         area->attachAxis(y);
