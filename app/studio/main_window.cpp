@@ -19,6 +19,7 @@
 
 #include "models/tensor_tree_model.h"
 #include "views/convert_panel.h"
+#include "views/diff_panel.h"
 #include "views/inspector_panel.h"
 #include "views/parallel_panel.h"
 #include "views/pattern_panel.h"
@@ -48,6 +49,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     auto* convert = new ConvertPanel(ctx_, this);
     convert->setObjectName("convert");
     tabs_->addTab(convert, tr("&Convert"));
+    auto* diff = new DiffPanel(ctx_, this);
+    diff->setObjectName("diff");
+    tabs_->addTab(diff, tr("&Diff"));
     connect(convert, &ConvertPanel::open_result, this, [this](const QString& p) {
         tabs_->setCurrentWidget(inspector_);
         open_path(p);

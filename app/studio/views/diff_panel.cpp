@@ -1,0 +1,219 @@
+#include "views/diff_panel.h"
+
+#include <QCheckBox>
+#include <QDoubleSpinBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPainter>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <map>
+
+#include "strata/formats/format_registry.h"
+#include "widgets/heatmap_widget.h"
+
+namespace strata::studio {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QColor kind_colour(DiffKind k) {
+    switch (k) {
+        case DiffKind::Equal: return QColor(218, 242, 220);
+        case DiffKind::Value: return QColor(255, 236, 200);
+        default: return QColor(250, 205, 205);
+    }
+}
+
+// Layer index of a canonical name ("model.layers.12.mlp..." -> 12), -1 when none.
+int layer_of(const std::string& name) {
+    const auto p = name.find("layers.");
+    if (p == std::string::npos) return -1;
+    size_t i = p + 7;
+    int v = -1;
+    while (i < name.size() && std::isdigit(uint8_t(name[i]))) v = (v < 0 ? 0 : v * 10) + (name[i++] - '0');
+    return v;
+}
+
+// Worker side of Run: open both checkpoints, read them as canonical views, diff.
+Result<DiffReport> run_diff(const std::string& a, const std::string& b, double tolerance, ProgressSink& p,
+                            const CancelToken& c) {
+    STRATA_TRY(auto ca, open_checkpoint(a));
+    STRATA_TRY(auto cb, open_checkpoint(b));
+    STRATA_TRY(auto va, CanonicalView::open(ca));
+    STRATA_TRY(auto vb, CanonicalView::open(cb));
+    return diff_views(va, vb, {tolerance, 0}, p, c);
+}
+
+}  // namespace
+
+// One cell per layer, coloured by the worst difference inside it (green = equal).
+class DiffOverview : public QWidget {
+public:
+    explicit DiffOverview(QWidget* parent) : QWidget(parent) { setMinimumHeight(44); }
+    void set_report(const DiffReport* r) {
+        worst_.clear();
+        structural_.clear();
+        if (r)
+            for (const TensorDiff& t : r->tensors) {
+                const int l = layer_of(t.name);
+                if (l < 0) continue;
+                worst_[l] = std::max(worst_[l], t.kind == DiffKind::Value ? t.max_rel : 0.0);
+                if (t.kind != DiffKind::Equal && t.kind != DiffKind::Value) structural_[l] = true;
+            }
+        update();
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override {
+        QPainter p(this);
+        if (worst_.empty()) {
+            p.drawText(rect(), Qt::AlignCenter, tr("Per-layer overview appears after a diff"));
+            return;
+        }
+        const int n = worst_.rbegin()->first + 1;
+        const double w = double(width() - 80) / n;
+        p.drawText(QRect(0, 0, 76, 28), Qt::AlignVCenter, tr("layers"));
+        for (const auto& [l, rel] : worst_) {
+            const QRect r(80 + int(l * w), 2, std::max(1, int(w) - 1), 26);
+            const QColor c = structural_.count(l) ? QColor(200, 30, 30)
+                             : rel == 0          ? QColor(90, 180, 100)
+                                                 : QColor(HeatmapWidget::colour(std::min(1.0, rel), false));
+            p.fillRect(r, c);
+            if (l % 8 == 0) p.drawText(QRect(r.left(), 29, 40, 14), Qt::AlignLeft, QString::number(l));
+        }
+    }
+
+private:
+    std::map<int, double> worst_;
+    std::map<int, bool> structural_;
+};
+
+DiffPanel::DiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx_(ctx) {
+    a_ = new QLineEdit(this);
+    a_->setPlaceholderText(tr("checkpoint A (file or folder; any layout)"));
+    b_ = new QLineEdit(this);
+    b_->setPlaceholderText(tr("checkpoint B"));
+    auto* use_open = new QPushButton(tr("Use open checkpoint as A"), this);
+    connect(use_open, &QPushButton::clicked, this, [this] {
+        if (ctx_->current()) a_->setText(ctx_->current()->path);
+    });
+    tolerance_ = new QDoubleSpinBox(this);
+    tolerance_->setDecimals(8);
+    tolerance_->setRange(0, 1e6);
+    tolerance_->setToolTip(tr("absolute tolerance per element (0 = exact)"));
+    show_equal_ = new QCheckBox(tr("show equal tensors"), this);
+    connect(show_equal_, &QCheckBox::toggled, this, &DiffPanel::show_report);
+    run_ = new QPushButton(tr("Compare"), this);
+    connect(run_, &QPushButton::clicked, this, [this] { run(); });
+    verdict_ = new QLabel(this);
+    verdict_->setTextFormat(Qt::RichText);
+    overview_ = new DiffOverview(this);
+    table_ = new QTableWidget(0, 7, this);
+    table_->setObjectName("diffTable");
+    table_->setHorizontalHeaderLabels(
+        {tr("Tensor"), tr("Difference"), tr("DType A / B"), tr("Shape A / B"), tr("Differing"), tr("Max |a-b|"), tr("Max rel")});
+    table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    table_->verticalHeader()->hide();
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setSortingEnabled(true);
+
+    auto* grid = new QGridLayout;
+    grid->addWidget(new QLabel(tr("A"), this), 0, 0);
+    grid->addWidget(a_, 0, 1);
+    grid->addWidget(use_open, 0, 2);
+    grid->addWidget(new QLabel(tr("B"), this), 1, 0);
+    grid->addWidget(b_, 1, 1);
+    auto* opts = new QHBoxLayout;
+    opts->addWidget(new QLabel(tr("Tolerance"), this));
+    opts->addWidget(tolerance_);
+    opts->addWidget(show_equal_);
+    opts->addStretch();
+    opts->addWidget(run_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(grid);
+    layout->addLayout(opts);
+    layout->addWidget(verdict_);
+    layout->addWidget(overview_);
+    layout->addWidget(table_, 1);
+}
+
+void DiffPanel::set_paths(const QString& a, const QString& b) {
+    a_->setText(a);
+    b_->setText(b);
+}
+
+bool DiffPanel::run() {
+    if (task_ || a_->text().isEmpty() || b_->text().isEmpty()) return false;
+    const std::string a = a_->text().trimmed().toStdString(), b = b_->text().trimmed().toStdString();
+    const double tol = tolerance_->value();
+    run_->setEnabled(false);
+    verdict_->setText(tr("Comparing…"));
+    task_ = ctx_->runner()->run<Result<DiffReport>>(
+        tr("Diff"), [a, b, tol](ProgressSink& p, const CancelToken& c) { return run_diff(a, b, tol, p, c); }, this,
+        [this](Result<DiffReport> r) {
+            task_.reset();
+            run_->setEnabled(true);
+            if (!r) {
+                has_report_ = false;
+                verdict_->setText(tr("<font color=#b00000>%1</font>").arg(q(r.status().to_string()).toHtmlEscaped()));
+                overview_->set_report(nullptr);
+                table_->setRowCount(0);
+                Q_EMIT diff_finished(false);
+                return;
+            }
+            report_ = std::move(r).value();
+            has_report_ = true;
+            show_report();
+            Q_EMIT diff_finished(true);
+        });
+    return true;
+}
+
+void DiffPanel::show_report() {
+    if (!has_report_) return;
+    const DiffReport& r = report_;
+    verdict_->setText(tr("<b>%1</b> vs <b>%2</b>: %3 compared · <font color=#b00000>%4 missing · %5 extra · %6 shape · "
+                         "%7 dtype</font> · <font color=#a06000>%8 values differ</font> · %9 equal")
+                          .arg(q(r.layout_a).toHtmlEscaped(), q(r.layout_b).toHtmlEscaped())
+                          .arg(r.compared)
+                          .arg(r.count(DiffKind::Missing))
+                          .arg(r.count(DiffKind::Extra))
+                          .arg(r.count(DiffKind::Shape))
+                          .arg(r.count(DiffKind::DType))
+                          .arg(r.count(DiffKind::Value))
+                          .arg(r.count(DiffKind::Equal)));
+    overview_->set_report(&r);
+    table_->setSortingEnabled(false);
+    table_->setRowCount(0);
+    for (const TensorDiff& t : r.tensors) {
+        if (t.kind == DiffKind::Equal && !show_equal_->isChecked()) continue;
+        const int row = table_->rowCount();
+        table_->insertRow(row);
+        const bool has_a = t.kind != DiffKind::Extra, has_b = t.kind != DiffKind::Missing;
+        const QString dt = QStringLiteral("%1 / %2").arg(has_a ? QString::fromUtf8(dtype_name(t.dtype_a).data()) : "—",
+                                                         has_b ? QString::fromUtf8(dtype_name(t.dtype_b).data()) : "—");
+        const QString sh = QStringLiteral("%1 / %2").arg(has_a ? q(shape_to_string(t.shape_a)) : "—",
+                                                         has_b ? q(shape_to_string(t.shape_b)) : "—");
+        const QString cells[] = {q(t.name), QString::fromLatin1(diff_kind_name(t.kind)), dt, sh,
+                                 QString::number(t.differing), QString::number(t.max_abs, 'g', 4),
+                                 QString::number(t.max_rel, 'g', 4)};
+        for (int c = 0; c < 7; ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            item->setBackground(kind_colour(t.kind));
+            table_->setItem(row, c, item);
+        }
+    }
+    table_->setSortingEnabled(true);
+    table_->resizeColumnsToContents();
+    table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+}
+
+}  // namespace strata::studio
