@@ -99,7 +99,9 @@ Rows read_rows(const Checkpoint& c, const std::string& name, RankCoord rank = {}
     return r;
 }
 
-void append(std::vector<uint16_t>& out, const std::vector<uint16_t>& in) { out.insert(out.end(), in.begin(), in.end()); }
+void append(std::vector<uint16_t>& out, const std::vector<uint16_t>& in) {
+    out.insert(out.end(), in.begin(), in.end());
+}
 
 float bf16(uint16_t v) {
     const uint32_t bits = static_cast<uint32_t>(v) << 16;
@@ -121,8 +123,8 @@ TEST_CASE("GDN hybrids: HF -> Megatron -> HF is bit-identical over TP, PP, EP", 
             for (int pp : {1, 2})
                 for (int ep : {1, 2, 4}) {
                     if (!moe && ep > 1) continue;
-                    const std::string tag = preset + "-tp" + std::to_string(tp) + "pp" + std::to_string(pp) + "ep" +
-                                            std::to_string(ep);
+                    const std::string tag =
+                        preset + "-tp" + std::to_string(tp) + "pp" + std::to_string(pp) + "ep" + std::to_string(ep);
                     INFO(tag);
                     auto mg = convert(hf, dir / (tag + "-mg"), LayoutKind::Megatron, plan_of(tp, pp, ep));
                     INFO(mg.status().message());
@@ -154,12 +156,12 @@ TEST_CASE("Qwen3-Next in_proj at TP 2: rank r holds [Q_r; K_r; V_r; Z_r; b_r; a_
     for (int rank = 0; rank < 2; ++rank) {
         std::vector<uint16_t> want;
         const uint64_t heads[2] = {2 * static_cast<uint64_t>(rank), 2 * static_cast<uint64_t>(rank) + 1};
-        for (uint64_t h : heads) append(want, qkvz.rows(h * 80, dk));             // Q_r
-        for (uint64_t h : heads) append(want, qkvz.rows(h * 80 + dk, dk));        // K_r
-        for (uint64_t h : heads) append(want, qkvz.rows(h * 80 + 2 * dk, vr));    // V_r
+        for (uint64_t h : heads) append(want, qkvz.rows(h * 80, dk));                // Q_r
+        for (uint64_t h : heads) append(want, qkvz.rows(h * 80 + dk, dk));           // K_r
+        for (uint64_t h : heads) append(want, qkvz.rows(h * 80 + 2 * dk, vr));       // V_r
         for (uint64_t h : heads) append(want, qkvz.rows(h * 80 + 2 * dk + vr, vr));  // Z_r
-        for (uint64_t h : heads) append(want, ba.rows(h * 2 * r, r));             // b_r
-        for (uint64_t h : heads) append(want, ba.rows(h * 2 * r + r, r));         // a_r
+        for (uint64_t h : heads) append(want, ba.rows(h * 2 * r, r));                // b_r
+        for (uint64_t h : heads) append(want, ba.rows(h * 2 * r + r, r));            // a_r
         const Rows got = read_rows(mg, "decoder.layers.0.self_attention.in_proj.weight", {rank, 0, 0});
         CHECK(got.data.size() == want.size());
         CHECK(got.data == want);
@@ -307,7 +309,6 @@ TEST_CASE("packed experts: Qwen3.5 (per-expert MTP) and Qwen3.6 (packed MTP) rou
     REQUIRE(convert(dir / "packed36", dir / "mg36", LayoutKind::Megatron, plan_of(1, 1, 4)).is_ok());
     REQUIRE(convert(dir / "mg36", dir / "back36", LayoutKind::Hf).is_ok());
     require_identical(open(dir / "hf"), open(dir / "back36"));
-
 }
 
 TEST_CASE("GDN HF layout detection: packed/per-expert from the keys, mixing is an error", "[gdn][convert]") {
@@ -319,26 +320,26 @@ TEST_CASE("GDN HF layout detection: packed/per-expert from the keys, mixing is a
         for (const char* n : names) c.tensors.push_back(TensorInfo{n, DType::BF16, {1}, {}, {}});
         return c;
     };
-    auto qwen35 = detect_layout(ckpt_with({"model.layers.0.mlp.experts.gate_up_proj",
-                                           "mtp.layers.0.mlp.experts.0.gate_proj.weight"}));
+    auto qwen35 = detect_layout(
+        ckpt_with({"model.layers.0.mlp.experts.gate_up_proj", "mtp.layers.0.mlp.experts.0.gate_proj.weight"}));
     REQUIRE(qwen35.is_ok());
     CHECK(qwen35->options.kind == LayoutKind::HfFusedV5);
     CHECK(!qwen35->options.mtp_experts_packed);
-    auto qwen36 = detect_layout(ckpt_with({"model.layers.0.mlp.experts.gate_up_proj",
-                                           "mtp.layers.0.mlp.experts.gate_up_proj"}));
+    auto qwen36 =
+        detect_layout(ckpt_with({"model.layers.0.mlp.experts.gate_up_proj", "mtp.layers.0.mlp.experts.gate_up_proj"}));
     REQUIRE(qwen36.is_ok());
     CHECK(qwen36->options.mtp_experts_packed);
     auto per_expert = detect_layout(ckpt_with({"model.layers.0.mlp.experts.0.up_proj.weight"}));
     REQUIRE(per_expert.is_ok());
     CHECK(per_expert->options.kind == LayoutKind::Hf);
-    auto mixed = detect_layout(ckpt_with({"model.layers.0.mlp.experts.gate_up_proj",
-                                          "mtp.layers.0.mlp.experts.gate_up_proj",
-                                          "mtp.layers.0.mlp.experts.5.down_proj.weight"}));
+    auto mixed =
+        detect_layout(ckpt_with({"model.layers.0.mlp.experts.gate_up_proj", "mtp.layers.0.mlp.experts.gate_up_proj",
+                                 "mtp.layers.0.mlp.experts.5.down_proj.weight"}));
     REQUIRE(!mixed.is_ok());
     CHECK_THAT(mixed.status().message(), Catch::Contains("MTP experts are stored both packed"));
     CHECK_THAT(mixed.status().message(), Catch::Contains("mtp.layers.0.mlp.experts.5.down_proj.weight"));
-    auto mixed_decoder = detect_layout(ckpt_with({"model.layers.1.mlp.experts.gate_up_proj",
-                                                  "model.layers.0.mlp.experts.0.gate_proj.weight"}));
+    auto mixed_decoder = detect_layout(
+        ckpt_with({"model.layers.1.mlp.experts.gate_up_proj", "model.layers.0.mlp.experts.0.gate_proj.weight"}));
     REQUIRE(!mixed_decoder.is_ok());
     CHECK_THAT(mixed_decoder.status().message(), Catch::Contains("decoder experts are stored both packed"));
 }

@@ -122,9 +122,8 @@ Result<json> gdn_hybrid_config_from_megatron_args(const json& a) {
     std::vector<MixerKind> mixers;
     for (const auto& k : s.layer_kinds) mixers.push_back(k.mixer);
     c["layer_types"] = layer_types_from_mixers(mixers);
-    c["rope_parameters"] = {{"rope_type", "default"},
-                            {"rope_theta", s.rope_theta},
-                            {"partial_rotary_factor", s.partial_rotary_factor}};
+    c["rope_parameters"] = {
+        {"rope_type", "default"}, {"rope_theta", s.rope_theta}, {"partial_rotary_factor", s.partial_rotary_factor}};
     c["max_position_embeddings"] = value_or<uint64_t>(a, "max_position_embeddings", 262144);
     if (s.mtp_layers) c["mtp_num_hidden_layers"] = s.mtp_layers;
     if (!moe || next) c["intermediate_size"] = s.ffn;
@@ -151,7 +150,8 @@ Status detect_gdn_hybrid_hf_options(const Checkpoint& ckpt, LayoutOptions& optio
     std::string dec_packed, dec_per, mtp_packed, mtp_per;
     for (const auto& t : ckpt.tensors) {
         const bool mtp = t.name.rfind("mtp.", 0) == 0;
-        if (t.name.find(".mlp.experts.gate_up_proj") != std::string::npos) (mtp ? mtp_packed : dec_packed) = t.name;
+        if (t.name.find(".mlp.experts.gate_up_proj") != std::string::npos)
+            (mtp ? mtp_packed : dec_packed) = t.name;
         else if (t.name.find(".mlp.experts.") != std::string::npos && std::regex_search(t.name, per_expert))
             (mtp ? mtp_per : dec_per) = t.name;
     }
@@ -165,8 +165,9 @@ Status detect_gdn_hybrid_hf_options(const Checkpoint& ckpt, LayoutOptions& optio
                                         mtp_per + "')")
             .in_file(file);
     if (!mtp_packed.empty() && dec_packed.empty())
-        return Status::unsupported("MTP experts are packed ('" + mtp_packed +
-                                   "') but decoder experts are not; Strata knows packed MTP only beside a packed decoder")
+        return Status::unsupported(
+                   "MTP experts are packed ('" + mtp_packed +
+                   "') but decoder experts are not; Strata knows packed MTP only beside a packed decoder")
             .in_file(file);
     options.kind = dec_packed.empty() ? LayoutKind::Hf : LayoutKind::HfFusedV5;
     options.mtp_experts_packed = !mtp_packed.empty();

@@ -44,8 +44,13 @@ Result<GdnSizes> gdn_sizes(const MappingContext& ctx, const std::string& name) {
     const GdnDims& d = ctx.spec().gdn;
     if (d.key_heads == 0 || d.value_heads == 0 || d.value_heads % d.key_heads != 0)
         return Status::invalid_argument("the model has no valid GDN head counts").in_tensor(name);
-    return GdnSizes{d.key_heads,   d.value_heads, d.key_head_dim, d.value_head_dim, d.value_heads / d.key_heads,
-                    d.key_heads * d.key_head_dim, d.value_heads * d.value_head_dim};
+    return GdnSizes{d.key_heads,
+                    d.value_heads,
+                    d.key_head_dim,
+                    d.value_head_dim,
+                    d.value_heads / d.key_heads,
+                    d.key_heads * d.key_head_dim,
+                    d.value_heads * d.value_head_dim};
 }
 
 // Megatron shards GDN by key head (and the value heads that follow it).
@@ -120,11 +125,11 @@ public:
             const Shape stored{2 * ql + 2 * vl + 2 * hl, h};
             STRATA_TRY(uint32_t t, ctx.add_tensor(name, shard.rank, cq.dtype, stored));
             STRATA_RETURN_IF_ERROR(add_rows(ctx, *qkv, r * ql, ql, t, stored, 0));                   // Q_r
-            STRATA_RETURN_IF_ERROR(add_rows(ctx, *qkv, s.qk + r * ql, ql, t, stored, ql));          // K_r
-            STRATA_RETURN_IF_ERROR(add_rows(ctx, *qkv, 2 * s.qk + r * vl, vl, t, stored, 2 * ql));  // V_r
-            STRATA_RETURN_IF_ERROR(add_rows(ctx, *z, r * vl, vl, t, stored, 2 * ql + vl));          // Z_r
-            STRATA_RETURN_IF_ERROR(add_rows(ctx, *b, r * hl, hl, t, stored, 2 * ql + 2 * vl));      // B_r
-            STRATA_RETURN_IF_ERROR(add_rows(ctx, *a, r * hl, hl, t, stored, 2 * ql + 2 * vl + hl)); // A_r
+            STRATA_RETURN_IF_ERROR(add_rows(ctx, *qkv, s.qk + r * ql, ql, t, stored, ql));           // K_r
+            STRATA_RETURN_IF_ERROR(add_rows(ctx, *qkv, 2 * s.qk + r * vl, vl, t, stored, 2 * ql));   // V_r
+            STRATA_RETURN_IF_ERROR(add_rows(ctx, *z, r * vl, vl, t, stored, 2 * ql + vl));           // Z_r
+            STRATA_RETURN_IF_ERROR(add_rows(ctx, *b, r * hl, hl, t, stored, 2 * ql + 2 * vl));       // B_r
+            STRATA_RETURN_IF_ERROR(add_rows(ctx, *a, r * hl, hl, t, stored, 2 * ql + 2 * vl + hl));  // A_r
         }
         return Status::ok();
     }
@@ -193,8 +198,7 @@ public:
                 for (uint64_t i = 0; i < hpg; ++i) {
                     const uint64_t head = group * hpg + i;
                     STRATA_RETURN_IF_ERROR(add_rows(ctx, *q, head * 2 * hd, hd, t, stored, row + i * hd));
-                    STRATA_RETURN_IF_ERROR(
-                        add_rows(ctx, *q, head * 2 * hd + hd, hd, t, stored, row + (hpg + i) * hd));
+                    STRATA_RETURN_IF_ERROR(add_rows(ctx, *q, head * 2 * hd + hd, hd, t, stored, row + (hpg + i) * hd));
                 }
                 STRATA_RETURN_IF_ERROR(add_rows(ctx, *k, group * hd, hd, t, stored, row + 2 * hpg * hd));
                 STRATA_RETURN_IF_ERROR(add_rows(ctx, *v, group * hd, hd, t, stored, row + (2 * hpg + 1) * hd));
@@ -227,8 +231,8 @@ public:
                                             std::to_string(kinds.size()))
                 .in_tensor(g.layout_name);
         const LayerKind k = kinds[static_cast<size_t>(layer)];
-        const bool rename = select_ == LayerSelect::GdnMixer ? k.mixer == MixerKind::GatedDeltaNet
-                                                              : k.mlp == MlpKind::MoE;
+        const bool rename =
+            select_ == LayerSelect::GdnMixer ? k.mixer == MixerKind::GatedDeltaNet : k.mlp == MlpKind::MoE;
         if (!rename) return inner_->expand(g, ctx);
         const size_t at = g.layout_name.find(from_);
         if (at == std::string::npos)

@@ -435,8 +435,14 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
                     " (embedding/hidden fc, attention, " + (spec.is_moe() ? "MoE" : "MLP") +
                     ") on the last pipeline stage (PP rank " + std::to_string(p.pp - 1) + ") after its " +
                     std::to_string(last) + " decoder layers";
-        if (p.pp > 1 && !p.last_stage_layers && last > 1)
-            c.message += "; --last-stage-layers " + std::to_string(last - 1) + " would even out the stages";
+        // A lighter last stage that still splits the rest evenly, e.g. 60 layers, PP 4: 12 + 3 x 16.
+        const int n = static_cast<int>(spec.layers);
+        for (int k = last - 1; p.pp > 1 && !p.last_stage_layers && k > 0; --k)
+            if ((n - k) % (p.pp - 1) == 0) {
+                c.message += "; --last-stage-layers " + std::to_string(k) + " (" + std::to_string((n - k) / (p.pp - 1)) +
+                             " on each other stage) makes room for it";
+                break;
+            }
         out.push_back(c);
     }
 

@@ -22,7 +22,7 @@ void add_moe(MappingRegistry& r, const std::string& mg, const std::string& hf, P
     const RuleCondition sequential{LayoutKind::Megatron, E::Sequential, {}};
     const std::string X = hf + "mlp.experts.*.";
     const std::vector<std::pair<std::string, std::string>> gate_up{{"gate", X + "gate_proj.weight"},
-                                                                  {"up", X + "up_proj.weight"}};
+                                                                   {"up", X + "up_proj.weight"}};
     r.add(any, mg + "mlp.router.weight", {{"", hf + "mlp.gate.weight"}}, replicated(), at);
     r.add(grouped, mg + "mlp.experts.linear_fc1.weight*", gate_up, gated_mlp(), at);
     r.add(grouped, mg + "mlp.experts.linear_fc2.weight*", {{"", X + "down_proj.weight"}}, row(), at);
@@ -52,7 +52,8 @@ void add_attention(MappingRegistry& r, const std::string& mg, const std::string&
     r.add(any, mg + "self_attention.k_layernorm.weight", {{"", hf + "self_attn.k_norm.weight"}}, replicated(), at);
     r.add(any, mg + "self_attention.linear_proj.weight", {{"", hf + "self_attn.o_proj.weight"}}, row(), at);
     r.add(any, mg + "self_attention.linear_qkv.weight",
-          {{"q", hf + "self_attn.q_proj.weight"}, {"k", hf + "self_attn.k_proj.weight"},
+          {{"q", hf + "self_attn.q_proj.weight"},
+           {"k", hf + "self_attn.k_proj.weight"},
            {"v", hf + "self_attn.v_proj.weight"}},
           gated_qkv(), at);
 }
@@ -81,9 +82,9 @@ void add_gdn_hybrid_rules(MappingRegistry& r, const GdnTable& table) {
           layer_named(replicated(), LayerSelect::GdnMixer, "linear_qkv.", "in_proj."));
     r.add(local, D + "input_layernorm.weight", {{"", L + "input_layernorm.weight"}}, replicated());
     // Pre-MLP norm: its own module in MoE layers; TE fuses it into a dense linear_fc1.
-    r.add(te, D + "mlp.linear_fc1.layer_norm_weight", {{"", L + "post_attention_layernorm.weight"}},
-          layer_named(replicated(), LayerSelect::MoeMlp, "mlp.linear_fc1.layer_norm_weight",
-                      "pre_mlp_layernorm.weight"));
+    r.add(
+        te, D + "mlp.linear_fc1.layer_norm_weight", {{"", L + "post_attention_layernorm.weight"}},
+        layer_named(replicated(), LayerSelect::MoeMlp, "mlp.linear_fc1.layer_norm_weight", "pre_mlp_layernorm.weight"));
     r.add(local, D + "pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}}, replicated());
     add_attention(r, D, L, layer);
     // Gated DeltaNet (Megatron-Core GatedDeltaNet under self_attention).
@@ -114,10 +115,9 @@ void add_gdn_hybrid_rules(MappingRegistry& r, const GdnTable& table) {
         r.add(mg, M + "pre_mlp_layernorm.weight", {{"", H + "post_attention_layernorm.weight"}}, replicated(), last);
         add_moe(r, M, H, last);
     } else {
-        r.add(te, M + "mlp.linear_fc1.layer_norm_weight", {{"", H + "post_attention_layernorm.weight"}},
-              replicated(), last);
-        r.add(local, M + "pre_mlp_layernorm.weight", {{"", H + "post_attention_layernorm.weight"}}, replicated(),
+        r.add(te, M + "mlp.linear_fc1.layer_norm_weight", {{"", H + "post_attention_layernorm.weight"}}, replicated(),
               last);
+        r.add(local, M + "pre_mlp_layernorm.weight", {{"", H + "post_attention_layernorm.weight"}}, replicated(), last);
         add_dense_mlp(r, M, H, last);
     }
 

@@ -9,7 +9,9 @@ namespace strata {
 namespace {
 
 GdnTable qwen3_5_table(bool moe) {
-    return {{{"qkv", "in_proj_qkv.weight"}, {"z", "in_proj_z.weight"}, {"b", "in_proj_b.weight"},
+    return {{{"qkv", "in_proj_qkv.weight"},
+             {"z", "in_proj_z.weight"},
+             {"b", "in_proj_b.weight"},
              {"a", "in_proj_a.weight"}},
             gdn_in_proj_separate(),
             moe};
