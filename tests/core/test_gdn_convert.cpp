@@ -377,3 +377,43 @@ TEST_CASE("Qwen3.5-397B-A17B skeleton: dry-run HF -> Megatron TP2 PP4 EP8 per-ra
     CHECK(shape("mtp.layers.0.mtp_model_layer.mlp.experts.linear_fc1.weight5", {0, 3, 2}) == Shape{1024, 4096});
     CHECK(shape("embedding.word_embeddings.weight", {0, 0, 0}) == Shape{124160, 4096});
 }
+
+TEST_CASE("GDN round trip with ETP != TP, local norms, sequential and legacy grouped experts", "[gdn][convert]") {
+    test::TempDir dir;
+    synth(dir / "hf", "qwen3-next-tiny");
+    const Checkpoint original = open(dir / "hf");
+    struct Variant {
+        const char* tag;
+        ExpertLayout experts;
+        NormLayout norms;
+        int etp;
+    };
+    for (const Variant& v : {Variant{"seq-local", ExpertLayout::Sequential, NormLayout::Local, 1},
+                             Variant{"legacy-te", ExpertLayout::LegacyGrouped, NormLayout::Te, 2}}) {
+        INFO(v.tag);
+        ConvertOptions o;
+        o.source = dir / "hf";
+        o.out = dir / (std::string(v.tag) + "-mg");
+        o.target.kind = LayoutKind::Megatron;
+        o.target.plan = plan_of(2, 2, 2);
+        o.target.plan.etp = v.etp;
+        o.target.experts = v.experts;
+        o.target.norms = v.norms;
+        NullProgress p;
+        CancelToken c;
+        auto mg = convert_checkpoint(o, p, c);
+        INFO(mg.status().message());
+        REQUIRE(mg.is_ok());
+        const Checkpoint m = open(o.out);
+        if (v.norms == NormLayout::Local) {
+            CHECK(m.find("decoder.layers.0.input_layernorm.weight", {0, 0, 0}));
+            CHECK(m.find("mtp.layers.0.mtp_model_layer.input_layernorm.weight", {0, 1, 0}));
+        } else {
+            CHECK(m.find("decoder.layers.0.mlp.experts.weight1", {0, 0, 1}));
+        }
+        auto back = convert(o.out, dir / (std::string(v.tag) + "-hf"), LayoutKind::Hf);
+        INFO(back.status().message());
+        REQUIRE(back.is_ok());
+        require_identical(original, open(dir / (std::string(v.tag) + "-hf")));
+    }
+}
