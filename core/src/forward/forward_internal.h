@@ -59,8 +59,8 @@ private:
 // Reads canonical (HF per-expert) tensors, whatever the stored layout.
 class WeightSource {
 public:
-    // A CanonicalView when the model type has a mapping table; for M1 hybrids (no table
-    // yet) the stored HF names are read directly, and only from an HF layout.
+    // A CanonicalView when one can be built; for an HF-layout M1 hybrid the view rejects,
+    // the stored HF names are read directly.
     static Result<WeightSource> open(const Checkpoint& ckpt, const ModelSpec& spec, bool allow_unmapped);
 
     std::string layout_name() const;

@@ -104,8 +104,9 @@ Result<WeightSource> WeightSource::open(const Checkpoint& ckpt, const ModelSpec&
         src.view_ = std::move(view).value();
         return src;
     }
-    // M1 hybrids have no mapping table yet: their Mamba layers do not fit the qwen3_moe
-    // layout the config.json names, so read the HF names as stored.
+    // An M1 hybrid whose CanonicalView cannot be built (a mamba_config the m1_hybrid table
+    // rejects, stray tensors) is still an HF folder: read its HF names as stored, so the
+    // forward can show what such a checkpoint computes. Megatron layouts have no such fallback.
     if (spec.model_type == "m1_hybrid" && ckpt.format != "megatron") return src;
     return view.status();
 }
