@@ -34,6 +34,7 @@ Result<uint64_t> parse_size(const std::string& text) {
 
 struct ConvertArgs {
     std::string source, out, to, dtype, max_memory = "1G", experts, norms, mamba_layout, megatron_version;
+    std::string mtp_experts;
     int tp = 1, pp = 1, ep = 1, etp = 0, threads = 0, iteration = 1, divisible_by = 128;
     bool dry_run = false, json = false, no_vocab_padding = false, allow_unmapped = false, force = false;
     bool release = false, no_verify = false;
@@ -60,6 +61,8 @@ void add_common(CLI::App* cmd, ConvertArgs& a) {
     cmd->add_flag("--force", a.force, "replace the output folder if it exists");
     cmd->add_flag("--no-verify", a.no_verify, "skip reopening the written checkpoint");
     cmd->add_option("--mamba-layout", a.mamba_layout, "M1 hybrids: m1 (M1's rows, 9248 at 30B-A3B) or exact (stock, ngroups = heads)");
+    cmd->add_option("--mtp-experts", a.mtp_experts,
+                    "GDN hybrids, --to hf-fused-v5: per-expert (Qwen3.5, default) or packed (Qwen3.6) MTP experts");
     cmd->add_option("--megatron-version", a.megatron_version, "hybrids: 0.15 ('-' MoE slots) ... 0.19+ (conv1d_weight), main");
 }
 
@@ -100,6 +103,13 @@ void run(const ConvertArgs& a, bool reshard) {
         auto m = parse_mamba_layout(a.mamba_layout);
         if (!m) check(Status::invalid_argument("--mamba-layout must be m1 or exact"));
         o.target.mamba = *m;
+    }
+    if (!a.mtp_experts.empty()) {  // GDN hybrids (convert/gdn_hybrid_args.h): Qwen3.6 packs MTP experts too
+        if (a.mtp_experts != "packed" && a.mtp_experts != "per-expert")
+            check(Status::invalid_argument("--mtp-experts must be packed or per-expert"));
+        if (a.mtp_experts == "packed" && o.target.kind != LayoutKind::HfFusedV5)
+            check(Status::invalid_argument("--mtp-experts packed applies to --to hf-fused-v5"));
+        o.target.mtp_experts_packed = a.mtp_experts == "packed";
     }
     if (!a.megatron_version.empty()) check(apply_megatron_version(a.megatron_version, o.target));
     if (!a.dtype.empty()) {
