@@ -26,9 +26,9 @@ namespace {
 // waits until no task runs, lets layouts settle, grabs the window and quits.
 class StartupDriver : public QObject {
 public:
-    StartupDriver(MainWindow* w, QString tab, QString tensor, QString filter, QString shot)
+    StartupDriver(MainWindow* w, QString tab, QString tensor, QString filter, QString diff, QString shot)
         : QObject(w), w_(w), tab_(std::move(tab)), tensor_(std::move(tensor)), filter_(std::move(filter)),
-          shot_(std::move(shot)) {
+          diff_(std::move(diff)), shot_(std::move(shot)) {
         clock_.start();
         connect(&poll_, &QTimer::timeout, this, [this] { step(); });
         poll_.start(50);
@@ -43,6 +43,8 @@ private:
             if (!filter_.isEmpty()) w_->inspector()->set_filter(filter_);
             if (!tensor_.isEmpty() && !w_->inspector()->select_tensor(tensor_))
                 std::fprintf(stderr, "strata-studio: no tensor named '%s'\n", qPrintable(tensor_));
+            if (!diff_.isEmpty() && w_->context()->current())
+                w_->start_diff(w_->context()->current()->path, QFileInfo(diff_).absoluteFilePath());
             if (!tab_.isEmpty() && !w_->show_tab(tab_))
                 std::fprintf(stderr, "strata-studio: no tab '%s' (tabs: %s)\n", qPrintable(tab_),
                              qPrintable(w_->tab_names().join(", ")));
@@ -72,7 +74,7 @@ private:
     }
 
     MainWindow* w_;
-    QString tab_, tensor_, filter_, shot_;
+    QString tab_, tensor_, filter_, diff_, shot_;
     QTimer poll_;
     QElapsedTimer clock_;
     bool configured_ = false;
@@ -98,8 +100,9 @@ int run_studio(int argc, char** argv) {
     QCommandLineOption tensor("tensor", "Tensor to select in the inspector.", "NAME");
     QCommandLineOption filter("filter", "Initial tensor filter (text or glob).", "TEXT");
     QCommandLineOption size("size", "Window size, e.g. 1280x800.", "WxH", "1280x800");
+    QCommandLineOption diff("diff", "Compare PATH with this checkpoint in the Diff tab.", "B");
     QCommandLineOption shot("screenshot", "Save the window to FILE.png once loaded, then exit.", "FILE");
-    parser.addOptions({tab, tensor, filter, size, shot});
+    parser.addOptions({tab, tensor, filter, diff, size, shot});
     parser.process(app);
 
     MainWindow window;
@@ -108,8 +111,9 @@ int run_studio(int argc, char** argv) {
     window.show();
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) window.open_path(QFileInfo(args.first()).absoluteFilePath());
-    if (parser.isSet(tab) || parser.isSet(tensor) || parser.isSet(filter) || parser.isSet(shot))
-        new StartupDriver(&window, parser.value(tab), parser.value(tensor), parser.value(filter), parser.value(shot));
+    if (parser.isSet(tab) || parser.isSet(tensor) || parser.isSet(filter) || parser.isSet(diff) || parser.isSet(shot))
+        new StartupDriver(&window, parser.value(tab), parser.value(tensor), parser.value(filter), parser.value(diff),
+                          parser.value(shot));
     return app.exec();
 }
 

@@ -49,9 +49,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     auto* convert = new ConvertPanel(ctx_, this);
     convert->setObjectName("convert");
     tabs_->addTab(convert, tr("&Convert"));
-    auto* diff = new DiffPanel(ctx_, this);
-    diff->setObjectName("diff");
-    tabs_->addTab(diff, tr("&Diff"));
+    diff_ = new DiffPanel(ctx_, this);
+    diff_->setObjectName("diff");
+    tabs_->addTab(diff_, tr("&Diff"));
     connect(convert, &ConvertPanel::open_result, this, [this](const QString& p) {
         tabs_->setCurrentWidget(inspector_);
         open_path(p);
@@ -207,6 +207,12 @@ QStringList MainWindow::tab_names() const {
     for (int i = 0; i < tabs_->count(); ++i) names << tabs_->widget(i)->objectName();
     names << "summary" << "tensor";
     return names;
+}
+
+void MainWindow::start_diff(const QString& a, const QString& b) {
+    diff_->set_paths(a, b);
+    tabs_->setCurrentWidget(diff_);
+    diff_->run();
 }
 
 QStringList MainWindow::recent_files() { return QSettings().value(kRecentKey).toStringList(); }

@@ -17,6 +17,7 @@ class QTabWidget;
 
 namespace strata::studio {
 
+class DiffPanel;
 class InspectorPanel;
 
 class MainWindow : public QMainWindow {
@@ -37,6 +38,8 @@ public:
     QTabWidget* tabs() const { return tabs_; }
 
     static QStringList recent_files();
+    // Fills the Diff tab with A and B, shows it and starts the comparison.
+    void start_diff(const QString& a, const QString& b);
 
 signals:
     void load_finished(bool ok);
@@ -60,6 +63,7 @@ private:
     StudioContext* ctx_;
     QTabWidget* tabs_;
     InspectorPanel* inspector_;
+    DiffPanel* diff_;
     QMenu* recent_menu_ = nullptr;
     QLabel* totals_;
     QProgressBar* task_bar_;

@@ -36,6 +36,9 @@ TEST_CASE("diff panel: seeds differ in every tensor; a model equals itself", "[s
     CHECK(r.count(DiffKind::Value) > 0);
     CHECK(panel.table()->rowCount() == int(r.tensors.size() - r.count(DiffKind::Equal)));
     CHECK(panel.table()->item(0, 1)->text() == "value");
+    // Sorted by max |a-b|, largest first.
+    CHECK(panel.table()->item(0, 5)->data(Qt::DisplayRole).toDouble() >=
+          panel.table()->item(panel.table()->rowCount() - 1, 5)->data(Qt::DisplayRole).toDouble());
 
     panel.set_paths(a, a);
     REQUIRE(panel.run());

@@ -122,6 +122,7 @@ DiffPanel::DiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx
         {tr("Tensor"), tr("Difference"), tr("DType A / B"), tr("Shape A / B"), tr("Differing"), tr("Max |a-b|"), tr("Max rel")});
     table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     table_->verticalHeader()->hide();
+    table_->verticalHeader()->setDefaultSectionSize(22);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setSortingEnabled(true);
 
@@ -207,11 +208,15 @@ void DiffPanel::show_report() {
                                  QString::number(t.max_rel, 'g', 4)};
         for (int c = 0; c < 7; ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
+            if (c == 4) item->setData(Qt::DisplayRole, qulonglong(t.differing));  // numeric sort
+            if (c == 5) item->setData(Qt::DisplayRole, t.max_abs);
+            if (c == 6) item->setData(Qt::DisplayRole, t.max_rel);
             item->setBackground(kind_colour(t.kind));
             table_->setItem(row, c, item);
         }
     }
     table_->setSortingEnabled(true);
+    table_->sortItems(5, Qt::DescendingOrder);  // largest absolute difference first
     table_->resizeColumnsToContents();
     table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
 }
