@@ -7,6 +7,7 @@
 #include "command.h"
 #include "model_source.h"
 #include "strata/parallel/checks.h"
+#include "strata/parallel/shard_layout.h"
 
 namespace strata::cli {
 namespace {
@@ -56,6 +57,13 @@ void run(Args a) {
     const auto sizes = plan_sizes(a.plan);
     const auto layout = pipeline_layout(spec, pattern, a.plan, *version);
     const bool passes = plan_passes(checks);
+    // Per-rank bytes and training memory from the conversion engine's Megatron layout
+    // (the pieces `strata convert --to megatron` writes); models without a mapping table skip it.
+    ShardLayoutOptions shard_options;
+    shard_options.layout.plan = a.plan;
+    shard_options.dp = static_cast<int>(sizes.dp);
+    const auto shards = passes && a.plan.vpp == 1 ? shard_layout_for(a.model, shard_options)
+                                                  : Result<ShardLayout>(Status::unsupported("plan fails"));
 
     if (a.json) {
         nlohmann::json j;
@@ -88,6 +96,7 @@ void run(Args a) {
                                        {"first", s.first},
                                        {"count", s.count},
                                        {"symbols", s.symbols}});
+        if (shards) j["shard_layout"] = shard_layout_json(*shards);
         j["passes"] = passes;
         std::cout << j.dump(2) << "\n";
     } else {
@@ -121,6 +130,9 @@ void run(Args a) {
                           << (s.symbols.empty() ? "" : "  " + s.symbols) << "\n";
             }
         }
+        if (shards)
+            std::cout << "\nper-rank checkpoint bytes and training memory (weights + fp32 grads + Adam):\n"
+                      << shard_layout_text(*shards);
         int errors = 0, warnings = 0;
         for (const auto& c : checks)
             if (!c.ok) ++(c.severity == Severity::Error ? errors : warnings);
