@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "strata/convert/transforms.h"
@@ -22,6 +23,28 @@ std::vector<TensorEntry> planned_entries(const ConversionPlan& plan, const Plann
 }
 
 namespace {
+
+// When a planned tensor is one plain run of its source (a TP row block, a whole norm, an
+// HF tensor copied as is), its bytes are the mapped source span itself: no buffer, no copy.
+std::optional<std::span<const std::byte>> direct_span(const Checkpoint& source, const ConversionPlan& plan,
+                                                      const PlannedTensor& t) {
+    if (t.ops.size() != 1 || t.zero_fill) return std::nullopt;
+    const CopyOp& op = t.ops[0];
+    const TensorInfo& info = source.tensors[plan.sources[op.source].tensor];
+    if (info.dtype != t.dtype || op.add != 0.0f || op.dst_offset != 0 || !info.location.is_contiguous())
+        return std::nullopt;
+    // Row-major contiguous on both sides: strides are the suffix products of the extent.
+    int64_t step = 1;
+    for (size_t d = op.extent.size(); d-- > 0;) {
+        if (op.src_strides[d] != step || op.dst_strides[d] != step) return std::nullopt;
+        step *= static_cast<int64_t>(op.extent[d]);
+    }
+    const uint64_t es = dtype_size(t.dtype);
+    if (es == 0 || static_cast<uint64_t>(step) * es != t.byte_size()) return std::nullopt;
+    auto all = source.contiguous_bytes(info);
+    if (!all || (op.src_offset * es + t.byte_size()) > all->size()) return std::nullopt;
+    return all->subspan(op.src_offset * es, t.byte_size());
+}
 
 // Bytes of tensor buffers in flight; a request larger than the budget waits until it runs alone.
 class MemoryBudget {
@@ -92,6 +115,16 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
             if (cancel.is_cancelled()) return fail(Status::cancelled());
             const PlannedTensor& t = plan.tensors[jobs[j]];
             const uint64_t size = t.byte_size();
+            if (auto direct = direct_span(source, plan, t)) {
+                result.hashes[jobs[j]] = XXH3_64bits(direct->data(), direct->size());
+                Status st = writers[t.file]->write(slot[jobs[j]], *direct);
+                const TensorInfo& info = source.tensors[plan.sources[t.ops[0].source].tensor];
+                source.file_of(info).map->advise_done(info.location.offset, info.location.nbytes);
+                if (!st) return fail(st.in_tensor(t.name));
+                written += size;
+                progress.advance(size);
+                continue;
+            }
             budget.acquire(size, cancel);
             if (size > capacity) {
                 storage.reset(new std::byte[size]);
