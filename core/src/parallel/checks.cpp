@@ -427,20 +427,22 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
                     PlanAxis::Pp,
                     {},
                     "megatron/core/transformer/multi_token_prediction.py"};
-        int last = 0;
-        if (auto stages = pipeline_layout(spec, pattern, p, version); stages.is_ok())
+        int last = -1;  // decoder layers on the last stage; -1 while the stages do not split
+        if (auto stages = pipeline_layout(spec, pattern, p, version); stages.is_ok()) {
+            last = 0;
             for (const auto& s : *stages)
                 if (s.pp_rank == p.pp - 1) last += s.count;
+        }
         c.message = u(spec.mtp_layers) + " MTP layer" + (spec.mtp_layers > 1 ? "s" : "") +
                     " (embedding/hidden fc, attention, " + (spec.is_moe() ? "MoE" : "MLP") +
-                    ") on the last pipeline stage (PP rank " + std::to_string(p.pp - 1) + ") after its " +
-                    std::to_string(last) + " decoder layers";
+                    ") on the last pipeline stage (PP rank " + std::to_string(p.pp - 1) + ")" +
+                    (last >= 0 ? " after its " + std::to_string(last) + " decoder layers" : "");
         // A lighter last stage that still splits the rest evenly, e.g. 60 layers, PP 4: 12 + 3 x 16.
         const int n = static_cast<int>(spec.layers);
         for (int k = last - 1; p.pp > 1 && !p.last_stage_layers && k > 0; --k)
             if ((n - k) % (p.pp - 1) == 0) {
-                c.message += "; --last-stage-layers " + std::to_string(k) + " (" + std::to_string((n - k) / (p.pp - 1)) +
-                             " on each other stage) makes room for it";
+                c.message += "; --last-stage-layers " + std::to_string(k) + " (" +
+                             std::to_string((n - k) / (p.pp - 1)) + " on each other stage) makes room for it";
                 break;
             }
         out.push_back(c);
