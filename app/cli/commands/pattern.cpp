@@ -38,8 +38,8 @@ nlohmann::json counts_json(const LayerCounts& c) {
 void run(const Args& a) {
     const int inputs = !a.attn_layers.empty() + !a.pattern.empty();
     if (inputs > 1) check(Status::invalid_argument("give one of --attn-layers and --pattern"));
-    if (inputs == 0 && a.ratios.empty())
-        check(Status::invalid_argument("give --attn-layers LIST, --pattern STR or --ratios ATT,MLP"));
+    if (inputs == 0 && a.ratios.empty() && a.from.empty())
+        check(Status::invalid_argument("give --attn-layers LIST, --pattern STR, --ratios ATT,MLP or --from MODEL"));
     auto version = parse_megatron_version(a.version);
     check(version.status());
     const PatternOptions opts{*version, a.moe_as_mlp};
@@ -77,6 +77,10 @@ void run(const Args& a) {
         check(p.status());
         symbols = p->layers;
         printed_pattern = to_string(*p);
+    } else if (!ratios) {  // --from alone: the model's own layers (M1 hybrids: mamba_config.json attn_layers)
+        auto p = megatron_pattern_from_layers(spec->layer_kinds, opts);
+        check(p.status());
+        symbols = printed_pattern = *p;
     } else {
         const int n = spec ? 2 * static_cast<int>(spec->layers) : a.layers;
         if (n <= 0) check(Status::invalid_argument("--ratios needs --layers N (Megatron layers) or --from MODEL"));
