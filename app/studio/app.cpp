@@ -34,6 +34,8 @@ public:
         poll_.start(50);
     }
 
+    void set_plan(QString plan) { plan_ = std::move(plan); }
+
 private:
     void step() {
         if (clock_.elapsed() > 60000) return fail("timed out waiting for the window to finish loading");
@@ -43,6 +45,8 @@ private:
             if (!filter_.isEmpty()) w_->inspector()->set_filter(filter_);
             if (!tensor_.isEmpty() && !w_->inspector()->select_tensor(tensor_))
                 std::fprintf(stderr, "strata-studio: no tensor named '%s'\n", qPrintable(tensor_));
+            if (!plan_.isEmpty() && !w_->set_plan(plan_))
+                std::fprintf(stderr, "strata-studio: bad --plan '%s' (e.g. tp=2,pp=2,ep=4)\n", qPrintable(plan_));
             if (!diff_.isEmpty() && w_->context()->current())
                 w_->start_diff(w_->context()->current()->path, QFileInfo(diff_).absoluteFilePath());
             if (!tab_.isEmpty() && !w_->show_tab(tab_))
@@ -75,6 +79,7 @@ private:
 
     MainWindow* w_;
     QString tab_, tensor_, filter_, diff_, shot_;
+    QString plan_;
     QTimer poll_;
     QElapsedTimer clock_;
     bool configured_ = false;
@@ -100,9 +105,10 @@ int run_studio(int argc, char** argv) {
     QCommandLineOption tensor("tensor", "Tensor to select in the inspector.", "NAME");
     QCommandLineOption filter("filter", "Initial tensor filter (text or glob).", "TEXT");
     QCommandLineOption size("size", "Window size, e.g. 1280x800.", "WxH", "1280x800");
+    QCommandLineOption plan("plan", "Parallel tab axes, e.g. tp=2,pp=2,ep=4.", "SPEC");
     QCommandLineOption diff("diff", "Compare PATH with this checkpoint in the Diff tab.", "B");
     QCommandLineOption shot("screenshot", "Save the window to FILE.png once loaded, then exit.", "FILE");
-    parser.addOptions({tab, tensor, filter, diff, size, shot});
+    parser.addOptions({tab, tensor, filter, plan, diff, size, shot});
     parser.process(app);
 
     MainWindow window;
@@ -111,9 +117,11 @@ int run_studio(int argc, char** argv) {
     window.show();
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) window.open_path(QFileInfo(args.first()).absoluteFilePath());
-    if (parser.isSet(tab) || parser.isSet(tensor) || parser.isSet(filter) || parser.isSet(diff) || parser.isSet(shot))
-        new StartupDriver(&window, parser.value(tab), parser.value(tensor), parser.value(filter), parser.value(diff),
-                          parser.value(shot));
+    if (parser.isSet(tab) || parser.isSet(tensor) || parser.isSet(filter) || parser.isSet(diff) || parser.isSet(plan) ||
+        parser.isSet(shot))
+        (new StartupDriver(&window, parser.value(tab), parser.value(tensor), parser.value(filter), parser.value(diff),
+                           parser.value(shot)))
+            ->set_plan(parser.value(plan));
     return app.exec();
 }
 

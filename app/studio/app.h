@@ -1,6 +1,6 @@
 // Studio entry point shared by strata-studio's main() and the tests: parses
 // `strata-studio [PATH] [--tab NAME] [--tensor NAME] [--filter TEXT]
-// [--diff B] [--size WxH] [--screenshot FILE.png]`, shows the main window, and with
+// [--plan tp=2,ep=4] [--diff B] [--size WxH] [--screenshot FILE.png]`, shows the main window, and with
 // --screenshot grabs it once loading and every task have finished, then exits.
 // Usage: return strata::studio::run_studio(argc, argv);
 #pragma once

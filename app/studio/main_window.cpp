@@ -14,6 +14,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTabWidget>
 
@@ -43,9 +44,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     auto* pattern = new PatternPanel(this);
     pattern->setObjectName("pattern");
     tabs_->addTab(pattern, tr("&Pattern"));
-    auto* parallel = new ParallelPanel(ctx_, this);
-    parallel->setObjectName("parallel");
-    tabs_->addTab(parallel, tr("P&arallel plan"));
+    parallel_ = new ParallelPanel(ctx_, this);
+    parallel_->setObjectName("parallel");
+    tabs_->addTab(parallel_, tr("P&arallel plan"));
     auto* convert = new ConvertPanel(ctx_, this);
     convert->setObjectName("convert");
     tabs_->addTab(convert, tr("&Convert"));
@@ -213,6 +214,25 @@ void MainWindow::start_diff(const QString& a, const QString& b) {
     diff_->set_paths(a, b);
     tabs_->setCurrentWidget(diff_);
     diff_->run();
+}
+
+bool MainWindow::set_plan(const QString& spec) {
+    static const std::pair<const char*, PlanAxis> kAxes[] = {{"tp", PlanAxis::Tp},   {"pp", PlanAxis::Pp},
+                                                             {"ep", PlanAxis::Ep},   {"etp", PlanAxis::Etp},
+                                                             {"cp", PlanAxis::Cp},   {"vpp", PlanAxis::Vpp},
+                                                             {"dp", PlanAxis::Dp}};
+    for (const QString& part : spec.split(',', Qt::SkipEmptyParts)) {
+        const QStringList kv = part.split('=');
+        bool ok = false;
+        const int value = kv.value(1).toInt(&ok);
+        QSpinBox* box = nullptr;
+        for (const auto& [name, axis] : kAxes)
+            if (kv.value(0).trimmed().toLower() == name) box = parallel_->spin(axis);
+        if (kv.size() != 2 || !ok || !box) return false;
+        box->setValue(value);
+    }
+    tabs_->setCurrentWidget(parallel_);
+    return true;
 }
 
 QStringList MainWindow::recent_files() { return QSettings().value(kRecentKey).toStringList(); }

@@ -18,6 +18,7 @@ class QTabWidget;
 namespace strata::studio {
 
 class DiffPanel;
+class ParallelPanel;
 class InspectorPanel;
 
 class MainWindow : public QMainWindow {
@@ -40,6 +41,8 @@ public:
     static QStringList recent_files();
     // Fills the Diff tab with A and B, shows it and starts the comparison.
     void start_diff(const QString& a, const QString& b);
+    // Sets the Parallel tab's axes from "tp=2,pp=2,ep=4" and shows the tab; false on a bad spec.
+    bool set_plan(const QString& spec);
 
 signals:
     void load_finished(bool ok);
@@ -64,6 +67,7 @@ private:
     QTabWidget* tabs_;
     InspectorPanel* inspector_;
     DiffPanel* diff_;
+    ParallelPanel* parallel_;
     QMenu* recent_menu_ = nullptr;
     QLabel* totals_;
     QProgressBar* task_bar_;

@@ -12,6 +12,9 @@
 #include "main_window.h"
 #include "views/parallel_panel.h"
 #include "views/pattern_panel.h"
+#include "views/shard_view.h"
+#include "studio_test_util.h"
+#include <QSignalSpy>
 #include "widgets/layer_strip.h"
 
 using namespace strata;
@@ -87,6 +90,11 @@ TEST_CASE("parallel plan: TP=8 on Qwen3-30B-A3B fails with its alternatives", "[
     CHECK(t->item(row, 1)->text() == "error");
     CHECK(t->item(row, 3)->text() == "TP ∈ {1, 2, 4}");
     CHECK(t->item(row, 0)->background().color().red() > t->item(row, 0)->background().color().green());
+    QSignalSpy shards(panel.shards(), &ShardView::layout_ready);
     panel.spin(PlanAxis::Tp)->setValue(4);
     CHECK(plan_passes(panel.checks()));
+    // A passing plan gets core shard_layout() per-rank bars: TP4 x PP1 x EP1 = 4 rank files.
+    REQUIRE(strata::studio::test::wait_until([&] { return shards.count() >= 1; }, 60000));
+    CHECK(shards.last().first().toBool());
+    CHECK(panel.shards()->table()->rowCount() == 4);
 }

@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "strata/synth/synth.h"
+#include "views/shard_view.h"
 
 namespace strata::studio {
 
@@ -82,6 +83,7 @@ ParallelPanel::ParallelPanel(StudioContext* ctx, QWidget* parent) : QWidget(pare
     table_->verticalHeader()->hide();
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setWordWrap(false);
+    table_->verticalHeader()->setDefaultSectionSize(22);
     stages_ = new QListWidget(this);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(table_);
@@ -91,8 +93,11 @@ ParallelPanel::ParallelPanel(StudioContext* ctx, QWidget* parent) : QWidget(pare
     stage_layout->addWidget(new QLabel(tr("<b>Pipeline stages</b> (pipeline_layout)"), stage_box));
     stage_layout->addWidget(stages_);
     split->addWidget(stage_box);
+    shards_ = new ShardView(ctx_->runner(), this);
+    split->addWidget(shards_);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
+    split->setStretchFactor(2, 2);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(model_info_);
@@ -134,6 +139,7 @@ void ParallelPanel::load_model() {
     } else if (const SynthPreset* p = find_synth_preset(preset.toStdString())) {
         config = p->config;
     }
+    config_ = config;
     if (spec_error_.isEmpty()) {
         auto spec = model_spec_from_hf_config(config);
         if (spec) spec_ = std::move(spec).value();
@@ -172,6 +178,7 @@ void ParallelPanel::recheck() {
     stages_->clear();
     if (!spec_) {
         verdict_->setText(tr("<font color=gray>Checks are not available without a model.</font>"));
+        shards_->clear(tr("no model"));
         return;
     }
     const auto version = MegatronVersion(version_->currentData().toInt());
@@ -211,6 +218,8 @@ void ParallelPanel::recheck() {
     table_->resizeColumnToContents(0);
     table_->resizeColumnToContents(1);
     table_->resizeColumnToContents(3);
+    if (failures == 0 && !pattern) shards_->request(config_, pl, pl.dp);
+    else shards_->clear(failures ? tr("the plan fails its checks") : tr("hybrid patterns: see `strata plan`"));
     verdict_->setText(failures == 0
                           ? tr("<font color=green><b>The plan divides the model.</b></font>")
                           : tr("<font color=#b00000><b>%1 failing check(s).</b></font>").arg(failures));

@@ -22,6 +22,8 @@ class QTableWidget;
 
 namespace strata::studio {
 
+class ShardView;
+
 class ParallelPanel : public QWidget {
     Q_OBJECT
 public:
@@ -31,6 +33,7 @@ public:
     QSpinBox* spin(PlanAxis axis) const;
     QTableWidget* checks_table() const { return table_; }
     const std::vector<PlanCheck>& checks() const { return checks_; }
+    ShardView* shards() const { return shards_; }
     ParallelPlan plan() const;
     void recheck();
 
@@ -47,6 +50,8 @@ private:
     QLabel* model_info_;
     QTableWidget* table_;
     QListWidget* stages_;
+    ShardView* shards_;
+    nlohmann::json config_;
     std::optional<ModelSpec> spec_;
     QString spec_error_;
     std::vector<PlanCheck> checks_;
