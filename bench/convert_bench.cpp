@@ -52,10 +52,14 @@ int main(int argc, char** argv) {
     fs::path base = fs::temp_directory_path();
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
-        if (a == "--layers") layers = std::atoi(argv[i + 1]);
-        else if (a == "--dir") base = argv[i + 1];
-        else if (a == "--threads") threads = std::atoi(argv[i + 1]);
-        else if (a == "--max-memory-mb") max_memory_mb = std::strtoull(argv[i + 1], nullptr, 10);
+        if (a == "--layers")
+            layers = std::atoi(argv[i + 1]);
+        else if (a == "--dir")
+            base = argv[i + 1];
+        else if (a == "--threads")
+            threads = std::atoi(argv[i + 1]);
+        else if (a == "--max-memory-mb")
+            max_memory_mb = std::strtoull(argv[i + 1], nullptr, 10);
     }
     const fs::path root = base / ("strata-convert-bench-" + std::to_string(::getpid()));
     fs::create_directories(root);
@@ -113,9 +117,11 @@ int main(int argc, char** argv) {
     ::getrusage(RUSAGE_SELF, &ru);
     const double peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
     const double largest_mb = static_cast<double>(report->plan.largest_tensor_bytes()) / 1e6;
-    std::printf("cp -r source:                 %.2f s (%.0f MB/s)\n", cp_s, static_cast<double>(src_bytes) / 1e6 / cp_s);
-    std::printf("strata convert tp2 pp2 ep4:   %.2f s, wrote %.2f GB in %zu files (%d threads, verify + manifest incl.)\n",
-                strata_s, static_cast<double>(out_bytes) / 1e9, report->plan.files.size(), report->execution.threads);
+    std::printf("cp -r source:                 %.2f s (%.0f MB/s)\n", cp_s,
+                static_cast<double>(src_bytes) / 1e6 / cp_s);
+    std::printf(
+        "strata convert tp2 pp2 ep4:   %.2f s, wrote %.2f GB in %zu files (%d threads, verify + manifest incl.)\n",
+        strata_s, static_cast<double>(out_bytes) / 1e9, report->plan.files.size(), report->execution.threads);
     std::printf("ratio strata / cp:            %.2f  (per byte written: %.2f)\n", strata_s / cp_s,
                 (strata_s / static_cast<double>(out_bytes)) / (cp_s / static_cast<double>(src_bytes)));
     std::printf("peak RSS:                     %.0f MB (largest tensor %.0f MB, budget %llu MB)\n", peak_mb, largest_mb,

@@ -79,8 +79,10 @@ public:
         if (old) old_ = old;
         if (fs::is_directory("/dev/shm")) ::setenv("TMPDIR", "/dev/shm", 1);
         dir_ = std::make_unique<test::TempDir>();
-        if (old) ::setenv("TMPDIR", old_.c_str(), 1);
-        else ::unsetenv("TMPDIR");
+        if (old)
+            ::setenv("TMPDIR", old_.c_str(), 1);
+        else
+            ::unsetenv("TMPDIR");
     }
     const test::TempDir& dir() const { return *dir_; }
 
@@ -132,8 +134,10 @@ TEST_CASE("Megatron module layouts round-trip: legacy GroupedMLP, SequentialMLP,
         auto ckpt = open_checkpoint(mg);
         REQUIRE(ckpt.is_ok());
         CHECK(ckpt->find("decoder.layers.0.input_layernorm.weight"));
-        if (experts == ExpertLayout::LegacyGrouped) CHECK(ckpt->find("decoder.layers.0.mlp.experts.weight1"));
-        else CHECK(ckpt->find("decoder.layers.0.mlp.experts.local_experts.3.linear_fc1.weight"));
+        if (experts == ExpertLayout::LegacyGrouped)
+            CHECK(ckpt->find("decoder.layers.0.mlp.experts.weight1"));
+        else
+            CHECK(ckpt->find("decoder.layers.0.mlp.experts.local_experts.3.linear_fc1.weight"));
         const fs::path back = dir / (std::string("hf-") + expert_layout_name(experts));
         convert(mg, back, hf());
         CHECK(tensor_hashes(back) == want);

@@ -64,7 +64,7 @@ TEST_CASE("NamePattern follows Megatron-Bridge wildcard semantics", "[mapping]")
     auto caps = p.match("decoder.layers.12.mlp.experts.linear_fc1.weight7");
     REQUIRE(caps);
     CHECK(*caps == std::vector<std::string>{"12", "7"});
-    CHECK_FALSE(p.match("decoder.layers.x.mlp.experts.linear_fc1.weight7"));   // * is digits only
+    CHECK_FALSE(p.match("decoder.layers.x.mlp.experts.linear_fc1.weight7"));    // * is digits only
     CHECK_FALSE(p.match("decoder.layers.1.mlp.experts.linear_fc1.weight7.x"));  // anchored
     NamePattern hf("model.layers.*.mlp.experts.*.gate_proj.weight");
     CHECK(hf.fill(*caps) == "model.layers.12.mlp.experts.7.gate_proj.weight");

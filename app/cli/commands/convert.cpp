@@ -23,11 +23,16 @@ Result<uint64_t> parse_size(const std::string& text) {
     std::string unit = text.substr(used);
     for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     double mult = 1;
-    if (unit == "" || unit == "B") mult = 1;
-    else if (unit == "K" || unit == "KIB" || unit == "KB") mult = 1024.0;
-    else if (unit == "M" || unit == "MIB" || unit == "MB") mult = 1024.0 * 1024;
-    else if (unit == "G" || unit == "GIB" || unit == "GB") mult = 1024.0 * 1024 * 1024;
-    else return Status::invalid_argument("unknown size unit in '" + text + "'");
+    if (unit == "" || unit == "B")
+        mult = 1;
+    else if (unit == "K" || unit == "KIB" || unit == "KB")
+        mult = 1024.0;
+    else if (unit == "M" || unit == "MIB" || unit == "MB")
+        mult = 1024.0 * 1024;
+    else if (unit == "G" || unit == "GIB" || unit == "GB")
+        mult = 1024.0 * 1024 * 1024;
+    else
+        return Status::invalid_argument("unknown size unit in '" + text + "'");
     if (v <= 0) return Status::invalid_argument("size must be positive: '" + text + "'");
     return static_cast<uint64_t>(v * mult);
 }
@@ -51,7 +56,8 @@ void add_common(CLI::App* cmd, ConvertArgs& a) {
     cmd->add_option("--max-memory", a.max_memory, "tensor buffers in flight, e.g. 512M, 2G (default 1G)");
     cmd->add_flag("--dry-run", a.dry_run, "print the conversion plan; write nothing");
     cmd->add_flag("--json", a.json, "machine-readable output");
-    cmd->add_option("--expert-layout", a.experts, "megatron experts: grouped (TEGroupedMLP), legacy-grouped, sequential");
+    cmd->add_option("--expert-layout", a.experts,
+                    "megatron experts: grouped (TEGroupedMLP), legacy-grouped, sequential");
     cmd->add_option("--norm-layout", a.norms, "megatron norms: te (fused into linear_qkv) or local");
     cmd->add_flag("--no-vocab-padding", a.no_vocab_padding, "megatron: keep the vocab unpadded");
     cmd->add_option("--make-vocab-size-divisible-by", a.divisible_by, "megatron vocab padding multiple (default 128)");
@@ -60,10 +66,12 @@ void add_common(CLI::App* cmd, ConvertArgs& a) {
     cmd->add_flag("--release", a.release, "megatron: write release/ instead of iter_0000001/");
     cmd->add_flag("--force", a.force, "replace the output folder if it exists");
     cmd->add_flag("--no-verify", a.no_verify, "skip reopening the written checkpoint");
-    cmd->add_option("--mamba-layout", a.mamba_layout, "M1 hybrids: m1 (M1's rows, 9248 at 30B-A3B) or exact (stock, ngroups = heads)");
+    cmd->add_option("--mamba-layout", a.mamba_layout,
+                    "M1 hybrids: m1 (M1's rows, 9248 at 30B-A3B) or exact (stock, ngroups = heads)");
     cmd->add_option("--mtp-experts", a.mtp_experts,
                     "GDN hybrids, --to hf-fused-v5: per-expert (Qwen3.5, default) or packed (Qwen3.6) MTP experts");
-    cmd->add_option("--megatron-version", a.megatron_version, "hybrids: 0.15 ('-' MoE slots) ... 0.19+ (conv1d_weight), main");
+    cmd->add_option("--megatron-version", a.megatron_version,
+                    "hybrids: 0.15 ('-' MoE slots) ... 0.19+ (conv1d_weight), main");
 }
 
 void run(const ConvertArgs& a, bool reshard) {
@@ -75,14 +83,15 @@ void run(const ConvertArgs& a, bool reshard) {
         o.require_source = LayoutKind::Megatron;
     } else {
         auto kind = parse_layout_kind(a.to);
-        if (!kind) check(Status::invalid_argument("--to must be megatron, hf, hf-fused or hf-fused-v5, not '" + a.to + "'"));
+        if (!kind)
+            check(Status::invalid_argument("--to must be megatron, hf, hf-fused or hf-fused-v5, not '" + a.to + "'"));
         o.target.kind = *kind;
     }
-    if (o.target.kind != LayoutKind::Megatron &&
-        (a.tp != 1 || a.pp != 1 || a.ep != 1 || a.etp > 1 || !a.experts.empty() || !a.norms.empty() ||
-         a.no_vocab_padding))
-        check(Status::invalid_argument("--tp/--pp/--ep/--etp/--expert-layout/--norm-layout/--no-vocab-padding apply to "
-                                       "--to megatron only"));
+    if (o.target.kind != LayoutKind::Megatron && (a.tp != 1 || a.pp != 1 || a.ep != 1 || a.etp > 1 ||
+                                                  !a.experts.empty() || !a.norms.empty() || a.no_vocab_padding))
+        check(
+            Status::invalid_argument("--tp/--pp/--ep/--etp/--expert-layout/--norm-layout/--no-vocab-padding apply to "
+                                     "--to megatron only"));
     o.target.plan.tp = a.tp;
     o.target.plan.pp = a.pp;
     o.target.plan.ep = a.ep;
@@ -135,8 +144,10 @@ void run(const ConvertArgs& a, bool reshard) {
     check(report.status());
     const auto& plan = report->plan;
     if (a.dry_run) {
-        if (a.json) std::cout << plan_to_json(plan).dump(1) << "\n";
-        else std::cout << plan_to_text(plan, 60);
+        if (a.json)
+            std::cout << plan_to_json(plan).dump(1) << "\n";
+        else
+            std::cout << plan_to_text(plan, 60);
         return;
     }
     const double s = report->seconds;
@@ -157,7 +168,8 @@ void run(const ConvertArgs& a, bool reshard) {
     std::printf("wrote %s: %s -> %s, %zu files, %zu tensors, %.1f MB in %.2f s (%.0f MB/s, %d threads)\n",
                 a.out.c_str(), plan.source_layout.c_str(), plan.target_layout.c_str(), plan.files.size(),
                 plan.tensors.size(), static_cast<double>(report->execution.bytes_written) / 1e6, s,
-                s > 0 ? static_cast<double>(report->execution.bytes_written) / 1e6 / s : 0.0, report->execution.threads);
+                s > 0 ? static_cast<double>(report->execution.bytes_written) / 1e6 / s : 0.0,
+                report->execution.threads);
 }
 
 }  // namespace

@@ -37,8 +37,10 @@ void add_diff_command(CLI::App& app) {
         CancelToken cancel;
         auto report = diff_views(*va, *vb, {args->tolerance, args->threads}, progress, cancel);
         check(report.status());
-        if (args->json) std::cout << diff_to_json(*report, args->all).dump(1) << "\n";
-        else std::cout << diff_to_text(*report);
+        if (args->json)
+            std::cout << diff_to_json(*report, args->all).dump(1) << "\n";
+        else
+            std::cout << diff_to_text(*report);
         if (!report->equal()) exit_with(1);
     });
 }

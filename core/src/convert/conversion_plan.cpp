@@ -177,8 +177,11 @@ nlohmann::json plan_to_json(const ConversionPlan& plan) {
         json jf{{"path", f.path}, {"rank", rank_json(f.rank)}, {"tensors", json::array()}};
         for (uint32_t ti : f.tensors) {
             const auto& t = plan.tensors[ti];
-            json jt{{"name", t.name}, {"dtype", std::string(dtype_name(t.dtype))}, {"shape", t.shape},
-                    {"zero_fill", t.zero_fill}, {"ops", json::array()}};
+            json jt{{"name", t.name},
+                    {"dtype", std::string(dtype_name(t.dtype))},
+                    {"shape", t.shape},
+                    {"zero_fill", t.zero_fill},
+                    {"ops", json::array()}};
             for (const auto& op : t.ops) {
                 const auto& s = plan.sources[op.source];
                 jt["ops"].push_back({{"canonical", plan.canonical[op.canonical]},

@@ -12,9 +12,9 @@
 #include "strata/formats/megatron.h"
 #include "strata/formats/safetensors.h"
 #include "strata/formats/torch_pt.h"
+#include "strata/hybrid/hybrid_layout.h"
 #include "strata/io/atomic_output.h"
 #include "strata/mapping/mapping_registry.h"
-#include "strata/hybrid/hybrid_layout.h"
 #include "strata/model/hf_config.h"
 
 namespace strata {
@@ -24,8 +24,9 @@ Result<Layout> target_layout(const CanonicalView& source, const LayoutOptions& t
     STRATA_TRY(ModelSpec spec, mapping_spec_from_hf_config(source.hf_config()));
     STRATA_TRY(const MappingRegistry* registry, mapping_registry_for(spec.model_type));
     if (target.kind == LayoutKind::Megatron && spec.tied_embeddings && target.plan.pp > 1)
-        return Status::unsupported("tied embeddings with PP > 1: Megatron keeps a second copy on the last stage, "
-                                   "which Strata does not write yet");
+        return Status::unsupported(
+            "tied embeddings with PP > 1: Megatron keeps a second copy on the last stage, "
+            "which Strata does not write yet");
     if ((target.kind == LayoutKind::HfFused || target.kind == LayoutKind::HfFusedV5) && !spec.is_moe())
         return Status::invalid_argument(std::string(layout_kind_name(target.kind)) + " needs an MoE model");
     return build_layout(spec, source.tensors(), *registry, target);

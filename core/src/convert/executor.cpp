@@ -18,7 +18,8 @@ namespace strata {
 std::vector<TensorEntry> planned_entries(const ConversionPlan& plan, const PlannedFile& file) {
     std::vector<TensorEntry> entries;
     entries.reserve(file.tensors.size());
-    for (uint32_t t : file.tensors) entries.push_back({plan.tensors[t].name, plan.tensors[t].dtype, plan.tensors[t].shape});
+    for (uint32_t t : file.tensors)
+        entries.push_back({plan.tensors[t].name, plan.tensors[t].dtype, plan.tensors[t].shape});
     return entries;
 }
 
@@ -78,8 +79,7 @@ private:
 Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionPlan& plan,
                                      const std::vector<CheckpointWriter*>& writers, const ExecutorOptions& options,
                                      ProgressSink& progress, const CancelToken& cancel) {
-    if (writers.size() != plan.files.size())
-        return Status::internal("executor needs one writer per planned file");
+    if (writers.size() != plan.files.size()) return Status::internal("executor needs one writer per planned file");
     std::vector<uint32_t> jobs;
     std::vector<size_t> slot(plan.tensors.size(), 0);
     for (const auto& f : plan.files)
@@ -89,8 +89,9 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
         }
     ExecutionResult result;
     result.hashes.assign(plan.tensors.size(), 0);
-    int threads = options.threads > 0 ? options.threads
-                                      : static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
+    int threads = options.threads > 0
+                      ? options.threads
+                      : static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
     threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<size_t>(1, jobs.size()))));
     result.threads = threads;
     progress.begin("convert", plan.total_bytes());

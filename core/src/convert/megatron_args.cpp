@@ -32,7 +32,7 @@ T value_or(const json& c, const char* key, T fallback) {
 Result<ModelSpec> mapping_spec_from_hf_config(const json& c) {
     if (!c.is_object() || !c.contains("model_type") || !c["model_type"].is_string())
         return Status::invalid_argument("config.json has no 'model_type'");
-    if (is_m1_hybrid_config(c)) return m1_hybrid_mapping_spec(c);  // M1 hybrid: hybrid/hybrid_layout.h
+    if (is_m1_hybrid_config(c)) return m1_hybrid_mapping_spec(c);    // M1 hybrid: hybrid/hybrid_layout.h
     if (is_gdn_hybrid_config(c)) return gdn_hybrid_mapping_spec(c);  // Qwen3-Next / 3.5: convert/gdn_hybrid_args.h
     ModelSpec s;
     s.model_type = c["model_type"].get<std::string>();

@@ -34,7 +34,8 @@ double load(const std::byte* p, DType d) {
             std::memcpy(&v, p, 2);
             return kernels::f16_to_float(v);
         }
-        default: return 0.0;
+        default:
+            return 0.0;
     }
 }
 
@@ -45,7 +46,9 @@ void store(std::byte* p, DType d, double v) {
             std::memcpy(p, &f, 4);
             break;
         }
-        case DType::F64: std::memcpy(p, &v, 8); break;
+        case DType::F64:
+            std::memcpy(p, &v, 8);
+            break;
         case DType::BF16: {
             const uint16_t b = kernels::float_to_bf16(static_cast<float>(v));
             std::memcpy(p, &b, 2);
@@ -56,7 +59,8 @@ void store(std::byte* p, DType d, double v) {
             std::memcpy(p, &h, 2);
             break;
         }
-        default: break;
+        default:
+            break;
     }
 }
 
@@ -92,11 +96,13 @@ Status apply_copy(std::span<const std::byte> src, DType sd, const CopyOp& op, st
         if (e == 0) return Status::ok();
     if (src_end * es > src.size() || dst_end * ed > dst.size())
         return Status::internal("copy op reaches past its tensor (source " + std::to_string(src_end * es) + " of " +
-                                std::to_string(src.size()) + " bytes, output " + std::to_string(dst_end * ed) +
-                                " of " + std::to_string(dst.size()) + ")");
+                                std::to_string(src.size()) + " bytes, output " + std::to_string(dst_end * ed) + " of " +
+                                std::to_string(dst.size()) + ")");
     if (n == 0) {  // scalar
-        if (!convert) std::memcpy(dst.data() + op.dst_offset * ed, src.data() + op.src_offset * es, es);
-        else store(dst.data() + op.dst_offset * ed, dd, load(src.data() + op.src_offset * es, sd) + op.add);
+        if (!convert)
+            std::memcpy(dst.data() + op.dst_offset * ed, src.data() + op.src_offset * es, es);
+        else
+            store(dst.data() + op.dst_offset * ed, dd, load(src.data() + op.src_offset * es, sd) + op.add);
         return Status::ok();
     }
     // Merge dimensions that are contiguous on both sides, so whole blocks become one run.

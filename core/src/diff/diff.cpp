@@ -38,7 +38,8 @@ double load(const std::byte* p, DType d) {
             std::memcpy(&v, p, 2);
             return kernels::f16_to_float(v);
         }
-        default: return 0.0;
+        default:
+            return 0.0;
     }
 }
 
@@ -74,12 +75,18 @@ void compare_values(const std::vector<std::byte>& a, const std::vector<std::byte
 
 const char* diff_kind_name(DiffKind kind) {
     switch (kind) {
-        case DiffKind::Equal: return "equal";
-        case DiffKind::Missing: return "missing";
-        case DiffKind::Extra: return "extra";
-        case DiffKind::Shape: return "shape";
-        case DiffKind::DType: return "dtype";
-        case DiffKind::Value: return "value";
+        case DiffKind::Equal:
+            return "equal";
+        case DiffKind::Missing:
+            return "missing";
+        case DiffKind::Extra:
+            return "extra";
+        case DiffKind::Shape:
+            return "shape";
+        case DiffKind::DType:
+            return "dtype";
+        case DiffKind::Value:
+            return "value";
     }
     return "?";
 }
@@ -174,15 +181,10 @@ Result<DiffReport> diff_views(const CanonicalView& a, const CanonicalView& b, co
 
 nlohmann::json diff_to_json(const DiffReport& r, bool all) {
     using nlohmann::json;
-    json j{{"equal", r.equal()},
-           {"layout_a", r.layout_a},
-           {"layout_b", r.layout_b},
-           {"tolerance", r.tolerance},
-           {"compared", r.compared},
-           {"counts", json::object()},
-           {"tensors", json::array()}};
-    for (auto k : {DiffKind::Equal, DiffKind::Missing, DiffKind::Extra, DiffKind::Shape, DiffKind::DType,
-                   DiffKind::Value})
+    json j{{"equal", r.equal()},     {"layout_a", r.layout_a},   {"layout_b", r.layout_b},  {"tolerance", r.tolerance},
+           {"compared", r.compared}, {"counts", json::object()}, {"tensors", json::array()}};
+    for (auto k :
+         {DiffKind::Equal, DiffKind::Missing, DiffKind::Extra, DiffKind::Shape, DiffKind::DType, DiffKind::Value})
         j["counts"][diff_kind_name(k)] = r.count(k);
     for (const auto& t : r.tensors) {
         if (t.kind == DiffKind::Equal && !all) continue;
@@ -210,9 +212,14 @@ std::string diff_to_text(const DiffReport& r) {
     std::ostringstream os;
     for (const auto& t : r.tensors) {
         switch (t.kind) {
-            case DiffKind::Equal: continue;
-            case DiffKind::Missing: os << "missing  " << t.name << " (only in A)\n"; break;
-            case DiffKind::Extra: os << "extra    " << t.name << " (only in B)\n"; break;
+            case DiffKind::Equal:
+                continue;
+            case DiffKind::Missing:
+                os << "missing  " << t.name << " (only in A)\n";
+                break;
+            case DiffKind::Extra:
+                os << "extra    " << t.name << " (only in B)\n";
+                break;
             case DiffKind::Shape:
                 os << "shape    " << t.name << " " << shape_to_string(t.shape_a) << " vs " << shape_to_string(t.shape_b)
                    << "\n";
@@ -222,14 +229,14 @@ std::string diff_to_text(const DiffReport& r) {
                    << " (values equal)\n";
                 break;
             case DiffKind::Value:
-                os << "value    " << t.name << ": " << t.differing << " of " << t.numel
-                   << " elements differ, max abs " << t.max_abs << ", max rel " << t.max_rel << "\n";
+                os << "value    " << t.name << ": " << t.differing << " of " << t.numel << " elements differ, max abs "
+                   << t.max_abs << ", max rel " << t.max_rel << "\n";
                 break;
         }
     }
-    os << r.compared << " tensors compared (" << r.layout_a << " vs " << r.layout_b << "): "
-       << r.count(DiffKind::Equal) << " equal, " << r.count(DiffKind::Value) << " value, " << r.count(DiffKind::DType)
-       << " dtype, " << r.count(DiffKind::Shape) << " shape, " << r.count(DiffKind::Missing) << " missing, "
+    os << r.compared << " tensors compared (" << r.layout_a << " vs " << r.layout_b << "): " << r.count(DiffKind::Equal)
+       << " equal, " << r.count(DiffKind::Value) << " value, " << r.count(DiffKind::DType) << " dtype, "
+       << r.count(DiffKind::Shape) << " shape, " << r.count(DiffKind::Missing) << " missing, "
        << r.count(DiffKind::Extra) << " extra\n";
     return os.str();
 }

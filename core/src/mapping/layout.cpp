@@ -12,10 +12,14 @@ namespace strata {
 
 const char* layout_kind_name(LayoutKind kind) {
     switch (kind) {
-        case LayoutKind::Hf: return "hf";
-        case LayoutKind::HfFused: return "hf-fused";
-        case LayoutKind::HfFusedV5: return "hf-fused-v5";
-        case LayoutKind::Megatron: return "megatron";
+        case LayoutKind::Hf:
+            return "hf";
+        case LayoutKind::HfFused:
+            return "hf-fused";
+        case LayoutKind::HfFusedV5:
+            return "hf-fused-v5";
+        case LayoutKind::Megatron:
+            return "megatron";
     }
     return "?";
 }
@@ -28,9 +32,12 @@ std::optional<LayoutKind> parse_layout_kind(std::string_view name) {
 
 const char* expert_layout_name(ExpertLayout layout) {
     switch (layout) {
-        case ExpertLayout::Grouped: return "grouped";
-        case ExpertLayout::LegacyGrouped: return "legacy-grouped";
-        case ExpertLayout::Sequential: return "sequential";
+        case ExpertLayout::Grouped:
+            return "grouped";
+        case ExpertLayout::LegacyGrouped:
+            return "legacy-grouped";
+        case ExpertLayout::Sequential:
+            return "sequential";
     }
     return "?";
 }
@@ -96,8 +103,8 @@ Result<uint64_t> megatron_padded_vocab(uint64_t vocab, const ParallelPlan& plan,
                                             std::to_string(plan.tp) + "; keep vocab padding on");
         return vocab;
     }
-    const uint64_t multiple = static_cast<uint64_t>(std::max(1, plan.make_vocab_size_divisible_by)) *
-                              static_cast<uint64_t>(plan.tp);
+    const uint64_t multiple =
+        static_cast<uint64_t>(std::max(1, plan.make_vocab_size_divisible_by)) * static_cast<uint64_t>(plan.tp);
     return (vocab + multiple - 1) / multiple * multiple;
 }
 
@@ -170,10 +177,10 @@ Status check_plan(const ModelSpec& spec, const LayoutOptions& o) {
         return bad("TP " + std::to_string(p.tp) + " must divide the " + std::to_string(spec.heads) +
                    " attention heads and " + std::to_string(spec.kv_heads) + " query groups");
     if (spec.is_moe()) {
-        if (spec.experts % p.ep) return bad("EP " + std::to_string(p.ep) + " must divide " +
-                                            std::to_string(spec.experts) + " experts");
-        if (spec.expert_ffn % etp) return bad("ETP " + std::to_string(etp) + " must divide expert FFN " +
-                                              std::to_string(spec.expert_ffn));
+        if (spec.experts % p.ep)
+            return bad("EP " + std::to_string(p.ep) + " must divide " + std::to_string(spec.experts) + " experts");
+        if (spec.expert_ffn % etp)
+            return bad("ETP " + std::to_string(etp) + " must divide expert FFN " + std::to_string(spec.expert_ffn));
     } else if (p.ep != 1) {
         return bad("EP applies to MoE models only");
     }

@@ -53,9 +53,12 @@ static Result<int> stage_of(const Layout& layout, const MappingGroup& group) {
     const int stages = static_cast<int>(layout.stage_layers.size()) - 1;
     if (layout.options.kind != LayoutKind::Megatron) return 0;
     switch (group.placement) {
-        case Placement::FirstStage: return 0;
-        case Placement::LastStage: return stages - 1;
-        case Placement::Layer: break;
+        case Placement::FirstStage:
+            return 0;
+        case Placement::LastStage:
+            return stages - 1;
+        case Placement::Layer:
+            break;
     }
     const int layer = layer_of(group.layout_name);
     if (layer < 0) return Status::internal("layer rule without a layer index").in_tensor(group.layout_name);
@@ -114,8 +117,8 @@ Result<MappingContext::ExpertSlot> MappingContext::expert_slot(const MappingMemb
     // TEGroupedMLP: trailing "weight<G>"; SequentialMLP: "local_experts.<G>.".
     const std::string seq = "local_experts." + id + ".";
     if (auto at = name.rfind(seq); at != std::string::npos) {
-        slot.name = name.substr(0, at) + "local_experts." + std::to_string(slot.local) + "." +
-                    name.substr(at + seq.size());
+        slot.name =
+            name.substr(0, at) + "local_experts." + std::to_string(slot.local) + "." + name.substr(at + seq.size());
     } else if (name.size() >= id.size() && name.compare(name.size() - id.size(), id.size(), id) == 0) {
         slot.name = name.substr(0, name.size() - id.size()) + std::to_string(slot.local);
     }
@@ -124,8 +127,8 @@ Result<MappingContext::ExpertSlot> MappingContext::expert_slot(const MappingMemb
 
 Result<uint32_t> MappingContext::add_tensor(const std::string& name, const RankCoord& rank, DType dtype,
                                             const Shape& shape) {
-    const std::string key = name + "@" + std::to_string(rank.tp) + "." + std::to_string(rank.pp) + "." +
-                            std::to_string(rank.ep);
+    const std::string key =
+        name + "@" + std::to_string(rank.tp) + "." + std::to_string(rank.pp) + "." + std::to_string(rank.ep);
     if (auto it = index_.find(key); it != index_.end()) {
         const auto& t = layout_.tensors[it->second];
         if (t.shape != shape)
@@ -144,8 +147,7 @@ Result<uint32_t> MappingContext::add_tensor(const std::string& name, const RankC
 }
 
 Status MappingContext::add_piece(uint32_t canonical, const Box& box, uint32_t tensor, const Shape& view,
-                                 const std::vector<uint64_t>& view_start, const std::vector<size_t>& dims,
-                                 float add) {
+                                 const std::vector<uint64_t>& view_start, const std::vector<size_t>& dims, float add) {
     const auto& c = layout_.canonical[canonical];
     const auto& t = layout_.tensors[tensor];
     const size_t n = c.shape.size();

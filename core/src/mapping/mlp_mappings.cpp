@@ -37,8 +37,10 @@ public:
         const uint64_t f = gc.shape[0];
         for (const auto& shard : shards) {
             const auto s = static_cast<uint64_t>(shard.splits);
-            if (f % s) return Status::invalid_argument("FFN " + std::to_string(f) + " does not split into " +
-                                                       std::to_string(s)).in_tensor(gc.name);
+            if (f % s)
+                return Status::invalid_argument("FFN " + std::to_string(f) + " does not split into " +
+                                                std::to_string(s))
+                    .in_tensor(gc.name);
             const uint64_t part = f / s;
             Shape stored = gc.shape;
             stored[0] = 2 * part;
@@ -152,9 +154,8 @@ public:
             if (m.shape != c.shape) return Status::invalid_argument("expert shapes differ").in_tensor(m.name);
             std::vector<uint64_t> start(stored.size(), 0);
             start[0] = e;
-            STRATA_RETURN_IF_ERROR(
-                ctx.add_piece(members[e]->canonical, {std::vector<uint64_t>(c.shape.size(), 0), c.shape}, t, stored,
-                              start));
+            STRATA_RETURN_IF_ERROR(ctx.add_piece(
+                members[e]->canonical, {std::vector<uint64_t>(c.shape.size(), 0), c.shape}, t, stored, start));
         }
         return Status::ok();
     }

@@ -65,8 +65,10 @@ std::string NamePattern::fill(const std::vector<std::string>& captures) const {
         out += tokens_[t].literal;
         if (tokens_[t].is_tail) break;
         const size_t c = order_[t];
-        if (c < captures.size()) out += captures[c];
-        else out += kinds_[t] == Kind::AnyChars ? "**" : "*";
+        if (c < captures.size())
+            out += captures[c];
+        else
+            out += kinds_[t] == Kind::AnyChars ? "**" : "*";
     }
     return out;
 }

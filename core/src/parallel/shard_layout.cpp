@@ -44,8 +44,8 @@ Result<ShardLayout> shard_layout(const nlohmann::json& hf_config, const ShardLay
     const auto& plan = lo.plan;
     const uint64_t dp = static_cast<uint64_t>(std::max(1, options.dp));
     // Expert data parallel = dp * tp / (ep * etp) (Megatron's expert grid over the same ranks).
-    const uint64_t edp = std::max<uint64_t>(
-        1, dp * static_cast<uint64_t>(plan.tp) / static_cast<uint64_t>(plan.ep * plan.expert_tp()));
+    const uint64_t edp =
+        std::max<uint64_t>(1, dp * static_cast<uint64_t>(plan.tp) / static_cast<uint64_t>(plan.ep * plan.expert_tp()));
     for (auto& r : sl.ranks) {
         const uint64_t dense = r.parameters - r.expert_parameters;
         r.memory = {r.bytes, 4 * r.parameters, 12 * r.parameters};
@@ -87,10 +87,13 @@ nlohmann::json shard_layout_json(const ShardLayout& sl, bool slices) {
                 {"parameters", r.parameters},
                 {"expert_parameters", r.expert_parameters},
                 {"bytes", r.bytes},
-                {"memory", {{"weights", r.memory.weights}, {"grads", r.memory.grads},
-                            {"optimizer", r.memory.optimizer}, {"total", r.memory.total()}}},
-                {"memory_distributed_optimizer", {{"optimizer", r.memory_distributed.optimizer},
-                                                  {"total", r.memory_distributed.total()}}}};
+                {"memory",
+                 {{"weights", r.memory.weights},
+                  {"grads", r.memory.grads},
+                  {"optimizer", r.memory.optimizer},
+                  {"total", r.memory.total()}}},
+                {"memory_distributed_optimizer",
+                 {{"optimizer", r.memory_distributed.optimizer}, {"total", r.memory_distributed.total()}}}};
         if (slices) {
             jr["slices"] = json::array();
             for (const auto& s : r.slices)

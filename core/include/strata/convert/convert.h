@@ -31,8 +31,8 @@ struct ConvertOptions {
     bool allow_unmapped = false;
     bool dry_run = false;
     bool overwrite = false;
-    int iteration = 1;        // Megatron iter_0000001; 0 = release/
-    bool verify = true;       // reopen the written checkpoint before the rename
+    int iteration = 1;   // Megatron iter_0000001; 0 = release/
+    bool verify = true;  // reopen the written checkpoint before the rename
     // reshard: the source must be this kind, and the target keeps the source's expert
     // and norm module layout and vocab padding unless set explicitly.
     std::optional<LayoutKind> require_source;

@@ -18,8 +18,8 @@
 namespace strata {
 
 struct ExecutorOptions {
-    int threads = 0;                       // 0 = min(hardware threads, 8)
-    uint64_t max_memory = 1ull << 30;      // bytes of tensor buffers in flight (one tensor always fits)
+    int threads = 0;                   // 0 = min(hardware threads, 8)
+    uint64_t max_memory = 1ull << 30;  // bytes of tensor buffers in flight (one tensor always fits)
 };
 
 struct ExecutionResult {

@@ -40,7 +40,7 @@ struct DiffOptions {
 struct DiffReport {
     std::string layout_a, layout_b;
     double tolerance = 0.0;
-    size_t compared = 0;  // tensors present in both
+    size_t compared = 0;              // tensors present in both
     std::vector<TensorDiff> tensors;  // every tensor of A then the extras of B, in canonical order
     size_t count(DiffKind kind) const;
     bool equal() const;  // no tensor differs

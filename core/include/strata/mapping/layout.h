@@ -80,10 +80,10 @@ struct LayoutTensor {
 };
 
 struct Piece {
-    uint32_t canonical = 0;  // index into Layout::canonical
-    Box box;                 // region of the canonical tensor, in its own coordinates
-    uint32_t tensor = 0;     // index into Layout::tensors
-    uint64_t offset = 0;     // element offset in the stored tensor of the box's first element
+    uint32_t canonical = 0;        // index into Layout::canonical
+    Box box;                       // region of the canonical tensor, in its own coordinates
+    uint32_t tensor = 0;           // index into Layout::tensors
+    uint64_t offset = 0;           // element offset in the stored tensor of the box's first element
     std::vector<int64_t> strides;  // element step in the stored tensor per canonical dimension
     float add = 0.0f;              // stored = canonical + add (zero-centred norms store w - 1)
 };
@@ -99,10 +99,10 @@ struct Layout {
     ModelSpec spec;
     std::vector<TensorEntry> canonical;  // HF per-expert tensors, in state-dict order
     std::vector<LayoutFile> files;
-    std::vector<LayoutTensor> tensors;   // in file order, then mapping order
-    std::vector<Piece> pieces;           // grouped by tensor, in tensor order
-    uint64_t padded_vocab = 0;           // Megatron rows of embedding/output (0 for HF)
-    std::vector<int> stage_layers;       // Megatron: first global layer of each PP stage, plus the end
+    std::vector<LayoutTensor> tensors;  // in file order, then mapping order
+    std::vector<Piece> pieces;          // grouped by tensor, in tensor order
+    uint64_t padded_vocab = 0;          // Megatron rows of embedding/output (0 for HF)
+    std::vector<int> stage_layers;      // Megatron: first global layer of each PP stage, plus the end
 
     const TensorEntry* find_canonical(std::string_view name) const;
     // Pieces of each canonical tensor (indices into pieces).

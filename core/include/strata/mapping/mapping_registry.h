@@ -28,7 +28,7 @@ struct RuleCondition {
 
 struct MappingRule {
     RuleCondition when;
-    NamePattern layout;                                    // global layout name
+    NamePattern layout;                                          // global layout name
     std::vector<std::pair<std::string, NamePattern>> canonical;  // role -> canonical pattern
     MappingPtr kind;
     Placement placement = Placement::Layer;
@@ -36,8 +36,8 @@ struct MappingRule {
 
 class MappingRegistry {
 public:
-    MappingRegistry(std::string model_type, std::string source) : model_type_(std::move(model_type)),
-                                                                  source_(std::move(source)) {}
+    MappingRegistry(std::string model_type, std::string source)
+        : model_type_(std::move(model_type)), source_(std::move(source)) {}
     const std::string& model_type() const { return model_type_; }
     const std::string& source() const { return source_; }  // the public table it follows
 

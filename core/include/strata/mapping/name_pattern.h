@@ -39,8 +39,8 @@ private:
 
     std::string text_;
     std::vector<Token> tokens_;
-    std::vector<Kind> kinds_;   // wildcard kinds in textual order
-    std::vector<size_t> order_; // textual wildcard index -> capture index (`**` first)
+    std::vector<Kind> kinds_;    // wildcard kinds in textual order
+    std::vector<size_t> order_;  // textual wildcard index -> capture index (`**` first)
 };
 
 }  // namespace strata

@@ -83,8 +83,7 @@ public:
     // of the view starting at `view_start`, dimension k of the canonical box going to
     // view dimension `dims[k]` (identity when empty).
     Status add_piece(uint32_t canonical, const Box& box, uint32_t tensor, const Shape& stored_view,
-                     const std::vector<uint64_t>& view_start, const std::vector<size_t>& dims = {},
-                     float add = 0.0f);
+                     const std::vector<uint64_t>& view_start, const std::vector<size_t>& dims = {}, float add = 0.0f);
     // Shorthand: the whole canonical tensor is the whole stored tensor.
     Status add_whole(uint32_t canonical, uint32_t tensor, float add = 0.0f);
 

@@ -19,7 +19,7 @@ namespace strata {
 struct ShardSlice {
     uint32_t canonical = 0;  // index into ShardLayout::layout.canonical
     Box box;
-    uint32_t tensor = 0;     // the stored tensor (index into layout.tensors)
+    uint32_t tensor = 0;  // the stored tensor (index into layout.tensors)
 };
 
 // Training memory per rank (bytes). Weights in the checkpoint dtype; grads as fp32
@@ -35,13 +35,13 @@ struct RankMemory {
 
 struct RankShard {
     RankCoord rank;
-    std::string file;          // "mp_rank_00_001/model_optim_rng.pt"
-    uint64_t parameters = 0;   // elements stored in this rank's file (padding included)
+    std::string file;         // "mp_rank_00_001/model_optim_rng.pt"
+    uint64_t parameters = 0;  // elements stored in this rank's file (padding included)
     uint64_t expert_parameters = 0;
     uint64_t bytes = 0;
     std::vector<ShardSlice> slices;
-    RankMemory memory;                 // plain Adam
-    RankMemory memory_distributed;     // with --use-distributed-optimizer
+    RankMemory memory;              // plain Adam
+    RankMemory memory_distributed;  // with --use-distributed-optimizer
 };
 
 struct ShardLayoutOptions {

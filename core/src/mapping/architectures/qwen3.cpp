@@ -29,7 +29,8 @@ MappingRegistry build_qwen3_registry() {
           replicated());
     r.add(mg, "decoder.layers.*.self_attention.linear_proj.weight", {{"", L + "self_attn.o_proj.weight"}}, row());
     r.add(mg, "decoder.layers.*.self_attention.linear_qkv.weight",
-          {{"q", L + "self_attn.q_proj.weight"}, {"k", L + "self_attn.k_proj.weight"},
+          {{"q", L + "self_attn.q_proj.weight"},
+           {"k", L + "self_attn.k_proj.weight"},
            {"v", L + "self_attn.v_proj.weight"}},
           qkv());
     r.add(mg, "decoder.layers.*.mlp.linear_fc1.weight",

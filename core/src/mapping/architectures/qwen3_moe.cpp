@@ -29,15 +29,15 @@ MappingRegistry build_qwen3_moe_registry() {
           replicated());
     r.add(local, "decoder.layers.*.input_layernorm.weight", {{"", L + "input_layernorm.weight"}}, replicated());
     r.add(mg, "decoder.layers.*.mlp.router.weight", {{"", L + "mlp.gate.weight"}}, replicated());
-    r.add(mg, "decoder.layers.*.pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}},
-          replicated());
+    r.add(mg, "decoder.layers.*.pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}}, replicated());
     r.add(mg, "decoder.layers.*.self_attention.q_layernorm.weight", {{"", L + "self_attn.q_norm.weight"}},
           replicated());
     r.add(mg, "decoder.layers.*.self_attention.k_layernorm.weight", {{"", L + "self_attn.k_norm.weight"}},
           replicated());
     r.add(mg, "decoder.layers.*.self_attention.linear_proj.weight", {{"", L + "self_attn.o_proj.weight"}}, row());
     r.add(mg, "decoder.layers.*.self_attention.linear_qkv.weight",
-          {{"q", L + "self_attn.q_proj.weight"}, {"k", L + "self_attn.k_proj.weight"},
+          {{"q", L + "self_attn.q_proj.weight"},
+           {"k", L + "self_attn.k_proj.weight"},
            {"v", L + "self_attn.v_proj.weight"}},
           qkv());
     // TEGroupedMLP: weight<local expert>, ETP split.
