@@ -37,10 +37,10 @@ void add_inspect_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_pattern_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
+void add_hybridize_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_reshard_command(CLI::App& app);
 void add_diff_command(CLI::App& app);
-void add_hybridize_command(CLI::App& app);
 void add_forward_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 
