@@ -70,6 +70,10 @@ TEST_CASE("open the demo model, filter, and see rows change", "[studio][window]"
     w.inspector()->set_filter("*.experts.*");
     REQUIRE(wait_until([&] { return !w.inspector()->filtering(); }));
     CHECK(visible_leaf_count(model) == 4 * 8 * 3);  // layers x experts x (gate, up, down)
+    // Esc in the filter box clears it.
+    w.inspector()->filter_edit()->setFocus();
+    QTest::keyClick(w.inspector()->filter_edit(), Qt::Key_Escape);
+    CHECK(w.inspector()->filter_edit()->text().isEmpty());
     w.inspector()->set_filter("");
     REQUIRE(wait_until([&] { return !w.inspector()->filtering(); }));
     CHECK(visible_leaf_count(model) == int(total));

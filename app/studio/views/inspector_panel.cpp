@@ -1,5 +1,6 @@
 #include "views/inspector_panel.h"
 
+#include <QAction>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -30,6 +31,11 @@ InspectorPanel::InspectorPanel(StudioContext* ctx, QWidget* parent) : QWidget(pa
     debounce_->setSingleShot(true);
     debounce_->setInterval(200);
     connect(filter_, &QLineEdit::textChanged, debounce_, qOverload<>(&QTimer::start));
+    auto* clear_filter = new QAction(tr("Clear filter"), filter_);
+    clear_filter->setShortcut(QKeySequence(Qt::Key_Escape));
+    clear_filter->setShortcutContext(Qt::WidgetShortcut);
+    connect(clear_filter, &QAction::triggered, filter_, &QLineEdit::clear);
+    filter_->addAction(clear_filter);
     connect(debounce_, &QTimer::timeout, this, &InspectorPanel::apply_filter);
 
     model_ = new TensorTreeModel(this);
