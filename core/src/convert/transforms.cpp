@@ -5,6 +5,7 @@
 #include <cstring>
 #include <set>
 
+#include "strata/element_codec.h"
 #include "strata/kernels/scalar_types.h"
 
 namespace strata {
@@ -12,32 +13,6 @@ namespace {
 
 bool is_castable(DType d) { return d == DType::F32 || d == DType::F64 || d == DType::BF16 || d == DType::F16; }
 
-double load(const std::byte* p, DType d) {
-    switch (d) {
-        case DType::F32: {
-            float f;
-            std::memcpy(&f, p, 4);
-            return f;
-        }
-        case DType::F64: {
-            double v;
-            std::memcpy(&v, p, 8);
-            return v;
-        }
-        case DType::BF16: {
-            uint16_t v;
-            std::memcpy(&v, p, 2);
-            return kernels::bf16_to_float(v);
-        }
-        case DType::F16: {
-            uint16_t v;
-            std::memcpy(&v, p, 2);
-            return kernels::f16_to_float(v);
-        }
-        default:
-            return 0.0;
-    }
-}
 
 void store(std::byte* p, DType d, double v) {
     switch (d) {
@@ -102,7 +77,7 @@ Status apply_copy(std::span<const std::byte> src, DType sd, const CopyOp& op, st
         if (!convert)
             std::memcpy(dst.data() + op.dst_offset * ed, src.data() + op.src_offset * es, es);
         else
-            store(dst.data() + op.dst_offset * ed, dd, load(src.data() + op.src_offset * es, sd) + op.add);
+            store(dst.data() + op.dst_offset * ed, dd, load_element(src.data() + op.src_offset * es, sd) + op.add);
         return Status::ok();
     }
     // Merge dimensions that are contiguous on both sides, so whole blocks become one run.
@@ -150,7 +125,7 @@ Status apply_copy(std::span<const std::byte> src, DType sd, const CopyOp& op, st
         } else {
             for (uint64_t i = 0; i < inner; ++i)
                 store(t + i * static_cast<uint64_t>(ds) * ed, dd,
-                      load(s + i * static_cast<uint64_t>(ss) * es, sd) + static_cast<double>(op.add));
+                      load_element(s + i * static_cast<uint64_t>(ss) * es, sd) + static_cast<double>(op.add));
         }
         size_t d = m - 1;
         while (d > 0) {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "strata/element_codec.h"
 #include "strata/kernels/scalar_types.h"
 
 namespace strata {
@@ -16,32 +17,6 @@ namespace {
 
 bool float_like(DType d) { return d == DType::F32 || d == DType::F64 || d == DType::BF16 || d == DType::F16; }
 
-double load(const std::byte* p, DType d) {
-    switch (d) {
-        case DType::F32: {
-            float f;
-            std::memcpy(&f, p, 4);
-            return f;
-        }
-        case DType::F64: {
-            double v;
-            std::memcpy(&v, p, 8);
-            return v;
-        }
-        case DType::BF16: {
-            uint16_t v;
-            std::memcpy(&v, p, 2);
-            return kernels::bf16_to_float(v);
-        }
-        case DType::F16: {
-            uint16_t v;
-            std::memcpy(&v, p, 2);
-            return kernels::f16_to_float(v);
-        }
-        default:
-            return 0.0;
-    }
-}
 
 void compare_values(const std::vector<std::byte>& a, const std::vector<std::byte>& b, TensorDiff& d, double tol) {
     if (d.dtype_a == d.dtype_b && a == b) return;
@@ -58,7 +33,7 @@ void compare_values(const std::vector<std::byte>& a, const std::vector<std::byte
     }
     const uint64_t ea = dtype_size(d.dtype_a), eb = dtype_size(d.dtype_b);
     for (uint64_t i = 0; i < d.numel; ++i) {
-        const double x = load(a.data() + i * ea, d.dtype_a), y = load(b.data() + i * eb, d.dtype_b);
+        const double x = load_element(a.data() + i * ea, d.dtype_a), y = load_element(b.data() + i * eb, d.dtype_b);
         if (std::isnan(x) || std::isnan(y)) {
             if (std::isnan(x) != std::isnan(y)) ++d.differing;
             continue;

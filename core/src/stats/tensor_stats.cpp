@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "strata/kernels/scalar_types.h"
+#include "strata/element_codec.h"
 
 namespace strata {
 
@@ -30,50 +30,6 @@ Result<ElementSource> open_source(const Checkpoint& ckpt, const TensorInfo& info
         src.bytes = src.owned;
     }
     return src;
-}
-
-template <typename T>
-T load(const std::byte* p) {
-    T v;
-    std::memcpy(&v, p, sizeof(T));
-    return v;
-}
-
-template <typename T, typename Fn>
-void decode_as(const std::byte* base, uint64_t first, uint64_t n, double* out, Fn fn) {
-    const std::byte* p = base + first * sizeof(T);
-    for (uint64_t i = 0; i < n; ++i) out[i] = fn(load<T>(p + i * sizeof(T)));
-}
-
-// Decodes elements [first, first+n) of a packed array of `dtype` to double.
-void decode(DType dtype, const std::byte* base, uint64_t first, uint64_t n, double* out) {
-    auto id = [](auto v) { return static_cast<double>(v); };
-    switch (dtype) {
-        case DType::Bool: decode_as<uint8_t>(base, first, n, out, [](uint8_t v) { return v ? 1.0 : 0.0; }); break;
-        case DType::U8: decode_as<uint8_t>(base, first, n, out, id); break;
-        case DType::I8: decode_as<int8_t>(base, first, n, out, id); break;
-        case DType::I16: decode_as<int16_t>(base, first, n, out, id); break;
-        case DType::U16: decode_as<uint16_t>(base, first, n, out, id); break;
-        case DType::I32: decode_as<int32_t>(base, first, n, out, id); break;
-        case DType::U32: decode_as<uint32_t>(base, first, n, out, id); break;
-        case DType::I64: decode_as<int64_t>(base, first, n, out, id); break;
-        case DType::U64: decode_as<uint64_t>(base, first, n, out, id); break;
-        case DType::F32: decode_as<float>(base, first, n, out, id); break;
-        case DType::F64: decode_as<double>(base, first, n, out, id); break;
-        case DType::F16:
-            decode_as<uint16_t>(base, first, n, out, [](uint16_t v) { return double(kernels::f16_to_float(v)); });
-            break;
-        case DType::BF16:
-            decode_as<uint16_t>(base, first, n, out, [](uint16_t v) { return double(kernels::bf16_to_float(v)); });
-            break;
-        case DType::F8_E4M3:
-            decode_as<uint8_t>(base, first, n, out, [](uint8_t v) { return double(kernels::e4m3_to_float(v)); });
-            break;
-        case DType::F8_E5M2:
-            decode_as<uint8_t>(base, first, n, out, [](uint8_t v) { return double(kernels::e5m2_to_float(v)); });
-            break;
-        default: std::fill(out, out + n, std::numeric_limits<double>::quiet_NaN()); break;
-    }
 }
 
 }  // namespace
@@ -115,7 +71,7 @@ Result<TensorStats> tensor_stats(const Checkpoint& ckpt, const TensorInfo& info,
     for (uint64_t first = 0; first < s.count; first += kChunk) {
         STRATA_RETURN_IF_ERROR(cancel.check());
         const uint64_t n = std::min(kChunk, s.count - first);
-        decode(info.dtype, src.bytes.data(), first, n, buf.data());
+        decode_elements(info.dtype, src.bytes.data(), first, n, buf.data());
         for (uint64_t i = 0; i < n; ++i) {
             const double v = buf[i];
             if (std::isnan(v)) { ++s.nan_count; continue; }
@@ -143,7 +99,7 @@ Result<TensorStats> tensor_stats(const Checkpoint& ckpt, const TensorInfo& info,
     for (uint64_t first = 0; finite > 0 && first < s.count; first += kChunk) {
         STRATA_RETURN_IF_ERROR(cancel.check());
         const uint64_t n = std::min(kChunk, s.count - first);
-        decode(info.dtype, src.bytes.data(), first, n, buf.data());
+        decode_elements(info.dtype, src.bytes.data(), first, n, buf.data());
         for (uint64_t i = 0; i < n; ++i) {
             const double v = buf[i];
             if (!std::isfinite(v)) continue;
@@ -164,7 +120,7 @@ Result<std::vector<double>> tensor_values(const Checkpoint& ckpt, const TensorIn
             .in_tensor(info.name);
     STRATA_TRY(auto src, open_source(ckpt, info));
     std::vector<double> out(count);
-    decode(info.dtype, src.bytes.data(), first, count, out.data());
+    decode_elements(info.dtype, src.bytes.data(), first, count, out.data());
     return out;
 }
 
@@ -181,7 +137,7 @@ Result<ValueBlock> tensor_block(const Checkpoint& ckpt, const TensorInfo& info, 
     b.values.resize(b.rows * b.cols);
     for (uint64_t r = 0; r < b.rows; ++r) {
         const uint64_t first = (slice * m.rows + b.row0 + r) * m.cols + b.col0;
-        decode(info.dtype, src.bytes.data(), first, b.cols, b.values.data() + r * b.cols);
+        decode_elements(info.dtype, src.bytes.data(), first, b.cols, b.values.data() + r * b.cols);
     }
     return b;
 }
@@ -206,7 +162,7 @@ Result<Heatmap> tensor_heatmap(const Checkpoint& ckpt, const TensorInfo& info, u
     progress.begin("heatmap", m.rows);
     for (uint64_t r = 0; r < m.rows; ++r) {
         if ((r & 63) == 0) STRATA_RETURN_IF_ERROR(cancel.check());
-        decode(info.dtype, src.bytes.data(), (slice * m.rows + r) * m.cols, m.cols, row.data());
+        decode_elements(info.dtype, src.bytes.data(), (slice * m.rows + r) * m.cols, m.cols, row.data());
         const size_t base = size_t(r * h.rows / m.rows) * h.cols;
         for (uint64_t c = 0; c < m.cols; ++c) {
             const double v = row[c];
