@@ -7,14 +7,6 @@
 namespace strata {
 namespace {
 
-Result<const MappingMember*> one(const MappingGroup& g, const char* role) {
-    auto found = g.role(role);
-    if (found.size() != 1)
-        return Status::internal("rule for '" + g.layout_name + "' needs exactly one '" + role + "' tensor, got " +
-                                std::to_string(found.size()));
-    return found[0];
-}
-
 // Rows [from, from + rows) of a canonical tensor (all other dims whole) land at row `at`
 // of the stored tensor `t` of shape `stored`.
 Status add_rows(MappingContext& ctx, const MappingMember& m, uint64_t from, uint64_t rows, uint32_t t,
@@ -67,8 +59,8 @@ public:
     const char* kind_name() const override { return "gdn-in-proj"; }
     std::vector<std::string> roles() const override { return {"qkvz", "ba"}; }
     Status expand(const MappingGroup& g, MappingContext& ctx) const override {
-        STRATA_TRY(const MappingMember* qkvz, one(g, "qkvz"));
-        STRATA_TRY(const MappingMember* ba, one(g, "ba"));
+        STRATA_TRY(const MappingMember* qkvz, g.one("qkvz"));
+        STRATA_TRY(const MappingMember* ba, g.one("ba"));
         STRATA_TRY(GdnSizes s, gdn_sizes(ctx, g.layout_name));
         const auto& cq = ctx.canonical(qkvz->canonical);
         const uint64_t h = cq.shape.size() == 2 ? cq.shape[1] : 0;
@@ -105,10 +97,10 @@ public:
     const char* kind_name() const override { return "gdn-in-proj-separate"; }
     std::vector<std::string> roles() const override { return {"qkv", "z", "b", "a"}; }
     Status expand(const MappingGroup& g, MappingContext& ctx) const override {
-        STRATA_TRY(const MappingMember* qkv, one(g, "qkv"));
-        STRATA_TRY(const MappingMember* z, one(g, "z"));
-        STRATA_TRY(const MappingMember* b, one(g, "b"));
-        STRATA_TRY(const MappingMember* a, one(g, "a"));
+        STRATA_TRY(const MappingMember* qkv, g.one("qkv"));
+        STRATA_TRY(const MappingMember* z, g.one("z"));
+        STRATA_TRY(const MappingMember* b, g.one("b"));
+        STRATA_TRY(const MappingMember* a, g.one("a"));
         STRATA_TRY(GdnSizes s, gdn_sizes(ctx, g.layout_name));
         const auto& cq = ctx.canonical(qkv->canonical);
         const uint64_t h = cq.shape.size() == 2 ? cq.shape[1] : 0;
@@ -169,9 +161,9 @@ public:
     const char* kind_name() const override { return "gated-qkv"; }
     std::vector<std::string> roles() const override { return {"q", "k", "v"}; }
     Status expand(const MappingGroup& g, MappingContext& ctx) const override {
-        STRATA_TRY(const MappingMember* q, one(g, "q"));
-        STRATA_TRY(const MappingMember* k, one(g, "k"));
-        STRATA_TRY(const MappingMember* v, one(g, "v"));
+        STRATA_TRY(const MappingMember* q, g.one("q"));
+        STRATA_TRY(const MappingMember* k, g.one("k"));
+        STRATA_TRY(const MappingMember* v, g.one("v"));
         const ModelSpec& spec = ctx.spec();
         const uint64_t nh = spec.heads, ng = spec.kv_heads, hd = spec.head_dim;
         if (ng == 0 || nh % ng != 0) return Status::invalid_argument("bad query groups").in_tensor(g.layout_name);

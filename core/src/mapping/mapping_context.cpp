@@ -38,6 +38,14 @@ std::vector<const MappingMember*> MappingGroup::role(std::string_view r) const {
     return out;
 }
 
+Result<const MappingMember*> MappingGroup::one(const char* r) const {
+    auto found = role(r);
+    if (found.size() != 1)
+        return Status::internal("rule for '" + layout_name + "' needs exactly one '" + r + "' tensor, got " +
+                                std::to_string(found.size()));
+    return found[0];
+}
+
 bool MappingContext::is_expert_name(std::string_view name) {
     return name.find(".experts.linear_fc") != std::string_view::npos ||
            name.find(".experts.local_experts.") != std::string_view::npos ||

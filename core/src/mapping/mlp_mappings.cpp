@@ -7,21 +7,13 @@
 namespace strata {
 namespace {
 
-Result<const MappingMember*> one(const MappingGroup& g, const char* role) {
-    auto found = g.role(role);
-    if (found.size() != 1)
-        return Status::internal("rule for '" + g.layout_name + "' needs exactly one '" + role + "' tensor, got " +
-                                std::to_string(found.size()));
-    return found[0];
-}
-
 class GatedMlpMapping final : public ParamMapping {
 public:
     const char* kind_name() const override { return "gated-mlp"; }
     std::vector<std::string> roles() const override { return {"gate", "up"}; }
     Status expand(const MappingGroup& g, MappingContext& ctx) const override {
-        STRATA_TRY(const MappingMember* gate, one(g, "gate"));
-        STRATA_TRY(const MappingMember* up, one(g, "up"));
+        STRATA_TRY(const MappingMember* gate, g.one("gate"));
+        STRATA_TRY(const MappingMember* up, g.one("up"));
         const auto& gc = ctx.canonical(gate->canonical);
         if (ctx.canonical(up->canonical).shape != gc.shape || gc.shape.empty())
             return Status::invalid_argument("gate and up shapes differ").in_tensor(ctx.canonical(up->canonical).name);

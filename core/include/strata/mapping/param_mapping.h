@@ -37,6 +37,8 @@ struct MappingGroup {
 
     // Members with this role, ordered by expert id when there are several.
     std::vector<const MappingMember*> role(std::string_view role) const;
+    // The single member with this role; Internal error when the rule has none or several.
+    Result<const MappingMember*> one(const char* role) const;
 };
 
 // One rank's copy of a tensor: the file it goes to and which of `splits` slices it holds.
