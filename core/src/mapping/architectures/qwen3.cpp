@@ -2,7 +2,7 @@
 // Source: NVIDIA-NeMo/Megatron-Bridge models/qwen/qwen3_bridge.py (same attention
 // entries as qwen3_moe_bridge.py, facts bridge-mappings §2.1) with the dense MLP of
 // GatedMLPMapping (§1.10); TE fuses the pre-MLP norm into linear_fc1 (§1.2 aliases).
-#include "strata/mapping/mapping_registry.h"
+#include "qwen3_gpt_rules.h"
 
 namespace strata {
 
@@ -13,26 +13,11 @@ MappingRegistry build_qwen3_registry() {
     const std::string L = "model.layers.*.";
 
     MappingRegistry r("qwen3", "Megatron-Bridge qwen3_bridge.py");
-    r.add(mg, "embedding.word_embeddings.weight", {{"", "model.embed_tokens.weight"}}, vocab(), Placement::FirstStage);
-    r.add(mg, "output_layer.weight", {{"", "lm_head.weight"}}, vocab(), Placement::LastStage);
-    r.add(mg, "decoder.final_layernorm.weight", {{"", "model.norm.weight"}}, replicated(), Placement::LastStage);
-    r.add(te, "decoder.layers.*.self_attention.linear_qkv.layer_norm_weight", {{"", L + "input_layernorm.weight"}},
-          replicated());
-    r.add(local, "decoder.layers.*.input_layernorm.weight", {{"", L + "input_layernorm.weight"}}, replicated());
+    add_qwen3_gpt_rules(r);
     r.add(te, "decoder.layers.*.mlp.linear_fc1.layer_norm_weight", {{"", L + "post_attention_layernorm.weight"}},
           replicated());
     r.add(local, "decoder.layers.*.pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}},
           replicated());
-    r.add(mg, "decoder.layers.*.self_attention.q_layernorm.weight", {{"", L + "self_attn.q_norm.weight"}},
-          replicated());
-    r.add(mg, "decoder.layers.*.self_attention.k_layernorm.weight", {{"", L + "self_attn.k_norm.weight"}},
-          replicated());
-    r.add(mg, "decoder.layers.*.self_attention.linear_proj.weight", {{"", L + "self_attn.o_proj.weight"}}, row());
-    r.add(mg, "decoder.layers.*.self_attention.linear_qkv.weight",
-          {{"q", L + "self_attn.q_proj.weight"},
-           {"k", L + "self_attn.k_proj.weight"},
-           {"v", L + "self_attn.v_proj.weight"}},
-          qkv());
     r.add(mg, "decoder.layers.*.mlp.linear_fc1.weight",
           {{"gate", L + "mlp.gate_proj.weight"}, {"up", L + "mlp.up_proj.weight"}}, gated_mlp());
     r.add(mg, "decoder.layers.*.mlp.linear_fc2.weight", {{"", L + "mlp.down_proj.weight"}}, row());

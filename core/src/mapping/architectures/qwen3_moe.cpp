@@ -4,15 +4,13 @@
 // mapping_registry.py (§1.2), legacy GroupedMLP weight1/weight2 (mamba-megatron §2.3,
 // NVIDIA/Megatron-LM#909), Qwen3-30B-A3B-fused (facts README §5) and transformers v5
 // conversion_mapping.py qwen2_moe (§6.2).
-#include "strata/mapping/mapping_registry.h"
+#include "qwen3_gpt_rules.h"
 
 namespace strata {
 
 MappingRegistry build_qwen3_moe_registry() {
     using E = ExpertLayout;
-    using N = NormLayout;
     const RuleCondition mg{LayoutKind::Megatron, {}, {}};
-    const RuleCondition te{LayoutKind::Megatron, {}, N::Te}, local{LayoutKind::Megatron, {}, N::Local};
     const RuleCondition grouped{LayoutKind::Megatron, E::Grouped, {}};
     const RuleCondition legacy{LayoutKind::Megatron, E::LegacyGrouped, {}};
     const RuleCondition sequential{LayoutKind::Megatron, E::Sequential, {}};
@@ -21,25 +19,10 @@ MappingRegistry build_qwen3_moe_registry() {
     const std::string X = "model.layers.*.mlp.experts.*.";
 
     MappingRegistry r("qwen3_moe", "Megatron-Bridge qwen3_moe_bridge.py; transformers v5 conversion_mapping.py");
+    add_qwen3_gpt_rules(r);
     // --- Megatron GPTModel (layout name | canonical | kind) ---
-    r.add(mg, "embedding.word_embeddings.weight", {{"", "model.embed_tokens.weight"}}, vocab(), Placement::FirstStage);
-    r.add(mg, "output_layer.weight", {{"", "lm_head.weight"}}, vocab(), Placement::LastStage);
-    r.add(mg, "decoder.final_layernorm.weight", {{"", "model.norm.weight"}}, replicated(), Placement::LastStage);
-    r.add(te, "decoder.layers.*.self_attention.linear_qkv.layer_norm_weight", {{"", L + "input_layernorm.weight"}},
-          replicated());
-    r.add(local, "decoder.layers.*.input_layernorm.weight", {{"", L + "input_layernorm.weight"}}, replicated());
     r.add(mg, "decoder.layers.*.mlp.router.weight", {{"", L + "mlp.gate.weight"}}, replicated());
     r.add(mg, "decoder.layers.*.pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}}, replicated());
-    r.add(mg, "decoder.layers.*.self_attention.q_layernorm.weight", {{"", L + "self_attn.q_norm.weight"}},
-          replicated());
-    r.add(mg, "decoder.layers.*.self_attention.k_layernorm.weight", {{"", L + "self_attn.k_norm.weight"}},
-          replicated());
-    r.add(mg, "decoder.layers.*.self_attention.linear_proj.weight", {{"", L + "self_attn.o_proj.weight"}}, row());
-    r.add(mg, "decoder.layers.*.self_attention.linear_qkv.weight",
-          {{"q", L + "self_attn.q_proj.weight"},
-           {"k", L + "self_attn.k_proj.weight"},
-           {"v", L + "self_attn.v_proj.weight"}},
-          qkv());
     // TEGroupedMLP: weight<local expert>, ETP split.
     r.add(grouped, "decoder.layers.*.mlp.experts.linear_fc1.weight*",
           {{"gate", X + "gate_proj.weight"}, {"up", X + "up_proj.weight"}}, gated_mlp());
