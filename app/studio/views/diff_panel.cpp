@@ -9,6 +9,7 @@
 #include <QLineEdit>
 #include <QPainter>
 #include <QPushButton>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -16,6 +17,7 @@
 #include <map>
 
 #include "strata/formats/format_registry.h"
+#include "views/diff_heatmap_view.h"
 #include "widgets/heatmap_widget.h"
 
 namespace strata::studio {
@@ -42,14 +44,23 @@ int layer_of(const std::string& name) {
     return v;
 }
 
+struct DiffOutcome {
+    DiffReport report;
+    std::shared_ptr<const DiffSources> sources;  // kept for the heatmaps of a clicked row
+};
+
 // Worker side of Run: open both checkpoints, read them as canonical views, diff.
-Result<DiffReport> run_diff(const std::string& a, const std::string& b, double tolerance, ProgressSink& p,
-                            const CancelToken& c) {
+Result<DiffOutcome> run_diff(const std::string& a, const std::string& b, double tolerance, ProgressSink& p,
+                             const CancelToken& c) {
+    auto src = std::make_shared<DiffSources>();
     STRATA_TRY(auto ca, open_checkpoint(a));
+    src->a = std::make_unique<Checkpoint>(std::move(ca));
     STRATA_TRY(auto cb, open_checkpoint(b));
-    STRATA_TRY(auto va, CanonicalView::open(ca));
-    STRATA_TRY(auto vb, CanonicalView::open(cb));
-    return diff_views(va, vb, {tolerance, 0}, p, c);
+    src->b = std::make_unique<Checkpoint>(std::move(cb));
+    STRATA_TRY(src->view_a, CanonicalView::open(*src->a));
+    STRATA_TRY(src->view_b, CanonicalView::open(*src->b));
+    STRATA_TRY(auto report, diff_views(*src->view_a, *src->view_b, {tolerance, 0}, p, c));
+    return DiffOutcome{std::move(report), std::move(src)};
 }
 
 }  // namespace
@@ -125,6 +136,12 @@ DiffPanel::DiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx
     table_->verticalHeader()->setDefaultSectionSize(22);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setSortingEnabled(true);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    heatmaps_ = new DiffHeatmapView(ctx_->runner(), this);
+    connect(table_, &QTableWidget::currentCellChanged, this, [this](int row) {
+        if (const QTableWidgetItem* item = row >= 0 ? table_->item(row, 0) : nullptr) heatmaps_->show_tensor(item->text());
+    });
 
     auto* grid = new QGridLayout;
     grid->addWidget(new QLabel(tr("A"), this), 0, 0);
@@ -143,7 +160,21 @@ DiffPanel::DiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx
     layout->addLayout(opts);
     layout->addWidget(verdict_);
     layout->addWidget(overview_);
-    layout->addWidget(table_, 1);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(table_);
+    split->addWidget(heatmaps_);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    layout->addWidget(split, 1);
+}
+
+bool DiffPanel::select_tensor(const QString& name) {
+    for (int r = 0; r < table_->rowCount(); ++r)
+        if (table_->item(r, 0)->text() == name) {
+            table_->setCurrentCell(r, 0);
+            return true;
+        }
+    return false;
 }
 
 void DiffPanel::set_paths(const QString& a, const QString& b) {
@@ -157,9 +188,10 @@ bool DiffPanel::run() {
     const double tol = tolerance_->value();
     run_->setEnabled(false);
     verdict_->setText(tr("Comparing…"));
-    task_ = ctx_->runner()->run<Result<DiffReport>>(
+    heatmaps_->set_sources(nullptr);
+    task_ = ctx_->runner()->run<Result<DiffOutcome>>(
         tr("Diff"), [a, b, tol](ProgressSink& p, const CancelToken& c) { return run_diff(a, b, tol, p, c); }, this,
-        [this](Result<DiffReport> r) {
+        [this](Result<DiffOutcome> r) {
             task_.reset();
             run_->setEnabled(true);
             if (!r) {
@@ -170,7 +202,8 @@ bool DiffPanel::run() {
                 Q_EMIT diff_finished(false);
                 return;
             }
-            report_ = std::move(r).value();
+            report_ = std::move(r->report);
+            heatmaps_->set_sources(std::move(r->sources));
             has_report_ = true;
             show_report();
             Q_EMIT diff_finished(true);

@@ -1,8 +1,9 @@
 // DiffPanel: compare two checkpoints of any layouts through core diff_views (each
 // read as a CanonicalView in a worker): a red/amber/green table of differences
 // (missing, extra, shape, dtype, values with max |a-b|) and a per-layer colour
-// overview of the worst relative difference in each layer.
-// Usage: panel->set_paths(a, b); panel->run();
+// overview of the worst relative difference in each layer. Clicking a row shows both
+// tensors' heatmaps and their difference (DiffHeatmapView).
+// Usage: panel->set_paths(a, b); panel->run(); panel->select_tensor("model.norm.weight");
 #pragma once
 
 #include <QWidget>
@@ -19,6 +20,7 @@ class QTableWidget;
 
 namespace strata::studio {
 
+class DiffHeatmapView;
 class DiffOverview;
 
 class DiffPanel : public QWidget {
@@ -31,6 +33,9 @@ public:
     bool has_report() const { return has_report_; }
     const DiffReport& report() const { return report_; }
     QTableWidget* table() const { return table_; }
+    DiffHeatmapView* heatmaps() const { return heatmaps_; }
+    // Selects the table row of a canonical tensor (shows its heatmaps); false when not listed.
+    bool select_tensor(const QString& name);
 
 signals:
     void diff_finished(bool ok);
@@ -47,6 +52,7 @@ private:
     QLabel* verdict_;
     DiffOverview* overview_;
     QTableWidget* table_;
+    DiffHeatmapView* heatmaps_;
     TaskPtr task_;
     DiffReport report_;
     bool has_report_ = false;

@@ -65,12 +65,12 @@ void HeatmapWidget::set_message(const QString& text) {
     update();
 }
 
-void HeatmapWidget::set_heatmap(Heatmap heatmap, bool signed_scale) {
+void HeatmapWidget::set_heatmap(Heatmap heatmap, bool signed_scale, std::optional<std::pair<double, double>> range) {
     heatmap_ = std::move(heatmap);
     signed_ = signed_scale;
     message_.clear();
-    lo_ = heatmap_.lo;
-    hi_ = heatmap_.hi;
+    lo_ = range ? range->first : heatmap_.lo;
+    hi_ = range ? range->second : heatmap_.hi;
     if (signed_) {  // symmetric around zero so white means 0
         const double m = std::max(std::fabs(lo_), std::fabs(hi_));
         lo_ = -m;
@@ -101,8 +101,8 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
     p.drawImage(target, image_);
     p.setPen(palette().color(QPalette::Mid));
     p.drawRect(target.adjusted(0, 0, -1, -1));
-    // Colour scale.
-    const QRect bar(plot.right() + kMargin * 2, plot.top(), kBarWidth, plot.height());
+    // Colour scale, beside the image (not the plot area) so small square matrices keep it close.
+    const QRect bar(target.right() + kMargin * 2, plot.top(), kBarWidth, plot.height());
     QImage ramp(1, 256, QImage::Format_RGB32);
     for (int i = 0; i < 256; ++i) ramp.setPixel(0, 255 - i, colour(i / 255.0, signed_));
     p.drawImage(bar, ramp);

@@ -8,6 +8,9 @@
 #include <QImage>
 #include <QWidget>
 
+#include <optional>
+#include <utility>
+
 #include "strata/stats/tensor_stats.h"
 
 namespace strata::studio {
@@ -16,9 +19,12 @@ class HeatmapWidget : public QWidget {
     Q_OBJECT
 public:
     explicit HeatmapWidget(QWidget* parent = nullptr);
-    void set_heatmap(Heatmap heatmap, bool signed_scale);
+    // `range` fixes the colour scale (lo, hi), so heatmaps shown side by side share one.
+    void set_heatmap(Heatmap heatmap, bool signed_scale, std::optional<std::pair<double, double>> range = {});
     void set_message(const QString& text);  // shown instead of a heatmap (loading, errors)
     const Heatmap& heatmap() const { return heatmap_; }
+    bool has_heatmap() const { return !image_.isNull(); }
+    std::pair<double, double> scale() const { return {lo_, hi_}; }
     // Cells that fit the plot area: what to ask the core for.
     QSize plot_cells() const;
     static QRgb colour(double t, bool signed_scale);  // t in [0, 1]
