@@ -97,7 +97,7 @@ ParallelPanel::ParallelPanel(StudioContext* ctx, QWidget* parent) : QWidget(pare
     split->addWidget(shards_);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
-    split->setStretchFactor(2, 2);
+    split->setStretchFactor(2, 4);  // the shard bars and the ranks × layers grid need the room
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(model_info_);

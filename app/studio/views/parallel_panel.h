@@ -31,6 +31,7 @@ public:
 
     bool set_model_preset(const QString& name);  // a synth preset name
     QSpinBox* spin(PlanAxis axis) const;
+    QCheckBox* sequence_parallel() const { return sp_; }
     QTableWidget* checks_table() const { return table_; }
     const std::vector<PlanCheck>& checks() const { return checks_; }
     ShardView* shards() const { return shards_; }
