@@ -21,6 +21,7 @@
 #include "models/tensor_tree_model.h"
 #include "views/convert_panel.h"
 #include "views/diff_panel.h"
+#include "views/forward_panel.h"
 #include "views/inspector_panel.h"
 #include "views/parallel_panel.h"
 #include "views/pattern_panel.h"
@@ -47,13 +48,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     parallel_ = new ParallelPanel(ctx_, this);
     parallel_->setObjectName("parallel");
     tabs_->addTab(parallel_, tr("P&arallel plan"));
-    auto* convert = new ConvertPanel(ctx_, this);
-    convert->setObjectName("convert");
-    tabs_->addTab(convert, tr("&Convert"));
+    convert_ = new ConvertPanel(ctx_, this);
+    convert_->setObjectName("convert");
+    tabs_->addTab(convert_, tr("&Convert"));
     diff_ = new DiffPanel(ctx_, this);
     diff_->setObjectName("diff");
     tabs_->addTab(diff_, tr("&Diff"));
-    connect(convert, &ConvertPanel::open_result, this, [this](const QString& p) {
+    forward_ = new ForwardPanel(ctx_, this);
+    forward_->setObjectName("forward");
+    tabs_->addTab(forward_, tr("&Forward"));
+    connect(convert_, &ConvertPanel::open_result, this, [this](const QString& p) {
         tabs_->setCurrentWidget(inspector_);
         open_path(p);
     });

@@ -17,7 +17,9 @@ class QTabWidget;
 
 namespace strata::studio {
 
+class ConvertPanel;
 class DiffPanel;
+class ForwardPanel;
 class ParallelPanel;
 class InspectorPanel;
 
@@ -37,6 +39,10 @@ public:
     StudioContext* context() const { return ctx_; }
     InspectorPanel* inspector() const { return inspector_; }
     QTabWidget* tabs() const { return tabs_; }
+    DiffPanel* diff() const { return diff_; }
+    ParallelPanel* parallel() const { return parallel_; }
+    ConvertPanel* convert() const { return convert_; }
+    ForwardPanel* forward() const { return forward_; }
 
     static QStringList recent_files();
     // Fills the Diff tab with A and B, shows it and starts the comparison.
@@ -68,6 +74,8 @@ private:
     InspectorPanel* inspector_;
     DiffPanel* diff_;
     ParallelPanel* parallel_;
+    ConvertPanel* convert_;
+    ForwardPanel* forward_;
     QMenu* recent_menu_ = nullptr;
     QLabel* totals_;
     QProgressBar* task_bar_;

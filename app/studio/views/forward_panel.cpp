@@ -1,0 +1,121 @@
+#include "views/forward_panel.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "models/forward_model.h"
+#include "strata/kernels/backend.h"
+
+namespace strata::studio {
+
+ForwardPanel::ForwardPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx_(ctx) {
+    a_ = new QLineEdit(this);
+    a_->setPlaceholderText(tr("checkpoint (any layout): the open one by default"));
+    b_ = new QLineEdit(this);
+    b_->setPlaceholderText(tr("optional: a second checkpoint to compare with, e.g. its Megatron conversion"));
+    tokens_ = new QLineEdit(this);
+    tokens_->setObjectName("forwardTokens");
+    tokens_->setPlaceholderText(tr("token ids, comma-separated: 1,2,3"));
+    k_ = new QSpinBox(this);
+    k_->setRange(1, 20);
+    k_->setValue(5);
+    device_ = new QComboBox(this);
+    for (const std::string& name : kernels::available_backends()) device_->addItem(QString::fromStdString(name));
+    precision_ = new QComboBox(this);
+    precision_->addItem(QString::fromLatin1(forward_precision_name(ForwardPrecision::F32)), int(ForwardPrecision::F32));
+    precision_->addItem(QString::fromLatin1(forward_precision_name(ForwardPrecision::BF16)), int(ForwardPrecision::BF16));
+    run_ = new QPushButton(tr("Run"), this);
+    summary_ = new QLabel(tr("Give token ids and press Run."), this);
+    summary_->setTextFormat(Qt::RichText);
+    summary_->setWordWrap(true);
+    model_ = new ForwardModel(this);
+    table_ = new QTableView(this);
+    table_->setObjectName("forwardTable");
+    table_->setModel(model_);
+    table_->verticalHeader()->hide();
+    table_->verticalHeader()->setDefaultSectionSize(22);
+    table_->horizontalHeader()->setStretchLastSection(true);
+
+    auto* opts = new QHBoxLayout;
+    opts->addWidget(new QLabel(tr("Top-k"), this));
+    opts->addWidget(k_);
+    opts->addWidget(new QLabel(tr("Device"), this));
+    opts->addWidget(device_);
+    opts->addWidget(new QLabel(tr("Precision"), this));
+    opts->addWidget(precision_);
+    opts->addStretch();
+    opts->addWidget(run_);
+    auto* form = new QFormLayout;
+    form->addRow(tr("Checkpoint A"), a_);
+    form->addRow(tr("Compare with B"), b_);
+    form->addRow(tr("Tokens"), tokens_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addLayout(opts);
+    layout->addWidget(summary_);
+    layout->addWidget(table_, 1);
+
+    connect(run_, &QPushButton::clicked, this, [this] { run(); });
+    connect(tokens_, &QLineEdit::returnPressed, this, [this] { run(); });
+    connect(a_, &QLineEdit::textEdited, this, [this] { a_is_open_ = false; });
+    connect(ctx_, &StudioContext::current_changed, this, [this] {
+        if (a_is_open_) a_->setText(ctx_->current() ? ctx_->current()->path : QString());
+    });
+}
+
+void ForwardPanel::set_paths(const QString& a, const QString& b) {
+    a_->setText(a);
+    a_is_open_ = false;
+    b_->setText(b);
+}
+
+void ForwardPanel::set_tokens(const QString& ids) { tokens_->setText(ids); }
+
+bool ForwardPanel::run() {
+    const std::string a = a_->text().trimmed().toStdString(), b = b_->text().trimmed().toStdString();
+    const std::string tokens = tokens_->text().toStdString();
+    if (task_ || a.empty() || tokens_->text().trimmed().isEmpty()) return false;
+    ForwardOptions o;
+    o.device = device_->currentText().toStdString();
+    o.precision = ForwardPrecision(precision_->currentData().toInt());
+    const int k = k_->value();
+    run_->setEnabled(false);
+    summary_->setText(b.empty() ? tr("Running A…") : tr("Running A, then B…"));
+    task_ = ctx_->runner()->run<Result<ForwardRun>>(
+        tr("Forward"),
+        [a, b, tokens, k, o](ProgressSink& p, const CancelToken& c) { return run_forward_panel(a, b, tokens, k, o, p, c); },
+        this, [this](Result<ForwardRun> r) {
+            task_.reset();
+            run_->setEnabled(true);
+            if (!r) {
+                model_->clear();
+                summary_->setText(tr("<font color=#b00000>%1</font>").arg(QString::fromStdString(r.status().to_string()).toHtmlEscaped()));
+                emit forward_finished(false);
+                return;
+            }
+            auto run = std::make_shared<const ForwardRun>(std::move(r).value());
+            QString text = tr("<b>A</b>: %1").arg(run->label_a.toHtmlEscaped());
+            if (const auto& c = run->comparison)
+                text += tr(" · <b>B</b>: %1<br>max |Δ logit| <b>%2</b> · mean |Δ| %3 · max KL %4 · top-1 agreement <b>%5%</b>")
+                            .arg(run->label_b.toHtmlEscaped())
+                            .arg(c->max_abs, 0, 'g', 4)
+                            .arg(c->mean_abs, 0, 'g', 4)
+                            .arg(c->max_kl, 0, 'g', 4)
+                            .arg(100.0 * c->top1_agreement, 0, 'f', 1);
+            summary_->setText(text);
+            model_->set_run(std::move(run));
+            table_->resizeColumnsToContents();
+            emit forward_finished(true);
+        });
+    return true;
+}
+
+}  // namespace strata::studio

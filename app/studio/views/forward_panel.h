@@ -1,0 +1,54 @@
+// ForwardPanel: the "Forward" tab, the GUI face of `strata forward` and `strata compare`:
+// token ids in, the top-k next tokens per position out (ForwardModel), and optionally a
+// second checkpoint run on the same ids with per-position max |Δ logit|, KL and top-1
+// agreement. Runs core run_forward in a TaskRunner worker (one layer resident at a time).
+// Usage: panel->set_paths(a, b); panel->set_tokens("1,2,3"); panel->run();
+#pragma once
+
+#include <QWidget>
+
+#include "studio_context.h"
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+
+namespace strata::studio {
+
+class ForwardModel;
+
+class ForwardPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ForwardPanel(StudioContext* ctx, QWidget* parent = nullptr);
+    void set_paths(const QString& a, const QString& b = {});
+    void set_tokens(const QString& ids);
+    bool run();  // false while running or without A / tokens
+    bool running() const { return task_ != nullptr; }
+    ForwardModel* model() const { return model_; }
+    QLabel* summary() const { return summary_; }
+    QSpinBox* top_k() const { return k_; }
+
+signals:
+    void forward_finished(bool ok);
+
+private:
+    StudioContext* ctx_;
+    QLineEdit* a_;
+    QLineEdit* b_;
+    QLineEdit* tokens_;
+    QSpinBox* k_;
+    QComboBox* device_;
+    QComboBox* precision_;
+    QPushButton* run_;
+    QLabel* summary_;
+    QTableView* table_;
+    ForwardModel* model_;
+    TaskPtr task_;
+    bool a_is_open_ = true;  // A follows the open checkpoint until the user types another path
+};
+
+}  // namespace strata::studio
