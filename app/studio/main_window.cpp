@@ -45,6 +45,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     auto* pattern = new PatternPanel(this);
     pattern->setObjectName("pattern");
     tabs_->addTab(pattern, tr("&Pattern"));
+    // The designer has no context of its own; its attn_layers reach the convert dialog through ours.
+    connect(pattern, &PatternPanel::pattern_changed, ctx_, [this, pattern] { ctx_->set_attn_layers(pattern->attn_layers()); });
+    ctx_->set_attn_layers(pattern->attn_layers());
     parallel_ = new ParallelPanel(ctx_, this);
     parallel_->setObjectName("parallel");
     tabs_->addTab(parallel_, tr("P&arallel plan"));

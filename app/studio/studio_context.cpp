@@ -32,4 +32,14 @@ void StudioContext::set_current(std::shared_ptr<const LoadedCheckpoint> loaded) 
     emit current_changed();
 }
 
+void StudioContext::set_plan(const ParallelPlan& plan) {
+    plan_ = plan;
+    emit design_changed();
+}
+
+void StudioContext::set_attn_layers(const QString& attn_layers) {
+    attn_layers_ = attn_layers;
+    emit design_changed();
+}
+
 }  // namespace strata::studio

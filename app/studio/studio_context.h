@@ -1,7 +1,8 @@
 // StudioContext: what every panel shares (RenderDoc's "shared context"): the
 // TaskRunner and the checkpoint currently open, as an immutable LoadedCheckpoint
-// built in a worker by load_checkpoint(). Panels read it and listen to
-// current_changed(); they never talk to each other directly.
+// built in a worker by load_checkpoint(), and the design the Pattern and Parallel tabs
+// are working on (the plan's axes, the hybrid attn_layers), which the convert dialog
+// starts from. Panels read it and listen to its signals; they never talk to each other.
 // Usage: connect(ctx, &StudioContext::current_changed, this, [=] { show(ctx->current()); });
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "models/tensor_tree.h"
 #include "strata/formats/checkpoint_summary.h"
+#include "strata/parallel/parallel_plan.h"
 #include "task_runner.h"
 
 namespace strata::studio {
@@ -36,12 +38,22 @@ public:
     const std::shared_ptr<const LoadedCheckpoint>& current() const { return current_; }
     void set_current(std::shared_ptr<const LoadedCheckpoint> loaded);
 
+    // The Parallel tab's axes (set on every change there).
+    const ParallelPlan& plan() const { return plan_; }
+    void set_plan(const ParallelPlan& plan);
+    // The Pattern tab's M1 attn_layers list ("0,2,4,...,47"); empty when the design has no Mamba layer.
+    const QString& attn_layers() const { return attn_layers_; }
+    void set_attn_layers(const QString& attn_layers);
+
 signals:
     void current_changed();
+    void design_changed();
 
 private:
     TaskRunner* runner_;
     std::shared_ptr<const LoadedCheckpoint> current_;
+    ParallelPlan plan_;
+    QString attn_layers_;
 };
 
 }  // namespace strata::studio

@@ -1,7 +1,9 @@
-// ConvertDialog: the GUI face of `strata convert`: source, output folder, target
-// layout (HF, HF fused experts, HF fused v5, Megatron with TP/PP/EP), dtype and
-// dry run; Run calls core convert_checkpoint in a TaskRunner worker with a
-// progress bar, a log and Cancel (the core's AtomicOutput leaves nothing behind).
+// ConvertDialog: the GUI face of `strata convert` and `strata hybridize`: source, output
+// folder, target (HF, HF fused experts, HF fused v5, Megatron with TP/PP/EP/ETP, or hybrid
+// Mamba2 with M1 attn_layers), dtype and dry run. The plan and attn_layers start from the
+// Parallel and Pattern tabs (StudioContext). Run calls core convert_checkpoint or hybridize
+// in a TaskRunner worker with a progress bar, a log and Cancel (the core's AtomicOutput
+// leaves nothing behind).
 // Usage: ConvertDialog d(ctx); d.set_source(path); d.show(); d.start();
 #pragma once
 
@@ -26,8 +28,17 @@ public:
     explicit ConvertDialog(StudioContext* ctx, QWidget* parent = nullptr);
     void set_source(const QString& path);
     void set_output(const QString& path);
-    void set_target(int index);  // row in the target box: 0 hf, 1 hf-fused, 2 hf-fused-v5, 3 megatron
+    // Row in the target box: 0 hf, 1 hf-fused, 2 hf-fused-v5, 3 megatron, 4 hybrid-mamba2.
+    enum Target { Hf, HfFused, HfFusedV5, Megatron, HybridMamba2 };
+    void set_target(int index);
+    bool set_target_name(const QString& name);  // "megatron", "hybrid-mamba2", ...; false when unknown
+    // Fills the plan axes and attn_layers from the context (the Parallel and Pattern tabs).
+    void prefill_from_design();
     QSpinBox* tp() const { return tp_; }
+    QSpinBox* pp() const { return pp_; }
+    QSpinBox* ep() const { return ep_; }
+    QSpinBox* etp() const { return etp_; }
+    QLineEdit* attn_layers() const { return attn_; }
     bool start();                // false when the options are incomplete
     void cancel();
     bool running() const { return task_ != nullptr; }
@@ -40,12 +51,18 @@ signals:
     void open_result(const QString& path);
 
 private:
+    void update_enabled();
+    QString default_output() const;
+    void finish(bool ok, const QString& msg, bool openable);
+
     StudioContext* ctx_;
     QLineEdit* source_;
     QLineEdit* output_;
     QComboBox* target_;
     QComboBox* dtype_;
-    QSpinBox *tp_, *pp_, *ep_;
+    QSpinBox *tp_, *pp_, *ep_, *etp_;
+    QLineEdit* attn_;
+    QString auto_output_;  // the output path we proposed; replaced when the target changes
     QCheckBox* dry_run_;
     QProgressBar* progress_;
     QPlainTextEdit* log_;

@@ -14,7 +14,8 @@ namespace strata::studio {
 ConvertPanel::ConvertPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx_(ctx) {
     zone_ = new QLabel(tr("<h2>Drop a checkpoint here</h2>"
                           "<p>a safetensors file, a sharded HF folder or a Megatron checkpoint folder</p>"
-                          "<p>to convert it: HF ⇄ Megatron (TP/PP/EP), HF fused experts</p>"),
+                          "<p>to convert it: HF ⇄ Megatron (TP/PP/EP/ETP), HF fused experts, hybrid Mamba2</p>"
+                          "<p>(the plan comes from the Parallel tab, attn_layers from the Pattern tab)</p>"),
                        this);
     zone_->setObjectName("convertDropZone");
     zone_->setAlignment(Qt::AlignCenter);
@@ -42,7 +43,10 @@ ConvertDialog* ConvertPanel::open_dialog(const QString& source) {
         dialog_->setAttribute(Qt::WA_DeleteOnClose);
         connect(dialog_, &ConvertDialog::open_result, this, &ConvertPanel::open_result);
     }
-    if (!dialog_->running()) dialog_->set_source(source);
+    if (!dialog_->running()) {
+        dialog_->prefill_from_design();  // the plan and pattern as they are now
+        dialog_->set_source(source);
+    }
     dialog_->show();
     dialog_->raise();
     return dialog_;

@@ -173,6 +173,7 @@ ParallelPlan ParallelPanel::plan() const {
 }
 
 void ParallelPanel::recheck() {
+    ctx_->set_plan(plan());
     checks_.clear();
     table_->setRowCount(0);
     stages_->clear();

@@ -8,6 +8,8 @@
 #include <QListWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 #include "widgets/layer_strip.h"
 
 namespace strata::studio {
@@ -98,6 +100,15 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
 }
 
 MegatronVersion PatternPanel::version() const { return MegatronVersion(version_->currentData().toInt()); }
+
+QString PatternPanel::attn_layers() const {
+    auto layers = layers_from_megatron_pattern(symbols_, mlp_kind());
+    if (!layers) return {};
+    std::vector<MixerKind> mixers;
+    for (const auto& l : *layers) mixers.push_back(l.mixer);
+    if (std::find(mixers.begin(), mixers.end(), MixerKind::Mamba2) == mixers.end()) return {};
+    return q(format_index_list(attn_layers_from_mixers(mixers)));
+}
 
 MlpKind PatternPanel::mlp_kind() const { return mlp_->currentIndex() == 2 ? MlpKind::Dense : MlpKind::MoE; }
 

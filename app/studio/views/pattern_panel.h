@@ -32,6 +32,9 @@ public:
     bool set_attn_layers_text(const QString& text);  // false (and messages) on a parse error
     bool set_pattern_text(const QString& text);
     const std::string& symbols() const { return symbols_; }
+    // The design as an M1 attn_layers list (core format_index_list); empty when it has no
+    // Mamba2 layer or the pattern does not map to HF layers.
+    QString attn_layers() const;
     MegatronVersion version() const;
 
     QLineEdit* attn_edit() const { return attn_; }
