@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -232,6 +233,10 @@ bool MainWindow::set_plan(const QString& spec) {
         const QStringList kv = part.split('=');
         bool ok = false;
         const int value = kv.value(1).toInt(&ok);
+        if (kv.value(0).trimmed().toLower() == "sp" && kv.size() == 2 && ok) {  // sequence parallel on/off
+            parallel_->sequence_parallel()->setChecked(value != 0);
+            continue;
+        }
         QSpinBox* box = nullptr;
         for (const auto& [name, axis] : kAxes)
             if (kv.value(0).trimmed().toLower() == name) box = parallel_->spin(axis);

@@ -24,6 +24,7 @@ ShardView::ShardView(TaskRunner* runner, QWidget* parent) : QWidget(parent), run
     table_->setObjectName("shardTable");
     table_->setHorizontalHeaderLabels(
         {tr("Rank (TP, PP, EP)"), tr("File"), tr("Parameters"), tr("Bytes"), tr("Training memory (dist. optimizer)")});
+    for (int c = 0; c < 4; ++c) table_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setSectionResizeMode(4, QHeaderView::Stretch);
     table_->verticalHeader()->hide();
     table_->verticalHeader()->setDefaultSectionSize(22);
@@ -102,11 +103,16 @@ void ShardView::clear(const QString& why) {
     table_->setRowCount(0);
     grid_model_->clear();
     cell_list_->clear();
+    // Without a layout only the title line stays, so the checks above get the room.
+    tabs_->hide();
+    setMaximumHeight(title_->sizeHint().height());
     title_->setText(tr("<b>Per-rank shards</b> — %1").arg(why.toHtmlEscaped()));
 }
 
 void ShardView::request(const nlohmann::json& hf_config, const ParallelPlan& plan, int dp) {
     clear(tr("computing…"));
+    tabs_->show();
+    setMaximumHeight(QWIDGETSIZE_MAX);
     const int gen = generation_;
     ShardLayoutOptions o;
     o.layout.kind = LayoutKind::Megatron;
@@ -150,8 +156,6 @@ void ShardView::request(const nlohmann::json& hf_config, const ParallelPlan& pla
                                         human_bytes(rk.memory_distributed.grads), human_bytes(rk.memory_distributed.optimizer)));
                 table_->setCellWidget(i, 4, bar);
             }
-            table_->resizeColumnsToContents();
-            table_->horizontalHeader()->setSectionResizeMode(4, QHeaderView::Stretch);
             Q_EMIT layout_ready(true);
         });
 }
