@@ -63,7 +63,8 @@ TEST_CASE("forward panel: top-k per position on the tiny model, and the model ag
     REQUIRE(cc == ForwardModel::FirstTop + 3);
     CHECK(m->columnCount() == cc + 4);
     for (int t = 0; t < 4; ++t) {
-        CHECK(m->index(t, cc).data(Qt::UserRole).toInt() == m->index(t, ForwardModel::FirstTop).data(Qt::UserRole).toInt());
+        CHECK(m->index(t, cc).data(Qt::UserRole).toInt() ==
+              m->index(t, ForwardModel::FirstTop).data(Qt::UserRole).toInt());
         CHECK(m->index(t, cc + 1).data(Qt::UserRole).toDouble() == 0.0);
         CHECK(m->index(t, cc + 2).data(Qt::UserRole).toDouble() == 0.0);
         CHECK(m->index(t, cc + 3).data(Qt::UserRole).toBool());

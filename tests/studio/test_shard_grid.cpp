@@ -30,7 +30,8 @@ TEST_CASE("canonical_layer reads the decoder layer of a canonical name", "[studi
     CHECK(canonical_layer("model.sublayers.2.x") == -1);
 }
 
-TEST_CASE("shard grid: ranks x layers of TP2 PP2 EP2 on the tiny model, a click lists tensors", "[studio][parallel][grid]") {
+TEST_CASE("shard grid: ranks x layers of TP2 PP2 EP2 on the tiny model, a click lists tensors",
+          "[studio][parallel][grid]") {
     StudioContext ctx;
     ParallelPanel panel(&ctx);
     panel.resize(1200, 900);

@@ -74,18 +74,26 @@ QVariant ForwardModel::comparison_data(int row, int which, int role) const {
     if (role == Qt::BackgroundRole && which == 3) return QBrush(agree ? QColor(218, 242, 220) : QColor(250, 205, 205));
     if (role == Qt::UserRole) {
         switch (which) {
-            case 0: return d.top1_b;
-            case 1: return d.max_abs;
-            case 2: return d.kl;
-            default: return agree;
+            case 0:
+                return d.top1_b;
+            case 1:
+                return d.max_abs;
+            case 2:
+                return d.kl;
+            default:
+                return agree;
         }
     }
     if (role != Qt::DisplayRole) return {};
     switch (which) {
-        case 0: return d.top1_b;
-        case 1: return QString::number(d.max_abs, 'g', 4);
-        case 2: return QString::number(d.kl, 'g', 4);
-        default: return agree ? tr("yes") : tr("no");
+        case 0:
+            return d.top1_b;
+        case 1:
+            return QString::number(d.max_abs, 'g', 4);
+        case 2:
+            return QString::number(d.kl, 'g', 4);
+        default:
+            return agree ? tr("yes") : tr("no");
     }
 }
 

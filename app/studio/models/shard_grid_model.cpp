@@ -22,9 +22,7 @@ void ShardGridModel::set_layout(std::shared_ptr<const ShardLayout> layout) {
 
 void ShardGridModel::clear() { set_layout(nullptr); }
 
-int ShardGridModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(grid_.cells.size());
-}
+int ShardGridModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(grid_.cells.size()); }
 
 int ShardGridModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(grid_.columns.size());
@@ -52,8 +50,10 @@ QVariant ShardGridModel::data(const QModelIndex& index, int role) const {
                      human_bytes(c->bytes))
                 .arg(c->tensors.size());
         }
-        case Qt::UserRole: return QVariant::fromValue<qulonglong>(c->bytes);
-        default: return {};
+        case Qt::UserRole:
+            return QVariant::fromValue<qulonglong>(c->bytes);
+        default:
+            return {};
     }
 }
 
@@ -80,13 +80,16 @@ std::vector<CellTensor> ShardGridModel::cell_tensors(const QModelIndex& index) c
         const LayoutTensor& lt = l.tensors[t];
         uint64_t n = 1;
         for (auto d : lt.shape) n *= d;
-        CellTensor ct{QString::fromStdString(lt.name), QString::fromStdString(shape_to_string(lt.shape)),
+        CellTensor ct{QString::fromStdString(lt.name),
+                      QString::fromStdString(shape_to_string(lt.shape)),
                       QString::fromUtf8(dtype_name(lt.dtype).data()),
-                      human_bytes(n * std::max<uint64_t>(1, dtype_size(lt.dtype))), {}};
+                      human_bytes(n * std::max<uint64_t>(1, dtype_size(lt.dtype))),
+                      {}};
         for (uint32_t s : c->slices)
             if (rk.slices[s].tensor == t)
-                ct.slices << QStringLiteral("%1 %2").arg(QString::fromStdString(l.canonical[rk.slices[s].canonical].name),
-                                                         QString::fromStdString(box_to_string(rk.slices[s].box)));
+                ct.slices << QStringLiteral("%1 %2").arg(
+                    QString::fromStdString(l.canonical[rk.slices[s].canonical].name),
+                    QString::fromStdString(box_to_string(rk.slices[s].box)));
         out.push_back(std::move(ct));
     }
     return out;

@@ -96,7 +96,8 @@ void DiffHeatmapView::request() {
             return diff_heatmaps(*sources->view_a, *sources->view_b, name, slice, uint32_t(cells.height()),
                                  uint32_t(cells.width()), p, c);
         },
-        this, [this, gen](Result<DiffHeatmaps> r) {
+        this,
+        [this, gen](Result<DiffHeatmaps> r) {
             if (gen != generation_) return;  // a newer tensor, slice or size was asked for
             task_.reset();
             if (!r) {
@@ -115,12 +116,18 @@ void DiffHeatmapView::show_result(DiffHeatmaps h) {
     for (const auto* x : {&h.a, &h.b})
         if (*x) m = std::max({m, std::fabs((*x)->lo), std::fabs((*x)->hi)});
     const std::pair<double, double> shared{-m, m};
-    if (h.a) a_->set_heatmap(std::move(*h.a), true, shared);
-    else a_->set_message(tr("not in A"));
-    if (h.b) b_->set_heatmap(std::move(*h.b), true, shared);
-    else b_->set_message(tr("not in B"));
-    if (h.diff) diff_->set_heatmap(std::move(*h.diff), false);
-    else diff_->set_message(h.a && h.b ? tr("shapes differ") : tr("only on one side"));
+    if (h.a)
+        a_->set_heatmap(std::move(*h.a), true, shared);
+    else
+        a_->set_message(tr("not in A"));
+    if (h.b)
+        b_->set_heatmap(std::move(*h.b), true, shared);
+    else
+        b_->set_message(tr("not in B"));
+    if (h.diff)
+        diff_->set_heatmap(std::move(*h.diff), false);
+    else
+        diff_->set_message(h.a && h.b ? tr("shapes differ") : tr("only on one side"));
 }
 
 }  // namespace strata::studio

@@ -31,7 +31,8 @@ ForwardPanel::ForwardPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent
     for (const std::string& name : kernels::available_backends()) device_->addItem(QString::fromStdString(name));
     precision_ = new QComboBox(this);
     precision_->addItem(QString::fromLatin1(forward_precision_name(ForwardPrecision::F32)), int(ForwardPrecision::F32));
-    precision_->addItem(QString::fromLatin1(forward_precision_name(ForwardPrecision::BF16)), int(ForwardPrecision::BF16));
+    precision_->addItem(QString::fromLatin1(forward_precision_name(ForwardPrecision::BF16)),
+                        int(ForwardPrecision::BF16));
     run_ = new QPushButton(tr("Run"), this);
     summary_ = new QLabel(tr("Give token ids and press Run."), this);
     summary_->setTextFormat(Qt::RichText);
@@ -91,20 +92,25 @@ bool ForwardPanel::run() {
     summary_->setText(b.empty() ? tr("Running A…") : tr("Running A, then B…"));
     task_ = ctx_->runner()->run<Result<ForwardRun>>(
         tr("Forward"),
-        [a, b, tokens, k, o](ProgressSink& p, const CancelToken& c) { return run_forward_panel(a, b, tokens, k, o, p, c); },
-        this, [this](Result<ForwardRun> r) {
+        [a, b, tokens, k, o](ProgressSink& p, const CancelToken& c) {
+            return run_forward_panel(a, b, tokens, k, o, p, c);
+        },
+        this,
+        [this](Result<ForwardRun> r) {
             task_.reset();
             run_->setEnabled(true);
             if (!r) {
                 model_->clear();
-                summary_->setText(tr("<font color=#b00000>%1</font>").arg(QString::fromStdString(r.status().to_string()).toHtmlEscaped()));
+                summary_->setText(tr("<font color=#b00000>%1</font>")
+                                      .arg(QString::fromStdString(r.status().to_string()).toHtmlEscaped()));
                 emit forward_finished(false);
                 return;
             }
             auto run = std::make_shared<const ForwardRun>(std::move(r).value());
             QString text = tr("<b>A</b>: %1").arg(run->label_a.toHtmlEscaped());
             if (const auto& c = run->comparison)
-                text += tr(" · <b>B</b>: %1<br>max |Δ logit| <b>%2</b> · mean |Δ| %3 · max KL %4 · top-1 agreement <b>%5%</b>")
+                text += tr(" · <b>B</b>: %1<br>max |Δ logit| <b>%2</b> · mean |Δ| %3 · max KL %4 · top-1 agreement "
+                           "<b>%5%</b>")
                             .arg(run->label_b.toHtmlEscaped())
                             .arg(c->max_abs, 0, 'g', 4)
                             .arg(c->mean_abs, 0, 'g', 4)

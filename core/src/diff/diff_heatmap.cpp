@@ -102,8 +102,8 @@ Result<DiffHeatmaps> diff_heatmaps(const CanonicalView& a, const CanonicalView& 
         out.resize(sm.cols);
         decode_elements(s.entry->dtype, s.bytes.data(), (slice * sm.rows + r) * sm.cols, sm.cols, out.data());
     };
-    const uint64_t rows = std::max(sa.entry ? matrix_view(sa.entry->shape).rows : 0,
-                                   sb.entry ? matrix_view(sb.entry->shape).rows : 0);
+    const uint64_t rows =
+        std::max(sa.entry ? matrix_view(sa.entry->shape).rows : 0, sb.entry ? matrix_view(sb.entry->shape).rows : 0);
     progress.begin("diff heatmap", rows);
     for (uint64_t r = 0; r < rows; ++r) {
         if ((r & 63) == 0) STRATA_RETURN_IF_ERROR(cancel.check());

@@ -11,7 +11,8 @@ int canonical_layer(std::string_view name) {
     if (p == std::string_view::npos || (p > 0 && name[p - 1] != '.')) return -1;
     size_t i = p + 7;
     int v = -1;
-    while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i]))) v = (v < 0 ? 0 : v * 10) + (name[i++] - '0');
+    while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])))
+        v = (v < 0 ? 0 : v * 10) + (name[i++] - '0');
     return i < name.size() && name[i] == '.' ? v : -1;
 }
 

@@ -26,8 +26,8 @@ struct ShardGridCell {
 };
 
 struct ShardGrid {
-    std::vector<std::string> columns;  // "embed", "0", "1", ..., "head"
-    std::vector<int> column_layer;     // decoder layer of each column, -1 for embed / head
+    std::vector<std::string> columns;               // "embed", "0", "1", ..., "head"
+    std::vector<int> column_layer;                  // decoder layer of each column, -1 for embed / head
     std::vector<std::vector<ShardGridCell>> cells;  // [rank (ShardLayout::ranks order)][column]
     uint64_t max_cell_bytes = 0;
 };
