@@ -67,6 +67,7 @@ public:
     KStatus conv1d(const Conv1dArgs& a) override { return cpu::conv1d(a); }
     KStatus ssm_scan(const SsmScanArgs& a) override { return cpu::ssm_scan(a); }
     KStatus gated_rms_norm(const GatedRmsNormArgs& a) override { return cpu::gated_rms_norm(a); }
+    KStatus gated_delta(const GatedDeltaArgs& a) override { return cpu::gated_delta(a); }
 };
 
 }  // namespace

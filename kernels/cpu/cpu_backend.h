@@ -1,6 +1,7 @@
 // Internal: the CPU backend, the reference every other backend is checked against.
 // Each op family lives in its own file (cast.cpp, copy.cpp, stats.cpp, matmul.cpp,
-// norm.cpp, attention.cpp, activation.cpp, mamba.cpp) as a free function below.
+// norm.cpp, attention.cpp, activation.cpp, mamba.cpp, gated_delta.cpp) as a free
+// function below.
 #pragma once
 
 #include <cmath>
@@ -22,6 +23,7 @@ KStatus silu_gate(const SiluGateArgs& args);
 KStatus topk_routing(const TopKArgs& args);
 KStatus conv1d(const Conv1dArgs& args);
 KStatus ssm_scan(const SsmScanArgs& args);
+KStatus gated_delta(const GatedDeltaArgs& args);
 
 // n elements of type t (a float type) to f32; used by stats and matmul.
 void decode_to_f32(const void* src, ScalarType t, float* out, size_t n);

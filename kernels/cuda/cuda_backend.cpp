@@ -111,6 +111,7 @@ public:
     KStatus conv1d(const Conv1dArgs& a) override { return cuda::conv1d(cx_, a); }
     KStatus ssm_scan(const SsmScanArgs& a) override { return cuda::ssm_scan(cx_, a); }
     KStatus gated_rms_norm(const GatedRmsNormArgs& a) override { return cuda::gated_rms_norm(cx_, a); }
+    KStatus gated_delta(const GatedDeltaArgs& a) override { return cuda::gated_delta(cx_, a); }
 
 private:
     int device_;

@@ -47,5 +47,6 @@ KStatus silu_gate(Context& cx, const SiluGateArgs& a);
 KStatus topk_routing(Context& cx, const TopKArgs& a);
 KStatus conv1d(Context& cx, const Conv1dArgs& a);
 KStatus ssm_scan(Context& cx, const SsmScanArgs& a);
+KStatus gated_delta(Context& cx, const GatedDeltaArgs& a);
 
 }  // namespace strata::kernels::cuda

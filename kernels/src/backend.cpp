@@ -14,7 +14,7 @@ std::string dims(const char* what, int64_t v) { return std::string(what) + " = "
 std::string_view op_name(Op op) {
     static constexpr std::string_view kNames[kOpCount] = {
         "cast",    "strided_copy", "stats",        "matmul", "rms_norm", "rope",           "attention",
-        "softmax", "silu_gate",    "topk_routing", "conv1d", "ssm_scan", "gated_rms_norm",
+        "softmax", "silu_gate",    "topk_routing", "conv1d", "ssm_scan", "gated_rms_norm", "gated_delta",
     };
     const int i = static_cast<int>(op);
     return i >= 0 && i < kOpCount ? kNames[i] : "?";
@@ -157,6 +157,17 @@ KStatus validate(const GatedRmsNormArgs& a) {
         return invalid_argument("gated_rms_norm: " + dims("group_size", a.group_size) + " must divide " +
                                 dims("dim", a.dim));
     if (a.rows > 0 && (!a.x || !a.z || !a.gamma || !a.y)) return invalid_argument("gated_rms_norm: null pointer");
+    return {};
+}
+
+KStatus validate(const GatedDeltaArgs& a) {
+    if (a.len < 0 || a.k_heads <= 0 || a.v_heads <= 0 || a.v_heads % a.k_heads)
+        return invalid_argument("gated_delta: v_heads must be a positive multiple of k_heads (" +
+                                dims("k_heads", a.k_heads) + ", " + dims("v_heads", a.v_heads) + ")");
+    if (a.k_dim <= 0 || a.v_dim <= 0) return invalid_argument("gated_delta: head dims must be positive");
+    if (!(a.scale >= 0.0f)) return invalid_argument("gated_delta: scale must be >= 0 (0 = 1/sqrt(k_dim))");
+    if (a.len > 0 && (!a.q || !a.k || !a.v || !a.g || !a.beta || !a.out))
+        return invalid_argument("gated_delta: null pointer");
     return {};
 }
 

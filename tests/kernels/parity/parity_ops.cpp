@@ -241,6 +241,40 @@ void add_op_cases(std::vector<ParityCase>& cs) {
                           STRATA_KTRY(ar.get(y, static_cast<size_t>(T * H * P), out));
                           return st ? ar.get(st, static_cast<size_t>(H * P * N), out) : KStatus{};
                       }});
+    // Qwen3-Next-like head ratio (value heads = 2 x key heads), dims past one warp, and a
+    // v_dim above the CUDA block size so threads loop over columns.
+    for (bool with_state : {false, true})
+        cs.push_back({std::string("gated_delta 4 key 8 value heads") + (with_state ? " with state" : ""),
+                      Op::GatedDelta, kF32, [with_state](Backend& be, std::vector<float>& out) -> KStatus {
+                          const int64_t T = 23, HK = 4, HV = 8, DK = 48, DV = 160;
+                          auto g = randn(static_cast<size_t>(T * HV), 62, 0.5f);
+                          for (auto& x : g) x = -std::fabs(x) - 0.05f;
+                          auto beta = randn(static_cast<size_t>(T * HV), 63);
+                          for (auto& x : beta) x = 1.0f / (1.0f + std::exp(-x));
+                          Arena ar{be, {}, {}};
+                          auto* q = ar.put(randn(static_cast<size_t>(T * HK * DK), 64));
+                          auto* k = ar.put(randn(static_cast<size_t>(T * HK * DK), 65));
+                          auto* v = ar.put(randn(static_cast<size_t>(T * HV * DV), 66));
+                          auto* pg = ar.put(g);
+                          auto* pb = ar.put(beta);
+                          auto* st = with_state ? ar.put(randn(static_cast<size_t>(HV * DK * DV), 67, 0.1f)) : nullptr;
+                          auto* o = ar.zeros<float>(static_cast<size_t>(T * HV * DV));
+                          STRATA_KTRY(ar.status);
+                          STRATA_KTRY(be.gated_delta({.q = q,
+                                                      .k = k,
+                                                      .v = v,
+                                                      .g = pg,
+                                                      .beta = pb,
+                                                      .out = o,
+                                                      .state = st,
+                                                      .len = T,
+                                                      .k_heads = HK,
+                                                      .v_heads = HV,
+                                                      .k_dim = DK,
+                                                      .v_dim = DV}));
+                          STRATA_KTRY(ar.get(o, static_cast<size_t>(T * HV * DV), out));
+                          return st ? ar.get(st, static_cast<size_t>(HV * DK * DV), out) : KStatus{};
+                      }});
 }
 
 }  // namespace strata::kernels::test

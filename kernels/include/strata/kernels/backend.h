@@ -31,8 +31,9 @@ enum class Op : uint8_t {
     Conv1d,
     SsmScan,
     GatedRmsNorm,
+    GatedDelta,
 };
-inline constexpr int kOpCount = static_cast<int>(Op::GatedRmsNorm) + 1;
+inline constexpr int kOpCount = static_cast<int>(Op::GatedDelta) + 1;
 std::string_view op_name(Op op);
 
 class Backend;
@@ -101,6 +102,7 @@ public:
     virtual KStatus conv1d(const Conv1dArgs& args) = 0;
     virtual KStatus ssm_scan(const SsmScanArgs& args) = 0;
     virtual KStatus gated_rms_norm(const GatedRmsNormArgs& args) = 0;
+    virtual KStatus gated_delta(const GatedDeltaArgs& args) = 0;
 };
 
 // The CPU backend (always available; process-lifetime singleton).
@@ -124,6 +126,7 @@ KStatus validate(const TopKArgs& a);
 KStatus validate(const Conv1dArgs& a);
 KStatus validate(const SsmScanArgs& a);
 KStatus validate(const GatedRmsNormArgs& a);
+KStatus validate(const GatedDeltaArgs& a);
 KStatus validate(const StridedLayout& l, size_t elem_size);
 KStatus validate_cast(ScalarType src, ScalarType dst);
 

@@ -172,4 +172,32 @@ struct GatedRmsNormArgs {
     bool zero_centred = false;
 };
 
+// ---- gated delta rule (Gated DeltaNet), sequential over time: transformers
+// models/qwen3_next/modeling_qwen3_next.py torch_recurrent_gated_delta_rule. Per value
+// head h (key head kh = h / (v_heads / k_heads), transformers' repeat_interleave) with
+// state S[h] in R^{k_dim x v_dim}:
+//   q, k = l2norm(q[t,kh]), l2norm(k[t,kh])   when l2norm_qk (x * rsqrt(sum x^2 + 1e-6))
+//   q    = q * scale                           (scale 0 means 1/sqrt(k_dim))
+//   S    = S * exp(g[t,h])
+//   d    = (v[t,h] - k^T S) * beta[t,h]
+//   S    = S + k (outer) d
+//   out[t,h] = q^T S
+// q, k [len, k_heads, k_dim]; v [len, v_heads, v_dim]; g (log decay, <= 0) and beta
+// [len, v_heads]; out [len, v_heads, v_dim]. The normalisation is part of the op because
+// the model applies it to exactly these operands (use_qk_l2norm_in_kernel=True).
+// state (optional, [v_heads, k_dim, v_dim]) is the initial state on entry and the final
+// state on return; null means zeros.
+struct GatedDeltaArgs {
+    const float* q = nullptr;
+    const float* k = nullptr;
+    const float* v = nullptr;
+    const float* g = nullptr;
+    const float* beta = nullptr;
+    float* out = nullptr;
+    float* state = nullptr;
+    int64_t len = 0, k_heads = 0, v_heads = 0, k_dim = 0, v_dim = 0;
+    float scale = 0.0f;
+    bool l2norm_qk = true;
+};
+
 }  // namespace strata::kernels
