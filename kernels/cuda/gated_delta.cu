@@ -78,7 +78,7 @@ KStatus gated_delta(Context& cx, const GatedDeltaArgs& a) {
     const float scale = a.scale != 0.0f ? a.scale : 1.0f / sqrtf(static_cast<float>(a.k_dim));
     const size_t smem = static_cast<size_t>(2 * a.k_dim) * sizeof(float);
     gated_delta_kernel<<<static_cast<unsigned>(a.v_heads), kThreads, smem, cx.stream>>>(a, state, a.state == nullptr,
-                                                                                       scale);
+                                                                                        scale);
     return launch_check("gated_delta");
 }
 
