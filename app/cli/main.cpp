@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help/--version exit 0; every usage error exits 2, like an invalid option value.
+        return app.exit(e) == 0 ? 0 : 2;
     }
     return 0;
 }

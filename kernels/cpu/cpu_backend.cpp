@@ -36,6 +36,7 @@ public:
         if (!p) return nullptr;
         return std::make_unique<HostBuffer>(p, bytes);
     }
+    BufferPtr alloc_host(size_t bytes) override { return alloc(bytes); }
     KStatus upload(Buffer& dst, const void* host, size_t bytes, size_t off) override {
         STRATA_KTRY(range_check(dst, bytes, off, "upload"));
         if (bytes) std::memcpy(static_cast<char*>(dst.data()) + off, host, bytes);

@@ -36,6 +36,24 @@ public:
     }
 };
 
+class PinnedBuffer final : public Buffer {
+public:
+    PinnedBuffer(void* p, size_t n) : Buffer(p, n) {}
+    ~PinnedBuffer() override {
+        if (data_) cudaFreeHost(data_);
+    }
+};
+
+// Whether `p` lies in page-locked host memory, so a transfer from it can stay asynchronous.
+bool is_pinned(const void* p) {
+    cudaPointerAttributes attr{};
+    if (cudaPointerGetAttributes(&attr, p) != cudaSuccess) {
+        cudaGetLastError();
+        return false;
+    }
+    return attr.type == cudaMemoryTypeHost;
+}
+
 KStatus range_check(const Buffer& b, size_t bytes, size_t offset, const char* what) {
     if (offset > b.size() || bytes > b.size() - offset)
         return invalid_argument(std::string(what) + ": " + std::to_string(bytes) + " bytes at offset " +
@@ -73,13 +91,23 @@ public:
         }
         return std::make_unique<DeviceBuffer>(p, bytes);
     }
+    BufferPtr alloc_host(size_t bytes) override {
+        void* p = nullptr;
+        if (cudaHostAlloc(&p, bytes ? bytes : 1, cudaHostAllocDefault) != cudaSuccess) {
+            cudaGetLastError();
+            return nullptr;
+        }
+        return std::make_unique<PinnedBuffer>(p, bytes);
+    }
     KStatus upload(Buffer& dst, const void* host, size_t bytes, size_t off) override {
         STRATA_KTRY(range_check(dst, bytes, off, "upload"));
         if (!bytes) return {};
         STRATA_KTRY(cuda::cuda_error(
             cudaMemcpyAsync(static_cast<char*>(dst.data()) + off, host, bytes, cudaMemcpyHostToDevice, cx_.stream),
             "upload"));
-        // The host pointer may be pageable and reused by the caller right away.
+        // Pageable memory may be reused by the caller right away; pinned memory (alloc_host)
+        // stays untouched until synchronize() by contract, so its copy overlaps later work.
+        if (is_pinned(host)) return {};
         return cuda::cuda_error(cudaStreamSynchronize(cx_.stream), "upload");
     }
     KStatus download(const Buffer& src, void* host, size_t bytes, size_t off) override {

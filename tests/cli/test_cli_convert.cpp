@@ -60,3 +60,19 @@ TEST_CASE("strata convert rejects bad options with a clear error", "[cli][conver
     CHECK_THAT(err, Catch::Contains("needs megatron"));
     CHECK_FALSE(fs::exists(dir / "x"));
 }
+
+TEST_CASE("strata convert --device cuda runs on a GPU or says why not", "[cli][convert]") {
+    TempDir dir;
+    const std::string d = dir.path().string();
+    std::string out, err;
+    REQUIRE(run_cli("synth --preset tiny --out " + d + "/tiny", &out, &err) == 0);
+    const int rc = run_cli("convert " + d + "/tiny --to megatron --tp 2 --device cuda --out " + d + "/mg", &out, &err);
+    if (rc == 0) {  // a GPU is present: the tensors that need rearranging were built on it
+        CHECK_THAT(out, Catch::Contains("tensors rearranged on cuda"));
+        CHECK(run_cli("diff " + d + "/tiny " + d + "/mg", &out, &err) == 0);
+    } else {
+        CHECK_THAT(err, Catch::Contains("--device cuda: "));
+        CHECK_FALSE(fs::exists(dir / "mg"));
+    }
+    CHECK(run_cli("convert " + d + "/tiny --to megatron --device tpu --out " + d + "/x", &out, &err) == 2);
+}

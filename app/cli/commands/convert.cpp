@@ -1,5 +1,5 @@
 // strata convert SRC --to megatron|hf|hf-fused|hf-fused-v5 --out DIR [--tp --pp --ep --etp]
-//   [--dtype] [--threads] [--max-memory] [--dry-run] [--json] [--expert-layout] [--norm-layout]
+//   [--dtype] [--threads] [--device cpu|cuda] [--max-memory] [--dry-run] [--json] [--expert-layout] [--norm-layout]
 //   [--no-vocab-padding] [--allow-unmapped]
 // strata reshard MEGATRON_DIR --tp --pp --ep --etp --out DIR  (Megatron -> Megatron)
 #include <cctype>
@@ -39,7 +39,7 @@ Result<uint64_t> parse_size(const std::string& text) {
 
 struct ConvertArgs {
     std::string source, out, to, dtype, max_memory = "1G", experts, norms, mamba_layout, megatron_version;
-    std::string mtp_experts;
+    std::string mtp_experts, device = "cpu";
     int tp = 1, pp = 1, ep = 1, etp = 0, threads = 0, iteration = 1, divisible_by = 128;
     bool dry_run = false, json = false, no_vocab_padding = false, allow_unmapped = false, force = false;
     bool release = false, no_verify = false;
@@ -53,6 +53,8 @@ void add_common(CLI::App* cmd, ConvertArgs& a) {
     cmd->add_option("--etp", a.etp, "expert tensor parallel size (megatron; default = tp)");
     cmd->add_option("--dtype", a.dtype, "cast floating tensors: bf16, f16, f32");
     cmd->add_option("--threads", a.threads, "worker threads (default: cores, at most 8)");
+    cmd->add_option("--device", a.device, "where tensors are rearranged and cast: cpu (default) or cuda")
+        ->check(CLI::IsMember({"cpu", "cuda"}));
     cmd->add_option("--max-memory", a.max_memory, "tensor buffers in flight, e.g. 512M, 2G (default 1G)");
     cmd->add_flag("--dry-run", a.dry_run, "print the conversion plan; write nothing");
     cmd->add_flag("--json", a.json, "machine-readable output");
@@ -131,6 +133,11 @@ void run(const ConvertArgs& a, bool reshard) {
     check(mem.status());
     o.executor.max_memory = *mem;
     o.executor.threads = a.threads;
+    if (a.device == "cuda") {
+        std::string why;
+        o.executor.device = kernels::backend_by_name("cuda", &why);
+        if (!o.executor.device) check(Status::unsupported("--device cuda: " + why));
+    }
     o.allow_unmapped = a.allow_unmapped;
     o.dry_run = a.dry_run;
     o.overwrite = a.force;
@@ -160,6 +167,8 @@ void run(const ConvertArgs& a, bool reshard) {
                          {"bytes", report->execution.bytes_written},
                          {"seconds", s},
                          {"threads", report->execution.threads},
+                         {"device", a.device},
+                         {"device_tensors", report->execution.device_tensors},
                          {"skipped", report->unmapped}};
         std::cout << j.dump(1) << "\n";
         return;
@@ -170,6 +179,10 @@ void run(const ConvertArgs& a, bool reshard) {
                 plan.tensors.size(), static_cast<double>(report->execution.bytes_written) / 1e6, s,
                 s > 0 ? static_cast<double>(report->execution.bytes_written) / 1e6 / s : 0.0,
                 report->execution.threads);
+    if (o.executor.device)
+        std::printf("%llu tensors rearranged on %s\n",
+                    static_cast<unsigned long long>(report->execution.device_tensors),
+                    o.executor.device->description().c_str());
 }
 
 }  // namespace

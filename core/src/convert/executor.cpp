@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "strata/convert/device_assembler.h"
 #include "strata/convert/transforms.h"
 
 namespace strata {
@@ -47,6 +48,8 @@ std::optional<std::span<const std::byte>> direct_span(const Checkpoint& source, 
     return all->subspan(op.src_offset * es, t.byte_size());
 }
 
+constexpr uint64_t kKeepBuffer = 64u << 20;  // buffers above this are freed between tensors
+
 // Bytes of tensor buffers in flight; a request larger than the budget waits until it runs alone.
 class MemoryBudget {
 public:
@@ -72,6 +75,32 @@ private:
     uint64_t limit_;
     uint64_t used_ = 0;
     uint64_t peak_ = 0;
+};
+
+// The host twin of DeviceAssembler::Worker: one reusable buffer per worker thread.
+class HostAssembler {
+public:
+    Result<std::span<const std::byte>> assemble(const Checkpoint& source, const ConversionPlan& plan,
+                                                const PlannedTensor& t) {
+        const uint64_t size = t.byte_size();
+        if (size > capacity_) {
+            storage_.reset(new std::byte[size]);  // not value-initialised: assemble_tensor fills it
+            capacity_ = size;
+        }
+        const std::span<std::byte> buffer(storage_.get(), size);
+        STRATA_RETURN_IF_ERROR(assemble_tensor(source, plan, t, buffer));
+        return std::span<const std::byte>(buffer);
+    }
+    void trim(uint64_t keep) {
+        if (capacity_ > keep) {
+            storage_.reset();
+            capacity_ = 0;
+        }
+    }
+
+private:
+    std::unique_ptr<std::byte[]> storage_;
+    uint64_t capacity_ = 0;
 };
 
 }  // namespace
@@ -100,6 +129,9 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};
     std::atomic<uint64_t> written{0};
+    std::atomic<uint64_t> device_tensors{0};
+    std::optional<DeviceAssembler> device;
+    if (options.device) device.emplace(*options.device);
     std::mutex error_mutex;
     Status error;
     auto fail = [&](Status st) {
@@ -108,8 +140,9 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
         failed = true;
     };
     auto worker = [&] {
-        std::unique_ptr<std::byte[]> storage;  // not value-initialised: assemble_tensor fills it
-        uint64_t capacity = 0;
+        HostAssembler host;
+        std::optional<DeviceAssembler::Worker> on_device;
+        if (device) on_device.emplace(*device);
         while (!failed) {
             const size_t j = next.fetch_add(1);
             if (j >= jobs.size()) return;
@@ -126,22 +159,26 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
                 progress.advance(size);
                 continue;
             }
-            budget.acquire(size, cancel);
-            if (size > capacity) {
-                storage.reset(new std::byte[size]);
-                capacity = size;
+            uint64_t held = size;
+            if (on_device) {
+                auto staged = DeviceAssembler::staged_bytes(source, plan, t);
+                if (!staged) return fail(staged.status());
+                held += *staged;
             }
-            const std::span<std::byte> buffer(storage.get(), size);
-            Status st = assemble_tensor(source, plan, t, buffer);
-            if (st) {
-                result.hashes[jobs[j]] = XXH3_64bits(buffer.data(), buffer.size());
-                st = writers[t.file]->write(slot[jobs[j]], buffer);
+            budget.acquire(held, cancel);
+            auto bytes = on_device ? on_device->assemble(source, plan, t) : host.assemble(source, plan, t);
+            Status st = bytes.status();
+            if (bytes) {
+                result.hashes[jobs[j]] = XXH3_64bits(bytes->data(), bytes->size());
+                st = writers[t.file]->write(slot[jobs[j]], *bytes);
             }
-            if (capacity > (64u << 20)) {  // do not hoard big buffers between tensors
-                storage.reset();
-                capacity = 0;
+            if (on_device) {
+                on_device->trim(kKeepBuffer);
+                ++device_tensors;
+            } else {
+                host.trim(kKeepBuffer);
             }
-            budget.release(size);
+            budget.release(held);
             if (!st) return fail(st.in_tensor(t.name));
             written += size;
             progress.advance(size);
@@ -155,6 +192,7 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
     if (cancel.is_cancelled()) return Status::cancelled();
     result.bytes_written = written;
     result.peak_buffer_bytes = budget.peak();
+    result.device_tensors = device_tensors;
     return result;
 }
 

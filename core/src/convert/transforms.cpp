@@ -39,25 +39,46 @@ void store(std::byte* p, DType d, double v) {
     }
 }
 
-// Last element offset touched along strides (all strides are non-negative in plans).
-Result<uint64_t> span_end(uint64_t offset, const std::vector<int64_t>& strides, const std::vector<uint64_t>& extent) {
-    uint64_t end = offset;
-    for (size_t d = 0; d < extent.size(); ++d) {
-        if (extent[d] == 0) return offset;
-        if (strides[d] < 0) return Status::internal("negative stride in a copy");
-        end += (extent[d] - 1) * static_cast<uint64_t>(strides[d]);
-    }
-    return end + 1;
-}
-
 }  // namespace
 
 bool can_convert(DType from, DType to) { return from == to || (is_castable(from) && is_castable(to)); }
 
+MergedBox merge_box(const CopyOp& op) {
+    MergedBox m;
+    if (op.extent.empty()) return m;
+    m.extent = {op.extent[0]};
+    m.src_strides = {op.src_strides[0]};
+    m.dst_strides = {op.dst_strides[0]};
+    for (size_t d = 1; d < op.extent.size(); ++d) {
+        const auto e = static_cast<int64_t>(op.extent[d]);
+        if (m.src_strides.back() == e * op.src_strides[d] && m.dst_strides.back() == e * op.dst_strides[d]) {
+            m.extent.back() *= op.extent[d];
+            m.src_strides.back() = op.src_strides[d];
+            m.dst_strides.back() = op.dst_strides[d];
+        } else {
+            m.extent.push_back(op.extent[d]);
+            m.src_strides.push_back(op.src_strides[d]);
+            m.dst_strides.push_back(op.dst_strides[d]);
+        }
+    }
+    return m;
+}
+
+Result<ElementRange> op_range(const CopyOp& op, bool dst) {
+    const auto& strides = dst ? op.dst_strides : op.src_strides;
+    const uint64_t first = dst ? op.dst_offset : op.src_offset;
+    if (strides.size() != op.extent.size()) return Status::internal("copy op strides do not match its extent");
+    uint64_t last = first;
+    for (size_t d = 0; d < op.extent.size(); ++d) {
+        if (op.extent[d] == 0) return ElementRange{first, first};
+        if (strides[d] < 0) return Status::internal("negative stride in a copy");
+        last += (op.extent[d] - 1) * static_cast<uint64_t>(strides[d]);
+    }
+    return ElementRange{first, last + 1};
+}
+
 Status apply_copy(std::span<const std::byte> src, DType sd, const CopyOp& op, std::span<std::byte> dst, DType dd) {
     const size_t n = op.extent.size();
-    if (op.src_strides.size() != n || op.dst_strides.size() != n)
-        return Status::internal("copy op strides do not match its extent");
     const uint64_t es = dtype_size(sd), ed = dtype_size(dd);
     if (es == 0 || ed == 0)
         return Status::unsupported("sub-byte dtypes cannot be sliced: " + std::string(dtype_name(sd)) + " -> " +
@@ -65,13 +86,12 @@ Status apply_copy(std::span<const std::byte> src, DType sd, const CopyOp& op, st
     const bool convert = sd != dd || op.add != 0.0f;
     if (convert && !can_convert(sd, dd))
         return Status::unsupported("cannot cast " + std::string(dtype_name(sd)) + " to " + std::string(dtype_name(dd)));
-    STRATA_TRY(uint64_t src_end, span_end(op.src_offset, op.src_strides, op.extent));
-    STRATA_TRY(uint64_t dst_end, span_end(op.dst_offset, op.dst_strides, op.extent));
-    for (uint64_t e : op.extent)
-        if (e == 0) return Status::ok();
-    if (src_end * es > src.size() || dst_end * ed > dst.size())
-        return Status::internal("copy op reaches past its tensor (source " + std::to_string(src_end * es) + " of " +
-                                std::to_string(src.size()) + " bytes, output " + std::to_string(dst_end * ed) + " of " +
+    STRATA_TRY(ElementRange sr, op_range(op));
+    STRATA_TRY(ElementRange dr, op_range(op, true));
+    if (sr.end == sr.first) return Status::ok();
+    if (sr.end * es > src.size() || dr.end * ed > dst.size())
+        return Status::internal("copy op reaches past its tensor (source " + std::to_string(sr.end * es) + " of " +
+                                std::to_string(src.size()) + " bytes, output " + std::to_string(dr.end * ed) + " of " +
                                 std::to_string(dst.size()) + ")");
     if (n == 0) {  // scalar
         if (!convert)
@@ -80,21 +100,9 @@ Status apply_copy(std::span<const std::byte> src, DType sd, const CopyOp& op, st
             store(dst.data() + op.dst_offset * ed, dd, load_element(src.data() + op.src_offset * es, sd) + op.add);
         return Status::ok();
     }
-    // Merge dimensions that are contiguous on both sides, so whole blocks become one run.
-    std::vector<uint64_t> ext{op.extent[0]};
-    std::vector<int64_t> sst{op.src_strides[0]}, dst_st{op.dst_strides[0]};
-    for (size_t d = 1; d < n; ++d) {
-        if (sst.back() == static_cast<int64_t>(op.extent[d]) * op.src_strides[d] &&
-            dst_st.back() == static_cast<int64_t>(op.extent[d]) * op.dst_strides[d]) {
-            ext.back() *= op.extent[d];
-            sst.back() = op.src_strides[d];
-            dst_st.back() = op.dst_strides[d];
-        } else {
-            ext.push_back(op.extent[d]);
-            sst.push_back(op.src_strides[d]);
-            dst_st.push_back(op.dst_strides[d]);
-        }
-    }
+    const MergedBox box = merge_box(op);
+    const std::vector<uint64_t>& ext = box.extent;
+    const std::vector<int64_t>&sst = box.src_strides, &dst_st = box.dst_strides;
     const size_t m = ext.size();
     const uint64_t inner = ext[m - 1];
     const int64_t ss = sst[m - 1], ds = dst_st[m - 1];

@@ -12,6 +12,7 @@
 
 #include "strata/convert/conversion_plan.h"
 #include "strata/formats/checkpoint_writer.h"
+#include "strata/kernels/backend.h"
 #include "strata/progress.h"
 #include "strata/status.h"
 
@@ -20,6 +21,9 @@ namespace strata {
 struct ExecutorOptions {
     int threads = 0;                   // 0 = min(hardware threads, 8)
     uint64_t max_memory = 1ull << 30;  // bytes of tensor buffers in flight (one tensor always fits)
+    // When set, tensors that need rearranging or casting are built on this backend
+    // (DeviceAssembler); plain copies still go straight from the mapped source to the writer.
+    kernels::Backend* device = nullptr;
 };
 
 struct ExecutionResult {
@@ -27,6 +31,7 @@ struct ExecutionResult {
     uint64_t bytes_written = 0;
     uint64_t peak_buffer_bytes = 0;  // most bytes of buffers held at once
     int threads = 0;
+    uint64_t device_tensors = 0;  // tensors built on ExecutorOptions::device
 };
 
 // Entries (name, dtype, shape) of one planned file, in its write order.

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <vector>
 
 #include "strata/convert/conversion_plan.h"
 #include "strata/dtype.h"
@@ -16,6 +18,23 @@ namespace strata {
 
 // True when cast/add between these dtypes is supported (same dtype always is).
 bool can_convert(DType from, DType to);
+
+// A CopyOp's box with the dimensions that are contiguous on both sides merged, so a
+// whole block becomes one run. The host copy and the device assembler both walk this.
+struct MergedBox {
+    std::vector<uint64_t> extent;
+    std::vector<int64_t> src_strides;
+    std::vector<int64_t> dst_strides;
+};
+MergedBox merge_box(const CopyOp& op);
+
+// Elements [first, end) of the source (or, with `dst`, the output) tensor an op touches;
+// Internal on malformed ops (mismatched ranks, negative strides). Empty boxes give end == first.
+struct ElementRange {
+    uint64_t first = 0;
+    uint64_t end = 0;
+};
+Result<ElementRange> op_range(const CopyOp& op, bool dst = false);
 
 // Copies op's box from `src` (the whole source tensor) into `dst` (the whole output
 // tensor). Bounds are checked against both spans: a bad op is an Internal error.

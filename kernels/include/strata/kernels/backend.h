@@ -79,6 +79,10 @@ public:
 
     // ---- memory. alloc returns null on failure (out of memory); size 0 is allowed.
     virtual BufferPtr alloc(size_t bytes) = 0;
+    // Host memory this backend transfers at full speed: page-locked for cuda, ordinary for
+    // cpu; data() is host memory. An upload from it may be asynchronous, so the caller
+    // leaves it unchanged until synchronize(); a download into it is complete on return.
+    virtual BufferPtr alloc_host(size_t bytes) = 0;
     virtual KStatus upload(Buffer& dst, const void* host, size_t bytes, size_t dst_offset = 0) = 0;
     virtual KStatus download(const Buffer& src, void* host, size_t bytes, size_t src_offset = 0) = 0;
     // Waits for queued work; ops may run asynchronously until a download or this.
