@@ -2,49 +2,20 @@
 // layers, >= 2 GB) converted HF -> Megatron TP2 PP2 EP4. Prints Strata's time divided
 // by `cp -r` of the same source bytes (page cache warm, same run) and Strata's peak RSS.
 // Usage: convert_bench [--layers 2] [--dir /tmp] [--threads 0] [--max-memory-mb 1024]
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
-#include <vector>
 
 #include "strata/convert/convert.h"
-#include "strata/synth/synth.h"
+#include "bench_util.h"
 
 namespace fs = std::filesystem;
 using namespace strata;
 
-namespace {
-
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-uint64_t folder_bytes(const fs::path& p) {
-    uint64_t n = 0;
-    for (const auto& e : fs::recursive_directory_iterator(p))
-        if (e.is_regular_file()) n += e.file_size();
-    return n;
-}
-
-// Reads every file with read() (not mmap, so this process's RSS stays small).
-void warm(const fs::path& p) {
-    std::vector<char> buf(1 << 20);
-    for (const auto& e : fs::recursive_directory_iterator(p)) {
-        if (!e.is_regular_file()) continue;
-        std::ifstream f(e.path(), std::ios::binary);
-        while (f.read(buf.data(), static_cast<std::streamsize>(buf.size())) || f.gcount() > 0) {
-        }
-    }
-}
-
-int run(const std::string& cmd) { return std::system(cmd.c_str()); }
-
-}  // namespace
+using namespace strata::bench;
 
 int main(int argc, char** argv) {
     int layers = 2, threads = 0;
@@ -66,21 +37,7 @@ int main(int argc, char** argv) {
     const fs::path src = root / "src", cp_out = root / "cp", mg = root / "mg";
 
     // Synthesize in a child process so its memory does not count in our peak RSS.
-    const pid_t child = ::fork();
-    if (child == 0) {
-        SynthOptions o;
-        o.preset = "qwen3-30b-a3b";
-        o.layers = layers;
-        o.out = src;
-        NullProgress p;
-        CancelToken c;
-        auto st = synthesize(o, p, c);
-        if (!st) std::fprintf(stderr, "synth failed: %s\n", st.to_string().c_str());
-        ::_exit(st.is_ok() ? 0 : 1);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+    if (!synth_in_child("qwen3-30b-a3b", layers, false, src)) return 1;
     const uint64_t src_bytes = folder_bytes(src);
     std::printf("source: qwen3-30b-a3b dims, %d layers, %.2f GB\n", layers, static_cast<double>(src_bytes) / 1e9);
 
@@ -113,9 +70,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const uint64_t out_bytes = folder_bytes(mg);
-    struct rusage ru {};
-    ::getrusage(RUSAGE_SELF, &ru);
-    const double peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
+    const double peak_mb = peak_rss_mb();
     const double largest_mb = static_cast<double>(report->plan.largest_tensor_bytes()) / 1e6;
     std::printf("cp -r source:                 %.2f s (%.0f MB/s)\n", cp_s,
                 static_cast<double>(src_bytes) / 1e6 / cp_s);
