@@ -77,6 +77,11 @@ Status check_backend(const kernels::Backend& be, const ModelSpec& spec) {
         ops.push_back(Op::SsmScan);
         ops.push_back(Op::GatedRmsNorm);
     }
+    if (spec.has_mixer(MixerKind::GatedDeltaNet)) {
+        ops.push_back(Op::Conv1d);
+        ops.push_back(Op::GatedDelta);
+        ops.push_back(Op::GatedRmsNorm);
+    }
     for (Op op : ops)
         if (!be.supports(op))
             return Status::unsupported("backend '" + std::string(be.name()) + "' does not support " +
@@ -112,7 +117,7 @@ Status Exec::matmul(std::span<const float> x, int64_t m, int64_t k, const Weight
 }
 
 Status Exec::rms_norm(std::span<const float> x, int64_t rows, int64_t dim, const Weight& gamma, float eps,
-                      std::vector<float>& y) {
+                      std::vector<float>& y, bool zero_centred) {
     y.resize(x.size());
     Staging st(be_, direct_);
     kernels::RmsNormArgs a;
@@ -122,6 +127,7 @@ Status Exec::rms_norm(std::span<const float> x, int64_t rows, int64_t dim, const
     a.rows = rows;
     a.dim = dim;
     a.eps = eps;
+    a.zero_centred = zero_centred;
     STRATA_RETURN_IF_ERROR(from_kstatus(be_.rms_norm(a), "rms_norm"));
     return st.finish();
 }
@@ -224,7 +230,8 @@ Status Exec::ssm_scan(const kernels::SsmScanArgs& dims, std::span<const float> x
 }
 
 Status Exec::gated_rms_norm(std::span<const float> x, std::span<const float> z, int64_t rows, int64_t dim,
-                            int64_t group, const Weight& gamma, float eps, std::vector<float>& y) {
+                            int64_t group, const Weight& gamma, float eps, kernels::GateOrder order,
+                            std::vector<float>& y) {
     y.resize(x.size());
     Staging st(be_, direct_);
     kernels::GatedRmsNormArgs a;
@@ -236,8 +243,25 @@ Status Exec::gated_rms_norm(std::span<const float> x, std::span<const float> z, 
     a.dim = dim;
     a.group_size = group;
     a.eps = eps;
-    a.order = kernels::GateOrder::GateThenNorm;
+    a.order = order;
     STRATA_RETURN_IF_ERROR(from_kstatus(be_.gated_rms_norm(a), "gated_rms_norm"));
+    return st.finish();
+}
+
+Status Exec::gated_delta(const kernels::GatedDeltaArgs& dims, std::span<const float> q, std::span<const float> k,
+                         std::span<const float> v, std::span<const float> g, std::span<const float> beta,
+                         std::vector<float>& out) {
+    out.resize(v.size());
+    Staging st(be_, direct_);
+    kernels::GatedDeltaArgs a = dims;
+    STRATA_TRY(a.q, st.in(q));
+    STRATA_TRY(a.k, st.in(k));
+    STRATA_TRY(a.v, st.in(v));
+    STRATA_TRY(a.g, st.in(g));
+    STRATA_TRY(a.beta, st.in(beta));
+    STRATA_TRY(a.out, st.out(std::span<float>(out)));
+    a.state = nullptr;  // prefill from a zero state
+    STRATA_RETURN_IF_ERROR(from_kstatus(be_.gated_delta(a), "gated_delta"));
     return st.finish();
 }
 

@@ -17,19 +17,30 @@ namespace {
 
 using nlohmann::json;
 
+// The Qwen3-Next family (Qwen3NextRMSNorm and its Qwen3.5 subclasses) stores every
+// RMSNorm weight zero-centred: input, post-attention, final, q_norm and k_norm apply (1 + w).
+bool gdn_family(const std::string& model_type) {
+    return model_type == "qwen3_next" || model_type == "qwen3_5" || model_type == "qwen3_5_moe";
+}
+
 // Config features the reference forward does not implement: refuse rather than be wrong.
 Status check_features(const json& cfg, const ModelSpec& spec) {
-    if (spec.model_type != "qwen3_moe" && spec.model_type != "qwen3" && spec.model_type != "m1_hybrid")
+    if (spec.model_type != "qwen3_moe" && spec.model_type != "qwen3" && spec.model_type != "m1_hybrid" &&
+        !gdn_family(spec.model_type))
         return Status::unsupported("forward: model_type '" + spec.model_type +
-                                   "' is not supported (supported: qwen3_moe, qwen3, M1 hybrids)");
+                                   "' is not supported (supported: qwen3_moe, qwen3, qwen3_next, qwen3_5, "
+                                   "qwen3_5_moe, M1 hybrids)");
     if (spec.layer_kinds.empty() || spec.layer_kinds.size() != spec.layers)
         return Status::unsupported(
             "forward: the model's layer kinds are unknown (a Megatron hybrid pattern with "
             "MLP-only layers has no HF layer structure)");
-    if (spec.has_mixer(MixerKind::GatedDeltaNet))
-        return Status::unsupported("forward: gated DeltaNet layers are not supported");
-    if (spec.attention_output_gate) return Status::unsupported("forward: gated attention is not supported");
-    if (spec.shared_expert_ffn) return Status::unsupported("forward: shared experts are not supported");
+    // Gated attention, GDN mixers and shared experts exist only in the GDN family's modules.
+    if (!gdn_family(spec.model_type)) {
+        if (spec.has_mixer(MixerKind::GatedDeltaNet))
+            return Status::unsupported("forward: gated DeltaNet layers outside qwen3_next / qwen3_5 models");
+        if (spec.attention_output_gate) return Status::unsupported("forward: gated attention is not supported");
+        if (spec.shared_expert_ffn) return Status::unsupported("forward: shared experts are not supported");
+    }
     if (!cfg.is_object()) return Status::ok();
     if (cfg.value("attention_bias", false)) return Status::unsupported("forward: attention_bias is not supported");
     if (cfg.value("use_sliding_window", false))
@@ -37,6 +48,8 @@ Status check_features(const json& cfg, const ModelSpec& spec) {
     const auto act = cfg.find("hidden_act");
     if (act != cfg.end() && act->is_string() && *act != "silu")
         return Status::unsupported("forward: hidden_act '" + act->get<std::string>() + "' (only silu)");
+    // Qwen3.5's rope_parameters also carry mrope_section / mrope_interleaved: text tokens have
+    // the same position on all three mRoPE axes, so the rotation equals 1-D RoPE.
     for (const char* key : {"rope_scaling", "rope_parameters"}) {
         const auto rs = cfg.find(key);
         if (rs == cfg.end() || !rs->is_object()) continue;
@@ -65,9 +78,11 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
     STRATA_TRY(DetectedLayout detected, detect_layout(ckpt));
     STRATA_TRY(ModelSpec spec, model_spec_from_hf_config(detected.hf_config));
     // transformers' Qwen3MoeConfig defaults norm_topk_prob to False; ModelSpec defaults to true.
-    if (spec.is_moe() && detected.hf_config.is_object() && !detected.hf_config.contains("norm_topk_prob") &&
-        detected.options.kind != LayoutKind::Megatron)
+    if (spec.model_type == "qwen3_moe" && detected.hf_config.is_object() &&
+        !detected.hf_config.contains("norm_topk_prob") && detected.options.kind != LayoutKind::Megatron)
         spec.norm_topk_prob = false;
+    // Qwen3.5-MoE's router (Qwen3VLMoeTextTopKRouter) always renormalises; its config has no such field.
+    if (spec.model_type == "qwen3_5_moe") spec.norm_topk_prob = true;
     STRATA_RETURN_IF_ERROR(check_features(detected.hf_config, spec));
     for (size_t i = 0; i < tokens.size(); ++i)
         if (tokens[i] < 0 || static_cast<uint64_t>(tokens[i]) >= spec.vocab)
@@ -87,7 +102,8 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
     const auto V = spec.vocab;
     std::vector<int32_t> positions(tokens.size());
     std::iota(positions.begin(), positions.end(), 0);
-    LayerCtx ctx{spec, weights, ex, res, cancel, positions, T};
+    const bool zc = gdn_family(spec.model_type);
+    LayerCtx ctx{spec, weights, ex, res, cancel, positions, T, zc};
     const auto eps = static_cast<float>(spec.rms_norm_eps);
     progress.begin("forward", spec.layers + 2);
 
@@ -107,19 +123,25 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
         const LayerKind kind = spec.layer_kinds[static_cast<size_t>(l)];
         {
             STRATA_TRY(Weight n1, weights.load(p + "input_layernorm.weight", {spec.hidden}, *be, false, res));
-            STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, n1, eps, h));
+            STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, n1, eps, h, zc));
         }
-        if (kind.mixer == MixerKind::Attention) {
-            STRATA_RETURN_IF_ERROR(attention_block(ctx, l, h, out));
-        } else {
-            STRATA_RETURN_IF_ERROR(mamba_block(ctx, l, h, out));
+        switch (kind.mixer) {
+            case MixerKind::Attention:
+                STRATA_RETURN_IF_ERROR(attention_block(ctx, l, h, out));
+                break;
+            case MixerKind::Mamba2:
+                STRATA_RETURN_IF_ERROR(mamba_block(ctx, l, h, out));
+                break;
+            case MixerKind::GatedDeltaNet:
+                STRATA_RETURN_IF_ERROR(gdn_block(ctx, l, h, out));
+                break;
         }
         for (size_t i = 0; i < x.size(); ++i) x[i] += out[i];
         if (kind.mlp != MlpKind::None) {
             {
                 STRATA_TRY(Weight n2,
                            weights.load(p + "post_attention_layernorm.weight", {spec.hidden}, *be, false, res));
-                STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, n2, eps, h));
+                STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, n2, eps, h, zc));
             }
             if (kind.mlp == MlpKind::MoE) {
                 STRATA_RETURN_IF_ERROR(moe_block(ctx, l, h, out));
@@ -135,7 +157,7 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
     ForwardResult r;
     {
         STRATA_TRY(Weight fn, weights.load("model.norm.weight", {spec.hidden}, *be, false, res));
-        STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, fn, eps, h));
+        STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, fn, eps, h, zc));
     }
     {
         const std::string head = spec.tied_embeddings ? "model.embed_tokens.weight" : "lm_head.weight";

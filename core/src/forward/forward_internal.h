@@ -87,8 +87,9 @@ public:
 
     // y[m, n] = x[m, k] . W[n, k]^T
     Status matmul(std::span<const float> x, int64_t m, int64_t k, const Weight& w, std::vector<float>& y);
+    // zero_centred: the weight is stored as w - 1 and applied as (1 + w) (Qwen3-Next family).
     Status rms_norm(std::span<const float> x, int64_t rows, int64_t dim, const Weight& gamma, float eps,
-                    std::vector<float>& y);
+                    std::vector<float>& y, bool zero_centred = false);
     Status rope(std::vector<float>& x, std::span<const int32_t> positions, int64_t heads, int64_t head_dim, float theta,
                 float partial);
     Status attention(std::span<const float> q, std::span<const float> k, std::span<const float> v, int64_t len,
@@ -102,7 +103,11 @@ public:
                     std::span<const float> a, std::span<const float> b, std::span<const float> c, const Weight& d,
                     const Weight& dt_bias, std::vector<float>& y);
     Status gated_rms_norm(std::span<const float> x, std::span<const float> z, int64_t rows, int64_t dim, int64_t group,
-                          const Weight& gamma, float eps, std::vector<float>& y);
+                          const Weight& gamma, float eps, kernels::GateOrder order, std::vector<float>& y);
+    // Gated delta rule from a zero state; q/k [len, k_heads, k_dim] are l2-normalised by the op.
+    Status gated_delta(const kernels::GatedDeltaArgs& shape_only, std::span<const float> q, std::span<const float> k,
+                       std::span<const float> v, std::span<const float> g, std::span<const float> beta,
+                       std::vector<float>& out);
 
 private:
     kernels::Backend& be_;

@@ -1,6 +1,7 @@
-// The blocks of the reference forward: Qwen3 attention, dense SwiGLU MLP, Qwen3-MoE sparse
-// block and M1's Mamba2 mixer. Each loads its own weights and drops them on return, so at
-// most one layer (for MoE: the router plus one expert) is resident at a time.
+// The blocks of the reference forward: Qwen3 attention (and Qwen3-Next's gated form), dense
+// SwiGLU MLP, Qwen3-MoE sparse block (with Qwen3-Next's shared expert) and M1's Mamba2 mixer.
+// Each loads its own weights and drops them on return, so at most one layer (for MoE: the
+// router plus one expert) is resident at a time.
 #include <cmath>
 
 #include "forward/layers.h"
@@ -8,17 +9,45 @@
 namespace strata::fwd {
 namespace {
 
-std::string layer_prefix(int layer) { return "model.layers." + std::to_string(layer) + "."; }
+// Qwen3NextAttention's q_proj yields [q_h ; gate_h] per head (view(..., -1, 2 * head_dim) then
+// chunk): split them into q [T, heads, hd] and gate [T, heads * hd].
+void split_query_gate(std::vector<float>& q, std::vector<float>& gate, int64_t T, int64_t heads, int64_t hd) {
+    std::vector<float> qq(static_cast<size_t>(T * heads * hd));
+    gate.resize(qq.size());
+    for (int64_t r = 0; r < T * heads; ++r) {
+        std::copy_n(q.data() + r * 2 * hd, hd, qq.data() + r * hd);
+        std::copy_n(q.data() + r * 2 * hd + hd, hd, gate.data() + r * hd);
+    }
+    q.swap(qq);
+}
 
-template <class T>
-std::span<const T> cs(const std::vector<T>& v) {
-    return {v.data(), v.size()};
+// Qwen3NextSparseMoeBlock's shared expert: sigmoid(shared_expert_gate(h)) * swiglu(h), added
+// after the routed experts (transformers adds it to their sum last).
+Status add_shared_expert(const LayerCtx& c, const std::string& p, std::span<const float> h, std::vector<float>& out) {
+    const ModelSpec& s = c.spec;
+    const auto T = c.tokens, H = static_cast<int64_t>(s.hidden);
+    std::vector<float> shared, gate;
+    STRATA_RETURN_IF_ERROR(swiglu(c, p + "shared_expert.", h, T, s.shared_expert_ffn, shared));
+    {
+        STRATA_TRY(Weight wg,
+                   c.w.load(p + "shared_expert_gate.weight", {1, s.hidden}, c.ex.backend(), c.ex.bf16(), c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, wg, gate));
+    }
+    for (int64_t t = 0; t < T; ++t) {
+        const float g = sigmoid(gate[static_cast<size_t>(t)]);
+        for (int64_t i = 0; i < H; ++i)
+            out[static_cast<size_t>(t * H + i)] += g * shared[static_cast<size_t>(t * H + i)];
+    }
+    return Status::ok();
 }
 
 }  // namespace
 
 // transformers models/qwen3/modeling_qwen3.py Qwen3Attention: q/k projected, RMSNorm per
 // head (q_norm/k_norm over head_dim), RoPE (rotate-half), causal GQA softmax(qk^T/sqrt(d))v, o_proj.
+// With attention_output_gate (models/qwen3_next/modeling_qwen3_next.py Qwen3NextAttention)
+// q_proj also yields a per-head gate, the attention output is multiplied by sigmoid(gate)
+// before o_proj, and q_norm/k_norm are zero-centred; RoPE may be partial (partial_rotary_factor).
 Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
     const ModelSpec& s = c.spec;
     const std::string p = layer_prefix(layer) + "self_attn.";
@@ -26,12 +55,13 @@ Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, s
     const auto nh = static_cast<int64_t>(s.heads), nkv = static_cast<int64_t>(s.kv_heads);
     const auto hd = static_cast<int64_t>(s.head_dim);
     const bool bf = c.ex.bf16();
-    std::vector<float> q, k, v, tmp;
+    const uint64_t q_rows = s.heads * s.head_dim * (s.attention_output_gate ? 2 : 1);
+    std::vector<float> q, k, v, tmp, gate;
     {
-        STRATA_TRY(Weight wq,
-                   c.w.load(p + "q_proj.weight", {s.heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_TRY(Weight wq, c.w.load(p + "q_proj.weight", {q_rows, s.hidden}, c.ex.backend(), bf, c.res));
         STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, wq, q));
     }
+    if (s.attention_output_gate) split_query_gate(q, gate, T, nh, hd);
     {
         STRATA_TRY(Weight wk,
                    c.w.load(p + "k_proj.weight", {s.kv_heads * s.head_dim, s.hidden}, c.ex.backend(), bf, c.res));
@@ -46,9 +76,9 @@ Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, s
         STRATA_TRY(Weight qn, c.w.load(p + "q_norm.weight", {s.head_dim}, c.ex.backend(), false, c.res));
         STRATA_TRY(Weight kn, c.w.load(p + "k_norm.weight", {s.head_dim}, c.ex.backend(), false, c.res));
         const auto eps = static_cast<float>(s.rms_norm_eps);
-        STRATA_RETURN_IF_ERROR(c.ex.rms_norm(cs(q), T * nh, hd, qn, eps, tmp));
+        STRATA_RETURN_IF_ERROR(c.ex.rms_norm(cs(q), T * nh, hd, qn, eps, tmp, c.zero_centred_norms));
         q.swap(tmp);
-        STRATA_RETURN_IF_ERROR(c.ex.rms_norm(cs(k), T * nkv, hd, kn, eps, tmp));
+        STRATA_RETURN_IF_ERROR(c.ex.rms_norm(cs(k), T * nkv, hd, kn, eps, tmp, c.zero_centred_norms));
         k.swap(tmp);
     }
     const auto theta = static_cast<float>(s.rope_theta);
@@ -56,6 +86,7 @@ Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, s
     STRATA_RETURN_IF_ERROR(c.ex.rope(q, c.positions, nh, hd, theta, prf));
     STRATA_RETURN_IF_ERROR(c.ex.rope(k, c.positions, nkv, hd, theta, prf));
     STRATA_RETURN_IF_ERROR(c.ex.attention(cs(q), cs(k), cs(v), T, nh, nkv, hd, tmp));
+    for (size_t i = 0; i < gate.size(); ++i) tmp[i] *= sigmoid(gate[i]);
     STRATA_TRY(Weight wo, c.w.load(p + "o_proj.weight", {s.hidden, s.heads * s.head_dim}, c.ex.backend(), bf, c.res));
     return c.ex.matmul(cs(tmp), T, nh * hd, wo, out);
 }
@@ -87,6 +118,7 @@ Status dense_mlp_block(const LayerCtx& c, int layer, std::span<const float> h, s
 // transformers Qwen3MoeSparseMoeBlock: router logits -> softmax (f32) -> top-k -> divided by
 // their sum when norm_topk_prob; each routed expert runs on its tokens and its output, times
 // the routing weight, is added to those tokens in ascending expert order (HF's index_add_).
+// Qwen3-Next / Qwen3.5 add a gated shared expert (add_shared_expert).
 Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
     const ModelSpec& s = c.spec;
     const std::string p = layer_prefix(layer) + "mlp.";
@@ -121,6 +153,7 @@ Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::ve
             for (int64_t i = 0; i < H; ++i) dst[i] += src[i] * w;
         }
     }
+    if (s.shared_expert_ffn > 0) return add_shared_expert(c, p, h, out);
     return Status::ok();
 }
 
@@ -206,7 +239,8 @@ Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::
     {
         STRATA_TRY(Weight nw, c.w.load(p + "norm.weight", {m.d_inner}, c.ex.backend(), false, c.res));
         std::vector<float> g;
-        STRATA_RETURN_IF_ERROR(c.ex.gated_rms_norm(cs(y), cs(z), T, d_inner, d_inner / ngroups, nw, 1e-5f, g));
+        STRATA_RETURN_IF_ERROR(c.ex.gated_rms_norm(cs(y), cs(z), T, d_inner, d_inner / ngroups, nw, 1e-5f,
+                                                   kernels::GateOrder::GateThenNorm, g));
         y.swap(g);
     }
     STRATA_TRY(Weight wo, c.w.load(p + "out_proj.weight", {s.hidden, m.d_inner}, c.ex.backend(), bf, c.res));

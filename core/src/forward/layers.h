@@ -1,7 +1,10 @@
 // The blocks of one decoder layer for the reference forward. Each takes the normed
 // hidden states h [tokens, hidden] and returns the block's output (before the residual add).
+// layers.cpp: attention (plain or gated), dense MLP, MoE (+ shared expert), M1 Mamba2;
+// gdn_layers.cpp: Gated DeltaNet.
 #pragma once
 
+#include <cmath>
 #include <span>
 #include <string>
 #include <vector>
@@ -9,6 +12,15 @@
 #include "forward/forward_internal.h"
 
 namespace strata::fwd {
+
+inline float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+
+inline std::string layer_prefix(int layer) { return "model.layers." + std::to_string(layer) + "."; }
+
+template <class T>
+std::span<const T> cs(const std::vector<T>& v) {
+    return {v.data(), v.size()};
+}
 
 struct LayerCtx {
     const ModelSpec& spec;
@@ -18,12 +30,16 @@ struct LayerCtx {
     const CancelToken& cancel;
     std::span<const int32_t> positions;  // 0..tokens-1
     int64_t tokens = 0;
+    // Qwen3-Next family: input/post-attention/final/q/k norms apply (1 + w).
+    bool zero_centred_norms = false;
 };
 
 Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
 Status dense_mlp_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
 Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
 Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
+// Qwen3-Next / Qwen3.5 Gated DeltaNet mixer (gdn_layers.cpp).
+Status gdn_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
 // down(silu(gate(x)) * up(x)) with the weights under prefix `p` (".gate_proj.weight"...).
 Status swiglu(const LayerCtx& c, const std::string& p, std::span<const float> x, int64_t rows, uint64_t ffn,
               std::vector<float>& out);
