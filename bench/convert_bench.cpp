@@ -1,6 +1,9 @@
 // convert_bench: a Qwen3-MoE-shaped checkpoint at real Qwen3-30B-A3B dims (fewer
 // layers, >= 2 GB) converted HF -> Megatron TP2 PP2 EP4. Prints Strata's time divided
-// by `cp -r` of the same source bytes (page cache warm, same run) and Strata's peak RSS.
+// by `cp -r` of the same source bytes (page cache warm, same run) and Strata's peak RSS;
+// where Debian's torch is installed, also divided by bench/torch_convert.py doing the same
+// conversion the way the Python converters do (load all, chunk/cat, torch.save), whose
+// output is then diffed against the source through Strata's canonical view.
 // Usage: convert_bench [--layers 2] [--dir /tmp] [--threads 0] [--max-memory-mb 1024]
 #include <unistd.h>
 
@@ -10,12 +13,34 @@
 #include <string>
 
 #include "strata/convert/convert.h"
+#include "strata/diff/diff.h"
+#include "strata/formats/format_registry.h"
 #include "bench_util.h"
 
 namespace fs = std::filesystem;
 using namespace strata;
 
 using namespace strata::bench;
+
+namespace {
+
+// Whether `b` holds exactly the tensors of `a`, read through both canonical views.
+std::string same_model(const fs::path& a, const fs::path& b) {
+    auto ca = open_checkpoint(a);
+    auto cb = open_checkpoint(b);
+    if (!ca || !cb) return "cannot open: " + (ca ? cb.status() : ca.status()).to_string();
+    auto va = CanonicalView::open(*ca, {});
+    auto vb = CanonicalView::open(*cb, {});
+    if (!va || !vb) return "cannot read: " + (va ? vb.status() : va.status()).to_string();
+    NullProgress p;
+    CancelToken c;
+    auto report = diff_views(*va, *vb, {}, p, c);
+    if (!report) return report.status().to_string();
+    if (report->equal()) return "yes, " + std::to_string(report->compared) + " tensors bit-identical";
+    return "NO: " + diff_to_text(*report);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     int layers = 2, threads = 0;
@@ -81,6 +106,25 @@ int main(int argc, char** argv) {
                 (strata_s / static_cast<double>(out_bytes)) / (cp_s / static_cast<double>(src_bytes)));
     std::printf("peak RSS:                     %.0f MB (largest tensor %.0f MB, budget %llu MB)\n", peak_mb, largest_mb,
                 static_cast<unsigned long long>(max_memory_mb));
+    const std::string py = torch_python();
+    if (py.empty()) {
+        std::printf("torch baseline: skipped (no python3 with torch and numpy)\n");
+    } else {
+        const fs::path tmg = root / "torch-mg";
+        warm(src);
+        t0 = now();
+        const int rc = run(py + " '" STRATA_BENCH_DIR "/torch_convert.py' '" + src.string() + "' '" + tmg.string() +
+                           "' --tp 2 --pp 2 --ep 4 --args-from '" + mg.string() + "'");
+        const double torch_s = now() - t0;
+        if (rc != 0) {
+            std::fprintf(stderr, "torch baseline failed\n");
+        } else {
+            std::printf("torch load/cat/save:          %.2f s, wrote %.2f GB\n", torch_s,
+                        static_cast<double>(folder_bytes(tmg)) / 1e9);
+            std::printf("ratio strata / torch:         %.2f\n", strata_s / torch_s);
+            std::printf("torch output == source:       %s\n", same_model(src, tmg).c_str());
+        }
+    }
     fs::remove_all(root);
     return 0;
 }
