@@ -1,5 +1,5 @@
 // dtype casts on the GPU: one thread per element (grid-stride), decode to f32 and
-// encode with the bit-exact ports of scalar_types.h.
+// encode with the scalar_types.h functions the CPU uses.
 #include "cuda/cuda_common.h"
 #include "cuda/device_util.cuh"
 

@@ -11,7 +11,7 @@ namespace {
 __global__ void widen_bf16(const uint16_t* src, float* dst, size_t n) {
     for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
          i += static_cast<size_t>(gridDim.x) * blockDim.x)
-        dst[i] = d_bf16_to_float(src[i]);
+        dst[i] = bf16_to_float(src[i]);
 }
 }  // namespace
 

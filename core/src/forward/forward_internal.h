@@ -15,6 +15,7 @@
 
 #include "strata/formats/checkpoint.h"
 #include "strata/forward/forward.h"
+#include "strata/kernel_status.h"
 #include "strata/kernels/backend.h"
 #include "strata/mapping/canonical_view.h"
 #include "strata/model/model_spec.h"
@@ -22,6 +23,7 @@
 
 namespace strata::fwd {
 
+// to_status (kernel_status.h) with "forward: <op>" as the context.
 Status from_kstatus(const kernels::KStatus& s, const char* op);
 
 // Bytes of weights currently on the backend, and the most ever at once.

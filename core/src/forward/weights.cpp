@@ -10,20 +10,7 @@ namespace strata::fwd {
 using kernels::ScalarType;
 
 Status from_kstatus(const kernels::KStatus& s, const char* op) {
-    if (s.ok()) return Status::ok();
-    const std::string m = std::string("forward: ") + op + ": " + s.message();
-    switch (s.code()) {
-        case kernels::KCode::InvalidArgument:
-            return Status::invalid_argument(m);
-        case kernels::KCode::NotFound:
-            return Status::not_found(m);
-        case kernels::KCode::Unsupported:
-            return Status::unsupported(m);
-        case kernels::KCode::OutOfMemory:
-            return Status::io(m + " (out of device memory)");
-        default:
-            return Status::internal(m);
-    }
+    return to_status(s, std::string("forward: ") + op);
 }
 
 Weight::Weight(kernels::BufferPtr buf, ScalarType type, Shape shape, Residency* res)
