@@ -59,10 +59,15 @@ Result<ModelSpec> mapping_spec_from_hf_config(const json& c) {
     return s;
 }
 
-json megatron_args_for(const json& hf, const Layout& layout, int iteration) {
+json megatron_args_for(const json& config, const Layout& layout, int iteration) {
     const ModelSpec& s = layout.spec;
     const ParallelPlan& p = layout.options.plan;
-    const std::string dtype = value_or<std::string>(hf, "torch_dtype", "bfloat16");
+    const std::string dtype = value_or<std::string>(config, "torch_dtype", "bfloat16");
+    // VL wrappers keep the language model's fields under text_config; the GDN args below
+    // save the whole config.json, so the way back writes the wrapper's names again.
+    const bool vl =
+        config.contains("text_config") && config["text_config"].is_object() && !config.contains("num_hidden_layers");
+    const json& hf = vl ? config["text_config"] : config;
     json a = json::object();
     // Parallelism and checkpoint format.
     a["tensor_model_parallel_size"] = p.tp;
@@ -124,8 +129,8 @@ json megatron_args_for(const json& hf, const Layout& layout, int iteration) {
         a["num_experts"] = nullptr;
     }
     a["hf_model_type"] = s.model_type;  // informational: the source architecture
-    if (s.model_type == kM1HybridModelType) add_m1_hybrid_megatron_args(hf, layout, a);
-    if (is_gdn_hybrid_config(hf)) add_gdn_hybrid_megatron_args(hf, layout, a);
+    if (s.model_type == kM1HybridModelType) add_m1_hybrid_megatron_args(config, layout, a);
+    if (is_gdn_hybrid_config(config)) add_gdn_hybrid_megatron_args(config, layout, a);
     return a;
 }
 

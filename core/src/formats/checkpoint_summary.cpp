@@ -21,8 +21,14 @@ CheckpointSummary summarize(const Checkpoint& ckpt) {
                                       "torch_dtype", "tensor_model_parallel_size", "pipeline_model_parallel_size",
                                       "expert_model_parallel_size", "num_layers", "num_moe_experts",
                                       "hybrid_override_pattern", "hybrid_layer_pattern"};
+        // VL wrappers (Qwen3_5(Moe)ForConditionalGeneration) keep the language model's dims in text_config.
+        const auto text = ckpt.config.find("text_config");
+        const bool vl = text != ckpt.config.end() && text->is_object();
         for (const char* k : kKeys)
-            if (ckpt.config.contains(k)) s.config_summary[k] = ckpt.config[k];
+            if (ckpt.config.contains(k))
+                s.config_summary[k] = ckpt.config[k];
+            else if (vl && text->contains(k))
+                s.config_summary[k] = (*text)[k];
     }
     return s;
 }

@@ -2,6 +2,9 @@
 // to the stored tensors and check that the stored tensors tile the canonical model.
 #include "strata/mapping/canonical_view.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "strata/convert/gdn_hybrid_args.h"
 #include "strata/convert/megatron_args.h"
 #include "strata/convert/transforms.h"
@@ -27,6 +30,54 @@ bool is_megatron(const Checkpoint& ckpt) {
 
 bool is_extra_state(std::string_view name) {
     return name.size() >= 12 && name.substr(name.size() - 12) == "_extra_state";
+}
+
+// Names with their numbers folded, in first-seen order: "model.visual.blocks.*.attn.qkv.weight
+// (x27), model.visual.merger.norm.weight", so a whole unmapped tower fits one error line.
+std::string fold_names(const std::vector<std::string>& names, size_t max_patterns = 40) {
+    std::vector<std::pair<std::string, size_t>> folded;
+    for (const auto& n : names) {
+        std::string f;
+        for (size_t i = 0; i < n.size();) {
+            const bool field = (i == 0 || n[i - 1] == '.') && std::isdigit(static_cast<unsigned char>(n[i]));
+            size_t j = i;
+            while (field && j < n.size() && std::isdigit(static_cast<unsigned char>(n[j]))) ++j;
+            if (field && (j == n.size() || n[j] == '.')) {
+                f += '*';
+                i = j;
+            } else {
+                f += n[i++];
+            }
+        }
+        auto it = std::find_if(folded.begin(), folded.end(), [&](const auto& p) { return p.first == f; });
+        if (it == folded.end())
+            folded.emplace_back(f, 1);
+        else
+            ++it->second;
+    }
+    std::string out;
+    for (size_t i = 0; i < folded.size() && i < max_patterns; ++i) {
+        out += (i ? ", " : "") + folded[i].first;
+        if (folded[i].second > 1) out += " (x" + std::to_string(folded[i].second) + ")";
+    }
+    if (folded.size() > max_patterns) out += ", and " + std::to_string(folded.size() - max_patterns) + " more";
+    return out;
+}
+
+// The refusal for stored tensors no rule maps: one names itself; several are listed folded.
+// The vision tower of a VL wrapper (model.visual.*) is said to be out of scope.
+Status unmapped_error(const std::vector<std::string>& names, const std::string& file) {
+    const bool vision =
+        std::all_of(names.begin(), names.end(), [](const std::string& n) { return n.rfind("model.visual.", 0) == 0; });
+    std::string msg;
+    if (names.size() == 1 && !vision) {
+        msg = "no mapping rule covers this tensor (use --allow-unmapped to skip it)";
+    } else {
+        msg = std::to_string(names.size()) + " stored tensors no mapping rule covers";
+        if (vision) msg += " (the vision tower: Strata converts the language model only)";
+        msg += ": " + fold_names(names) + " (use --allow-unmapped to skip them)";
+    }
+    return Status::invalid_argument(msg).in_tensor(names.front()).in_file(file);
 }
 
 }  // namespace
@@ -95,19 +146,18 @@ Result<CanonicalView> CanonicalView::open(const Checkpoint& ckpt, const Canonica
         view.binding_[i] = idx;
         used[idx] = 1;
     }
+    std::vector<std::string> refused;
+    std::string refused_file;
     for (size_t i = 0; i < ckpt.tensors.size(); ++i) {
         if (used[i]) continue;
         const auto& t = ckpt.tensors[i];
-        if (is_extra_state(t.name)) {
-            view.unmapped_.push_back(t.name);
-            continue;
+        if (!is_extra_state(t.name) && !options.allow_unmapped) {
+            if (refused.empty()) refused_file = ckpt.file_of(t).display_name;
+            refused.push_back(t.name);
         }
-        if (!options.allow_unmapped)
-            return Status::invalid_argument("no mapping rule covers this tensor (use --allow-unmapped to skip it)")
-                .in_tensor(t.name)
-                .in_file(ckpt.file_of(t).display_name);
         view.unmapped_.push_back(t.name);
     }
+    if (!refused.empty()) return unmapped_error(refused, refused_file);
 
     // One replica of each box; the primaries must tile each canonical tensor exactly.
     const auto by_canonical = layout.pieces_by_canonical();

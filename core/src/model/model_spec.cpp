@@ -302,6 +302,11 @@ Result<ModelSpec> model_spec_from_hf_config(const json& config) {
                                    "' is not supported (supported: qwen3, qwen3_moe, qwen3_next, qwen3_5, "
                                    "qwen3_5_moe, and M1 hybrids with mamba_config.json)");
     STRATA_RETURN_IF_ERROR(read_common(f, spec));
+    // The wrapper ties lm_head to model.language_model.embed_tokens by its own top-level flag
+    // (Megatron-Bridge qwen35_vl_bridge.py reads it there, not from text_config).
+    if (use_text && top.find("tie_word_embeddings")) {
+        STRATA_TRY(spec.tied_embeddings, top.bool_or("tie_word_embeddings", false));
+    }
     spec.qk_norm = true;  // every Qwen3-family attention has q_norm/k_norm
     if (type == "qwen3" || type == "qwen3_5") {
         if (spec.ffn == 0) return f.missing({"intermediate_size"});

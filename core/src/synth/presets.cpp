@@ -134,6 +134,44 @@ json qwen3_5_config(const GdnShape& d) {
     return c;
 }
 
+// Qwen3.5 VL wrappers (Qwen3_5(Moe)ForConditionalGeneration, transformers
+// models/qwen3_5/configuration_qwen3_5.py Qwen3_5Config): the text config nested under
+// text_config, a tiny vision_config (Qwen3_5VisionConfig fields; out_hidden_size = the LM width),
+// the image / video token ids and the tie flag at the top level.
+json qwen3_5_vl_config(const GdnShape& d) {
+    const bool moe = d.experts > 0;
+    json text = qwen3_5_config(d);
+    text.erase("architectures");
+    text.erase("torch_dtype");
+    const json vision{
+        {"depth", 2},
+        {"hidden_act", "gelu_pytorch_tanh"},
+        {"hidden_size", 32},
+        {"in_channels", 3},
+        {"initializer_range", 0.02},
+        {"intermediate_size", 64},
+        {"model_type", moe ? "qwen3_5_moe_vision" : "qwen3_5_vision"},
+        {"num_heads", 2},
+        {"num_position_embeddings", 16},
+        {"out_hidden_size", d.hidden},
+        {"patch_size", 4},
+        {"spatial_merge_size", 2},
+        {"temporal_patch_size", 2},
+    };
+    return json{
+        {"architectures", {moe ? "Qwen3_5MoeForConditionalGeneration" : "Qwen3_5ForConditionalGeneration"}},
+        {"image_token_id", 248056},
+        {"model_type", moe ? "qwen3_5_moe" : "qwen3_5"},
+        {"text_config", text},
+        {"tie_word_embeddings", false},
+        {"torch_dtype", "bfloat16"},
+        {"video_token_id", 248057},
+        {"vision_config", vision},
+        {"vision_end_token_id", 248054},
+        {"vision_start_token_id", 248053},
+    };
+}
+
 }  // namespace
 
 const std::vector<SynthPreset>& synth_presets() {
@@ -158,6 +196,14 @@ const std::vector<SynthPreset>& synth_presets() {
          "Qwen3.5-MoE, hidden 64, 8 layers (GGG* x2), 8/4 heads of 16, GDN 4/8 heads of 8/16, 8 experts top-2 "
          "+ shared, 1 MTP layer, vocab 256",
          qwen3_5_config({64, 8, 8, 4, 16, 4, 8, 8, 16, 8, 2, 32, 64, 0, 256, 1})},
+        {"qwen3.5-vl-tiny",
+         "qwen3.5-tiny inside its VL wrapper (Qwen3_5ForConditionalGeneration): text_config, "
+         "model.language_model.* names, a 2-block model.visual.* tower",
+         qwen3_5_vl_config({64, 4, 8, 4, 16, 4, 8, 16, 8, 0, 0, 0, 0, 96, 256, 1})},
+        {"qwen3.5-moe-vl-tiny",
+         "qwen3.5-moe-tiny inside its VL wrapper (Qwen3_5MoeForConditionalGeneration): text_config, "
+         "model.language_model.* names, a 2-block model.visual.* tower",
+         qwen3_5_vl_config({64, 8, 8, 4, 16, 4, 8, 8, 16, 8, 2, 32, 64, 0, 256, 1})},
         {"qwen3-next-80b-a3b", "Qwen3-Next-80B-A3B at real dims: 48 layers (36 GDN + 12 attention), 512 experts",
          qwen3_next_config({2048, 48, 16, 2, 256, 16, 32, 128, 128, 512, 10, 512, 512, 5120, 151936, 1})},
         {"qwen3.5-397b-a17b", "Qwen3.5-397B-A17B text model at real dims: 60 layers (45 GDN + 15 attention), 512 experts",

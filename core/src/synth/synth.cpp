@@ -53,17 +53,22 @@ Status synthesize(const SynthOptions& options, ProgressSink& progress, const Can
         return Status::invalid_argument("synth writes bf16 or f32, not " + std::string(dtype_name(options.dtype)));
     nlohmann::json config = preset->config;
     if (options.layers > 0) {
-        const int full = config["num_hidden_layers"].get<int>();
+        // VL wrappers keep the language model's depth in text_config.
+        nlohmann::json& lm = config.contains("text_config") ? config["text_config"] : config;
+        const int full = lm["num_hidden_layers"].get<int>();
         if (options.layers > full)
             return Status::invalid_argument("--layers " + std::to_string(options.layers) + " exceeds the preset's " +
                                             std::to_string(full));
-        config["num_hidden_layers"] = options.layers;
-        if (config.contains("max_window_layers")) config["max_window_layers"] = options.layers;
-        if (config.contains("layer_types") && config["layer_types"].is_array())
-            config["layer_types"].get_ref<nlohmann::json::array_t&>().resize(static_cast<size_t>(options.layers));
+        lm["num_hidden_layers"] = options.layers;
+        if (lm.contains("max_window_layers")) lm["max_window_layers"] = options.layers;
+        if (lm.contains("layer_types") && lm["layer_types"].is_array())
+            lm["layer_types"].get_ref<nlohmann::json::array_t&>().resize(static_cast<size_t>(options.layers));
     }
     config["torch_dtype"] = options.dtype == DType::BF16 ? "bfloat16" : "float32";
-    STRATA_TRY(auto entries, hf_tensor_entries(config, options.dtype));
+    // VL wrappers: the vision tower first (Qwen3_5Model registers visual before language_model).
+    STRATA_TRY(auto entries, vision_tower_tensor_entries(config, options.dtype));
+    STRATA_TRY(auto lm_entries, hf_tensor_entries(config, options.dtype));
+    entries.insert(entries.end(), lm_entries.begin(), lm_entries.end());
 
     STRATA_TRY(auto out, AtomicOutput::create(options.out, AtomicOutput::Kind::Directory, options.overwrite));
     SafetensorsWriterOptions wopts;

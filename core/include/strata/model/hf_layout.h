@@ -22,4 +22,8 @@ Result<std::vector<TensorEntry>> hf_tensor_entries(const nlohmann::json& config,
 bool is_gdn_hybrid_model_type(std::string_view model_type);
 Result<std::vector<TensorEntry>> gdn_hybrid_tensor_entries(const nlohmann::json& config, DType dtype);
 
+// The vision tower (model.visual.*) of a Qwen3.5 VL wrapper config (its vision_config); empty
+// without one. Not part of the canonical model: no mapping table covers it (hf_layout_vision.cpp).
+Result<std::vector<TensorEntry>> vision_tower_tensor_entries(const nlohmann::json& config, DType dtype);
+
 }  // namespace strata

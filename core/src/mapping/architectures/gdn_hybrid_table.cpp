@@ -66,17 +66,20 @@ void add_packed(MappingRegistry& r, RuleCondition when, const std::string& hf) {
     r.add(when, hf + "mlp.experts.down_proj", {{"", X + "down_proj.weight"}}, fused_stack());
 }
 
-}  // namespace
-
-void add_gdn_hybrid_rules(MappingRegistry& r, const GdnTable& table) {
+// The decoder of the text model under `m`: "model." (Qwen3NextForCausalLM,
+// Qwen3_5(Moe)ForCausalLM) or "model.language_model." (the VL wrappers
+// Qwen3_5(Moe)ForConditionalGeneration, transformers models/qwen3_5/modeling_qwen3_5.py
+// Qwen3_5Model.language_model; Megatron-Bridge qwen_vl/qwen35_vl_bridge.py hf_prefix). Both map
+// to the same GPTModel names: Strata writes the language model alone, without Bridge's
+// Qwen3VLModel "language_model." module prefix.
+void add_decoder(MappingRegistry& r, const GdnTable& table, const std::string& m) {
     const RuleCondition mg{LayoutKind::Megatron, {}, {}};
     const RuleCondition te{LayoutKind::Megatron, {}, N::Te}, local{LayoutKind::Megatron, {}, N::Local};
     const Placement layer = Placement::Layer, last = Placement::LastStage;
-    const std::string D = "decoder.layers.*.", L = "model.layers.*.", A = L + "linear_attn.";
+    const std::string D = "decoder.layers.*.", L = m + "layers.*.", A = L + "linear_attn.";
 
-    r.add(mg, "embedding.word_embeddings.weight", {{"", "model.embed_tokens.weight"}}, vocab(), Placement::FirstStage);
-    r.add(mg, "output_layer.weight", {{"", "lm_head.weight"}}, vocab(), last);
-    r.add(mg, "decoder.final_layernorm.weight", {{"", "model.norm.weight"}}, replicated(), last);
+    r.add(mg, "embedding.word_embeddings.weight", {{"", m + "embed_tokens.weight"}}, vocab(), Placement::FirstStage);
+    r.add(mg, "decoder.final_layernorm.weight", {{"", m + "norm.weight"}}, replicated(), last);
     // Layer input norm: TE fuses it into the mixer's first linear (linear_qkv or GDN in_proj).
     r.add(te, D + "self_attention.linear_qkv.layer_norm_weight", {{"", L + "input_layernorm.weight"}},
           layer_named(replicated(), LayerSelect::GdnMixer, "linear_qkv.", "in_proj."));
@@ -99,6 +102,20 @@ void add_gdn_hybrid_rules(MappingRegistry& r, const GdnTable& table) {
     r.add(mg, D + "self_attention.out_proj.weight", {{"", A + "out_proj.weight"}}, row());
     if (table.moe) add_moe(r, D, L, layer);
     add_dense_mlp(r, D, L, layer);  // Qwen3.5 dense; Qwen3-Next mlp_only_layers
+    // HF packed experts of the decoder.
+    if (table.moe) add_packed(r, {LayoutKind::HfFusedV5, {}, {}}, L);
+}
+
+}  // namespace
+
+void add_gdn_hybrid_rules(MappingRegistry& r, const GdnTable& table) {
+    const RuleCondition mg{LayoutKind::Megatron, {}, {}};
+    const RuleCondition te{LayoutKind::Megatron, {}, N::Te}, local{LayoutKind::Megatron, {}, N::Local};
+    const Placement last = Placement::LastStage;
+    add_decoder(r, table, "model.");
+    if (table.vl_wrapper) add_decoder(r, table, "model.language_model.");
+    // lm_head and MTP stay top-level in the VL wrappers too (facts bridge-mappings §3.8).
+    r.add(mg, "output_layer.weight", {{"", "lm_head.weight"}}, vocab(), last);
 
     // MTP (one layer, on the last pipeline stage): fc over [embedding; hidden], then a
     // full-attention decoder layer.
@@ -122,12 +139,10 @@ void add_gdn_hybrid_rules(MappingRegistry& r, const GdnTable& table) {
     }
 
     if (!table.moe) return;
-    // HF packed experts: the decoder always; MTP only when packed too (Qwen3.6 style),
-    // otherwise the MTP experts stay per expert (Qwen3.5).
-    const RuleCondition v5{LayoutKind::HfFusedV5, {}, {}};
-    RuleCondition v5_mtp = v5;
+    // HF packed MTP experts only when packed like the decoder's (Qwen3.6 style); otherwise
+    // the MTP experts stay per expert (Qwen3.5).
+    RuleCondition v5_mtp{LayoutKind::HfFusedV5, {}, {}};
     v5_mtp.mtp_packed = true;
-    add_packed(r, v5, L);
     add_packed(r, v5_mtp, H);
 }
 

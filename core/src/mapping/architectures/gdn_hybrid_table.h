@@ -16,6 +16,9 @@ struct GdnTable {
     std::vector<std::pair<std::string, std::string>> in_proj;
     MappingPtr in_proj_kind;
     bool moe = true;  // routed + shared experts; false: the dense SwiGLU MLP
+    // Also map the VL wrapper's decoder under "model.language_model." (Qwen3.5 dense / MoE
+    // ForConditionalGeneration; Qwen3-Next has no VL wrapper).
+    bool vl_wrapper = false;
 };
 
 void add_gdn_hybrid_rules(MappingRegistry& r, const GdnTable& table);

@@ -1,7 +1,9 @@
 // Qwen3.5 dense (Qwen3_5ForCausalLM) and MoE (Qwen3_5MoeForCausalLM) <-> Megatron GPTModel with
 // Gated DeltaNet layers. Source: NVIDIA-NeMo/Megatron-Bridge models/qwen/qwen35_bridge.py
 // (Qwen35Bridge, Qwen35MoEBridge; facts bridge-mappings §3.8); in_proj from the separate
-// in_proj_qkv / z / b / a (GDNLinearMappingSeparate, §3.5).
+// in_proj_qkv / z / b / a (GDNLinearMappingSeparate, §3.5). The VL wrappers
+// (Qwen3_5(Moe)ForConditionalGeneration, model.language_model.*) map through the same rules
+// (qwen_vl/qwen35_vl_bridge.py); their vision tower is left unmapped.
 #include "gdn_hybrid_table.h"
 #include "strata/mapping/gdn_mappings.h"
 
@@ -14,7 +16,8 @@ GdnTable qwen3_5_table(bool moe) {
              {"b", "in_proj_b.weight"},
              {"a", "in_proj_a.weight"}},
             gdn_in_proj_separate(),
-            moe};
+            moe,
+            /*vl_wrapper=*/true};
 }
 
 }  // namespace

@@ -8,8 +8,10 @@ namespace strata {
 
 MappingRegistry build_qwen3_next_registry() {
     MappingRegistry r("qwen3_next", "Megatron-Bridge qwen3_next_bridge.py");
-    add_gdn_hybrid_rules(r,
-                         {{{"qkvz", "in_proj_qkvz.weight"}, {"ba", "in_proj_ba.weight"}}, gdn_in_proj_grouped(), true});
+    add_gdn_hybrid_rules(r, {{{"qkvz", "in_proj_qkvz.weight"}, {"ba", "in_proj_ba.weight"}},
+                             gdn_in_proj_grouped(),
+                             true,
+                             /*vl_wrapper=*/false});
     return r;
 }
 
