@@ -4,7 +4,7 @@
 // where Debian's torch is installed, also divided by bench/torch_convert.py doing the same
 // conversion the way the Python converters do (load all, chunk/cat, torch.save), whose
 // output is then diffed against the source through Strata's canonical view.
-// Usage: convert_bench [--layers 2] [--dir /tmp] [--threads 0] [--max-memory-mb 1024]
+// Usage: convert_bench [--layers 2] [--dir /tmp] [--threads 0] [--max-memory-mb 1024] [--torch 0|1]
 #include <unistd.h>
 
 #include <cstdio>
@@ -44,6 +44,7 @@ std::string same_model(const fs::path& a, const fs::path& b) {
 
 int main(int argc, char** argv) {
     int layers = 2, threads = 0;
+    bool with_torch = true;
     uint64_t max_memory_mb = 1024;
     fs::path base = fs::temp_directory_path();
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
             base = argv[i + 1];
         else if (a == "--threads")
             threads = std::atoi(argv[i + 1]);
+        else if (a == "--torch")
+            with_torch = std::atoi(argv[i + 1]) != 0;
         else if (a == "--max-memory-mb")
             max_memory_mb = std::strtoull(argv[i + 1], nullptr, 10);
     }
@@ -106,7 +109,7 @@ int main(int argc, char** argv) {
                 (strata_s / static_cast<double>(out_bytes)) / (cp_s / static_cast<double>(src_bytes)));
     std::printf("peak RSS:                     %.0f MB (largest tensor %.0f MB, budget %llu MB)\n", peak_mb, largest_mb,
                 static_cast<unsigned long long>(max_memory_mb));
-    const std::string py = torch_python();
+    const std::string py = with_torch ? torch_python() : "";
     if (py.empty()) {
         std::printf("torch baseline: skipped (no python3 with torch and numpy)\n");
     } else {

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
     strata::cli::add_compare_command(app);
     try {
         app.parse(argc, argv);
+    } catch (const CLI::RuntimeError& e) {  // a command's own exit code (exit_with)
+        return app.exit(e);
     } catch (const CLI::ParseError& e) {
         // --help/--version exit 0; every usage error exits 2, like an invalid option value.
         return app.exit(e) == 0 ? 0 : 2;
