@@ -75,6 +75,9 @@ public:
     Result<std::vector<float>> read_f32(const std::string& name, const Shape& shape, Residency& res) const;
 
 private:
+    // The canonical tensor's stored bytes, after checking it exists with `shape`; *dtype set.
+    Result<std::vector<std::byte>> read_bytes(const std::string& name, const Shape& shape, DType* dtype,
+                                              Residency& res) const;
     const Checkpoint* ckpt_ = nullptr;
     std::optional<CanonicalView> view_;
 };

@@ -225,6 +225,11 @@ Status CanonicalView::read_canonical(std::string_view name, std::span<std::byte>
         }
         auto st = apply_copy(src, info.dtype, op, out, entry->dtype);
         if (!st) return st.in_tensor(entry->name);
+        // Streaming readers (forward, diff) touch each stored tensor about once: unmap its
+        // pages so resident memory stays near one tensor; a later read faults them back in
+        // from the page cache.
+        if (info.location.is_contiguous())
+            ckpt_->file_of(info).map->advise_done(info.location.offset, info.location.nbytes);
     }
     return Status::ok();
 }
