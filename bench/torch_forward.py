@@ -13,34 +13,13 @@ Usage: torch_forward.py CKPT_DIR --tokens 1,2,3 --threads N --out result.json [-
 """
 import argparse
 import json
-import struct
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors_np import load_safetensors
 
-NP_TYPES = {"F32": np.float32, "F16": np.float16, "BF16": np.int16}
-
-
-def load_safetensors(folder):
-    """Every tensor of every *.safetensors file in `folder`, as float32 torch tensors."""
-    tensors = {}
-    for path in sorted(Path(folder).glob("*.safetensors")):
-        raw = np.memmap(path, dtype=np.uint8, mode="r")
-        (header_len,) = struct.unpack("<Q", raw[:8].tobytes())
-        header = json.loads(raw[8 : 8 + header_len].tobytes())
-        base = 8 + header_len
-        for name, info in header.items():
-            if name == "__metadata__":
-                continue
-            begin, end = info["data_offsets"]
-            data = np.frombuffer(raw[base + begin : base + end], dtype=NP_TYPES[info["dtype"]])
-            t = torch.from_numpy(data.copy()).reshape(info["shape"])
-            if info["dtype"] == "BF16":  # bf16 bits are the top half of an f32
-                t = (t.to(torch.int32) << 16).view(torch.float32)
-            tensors[name] = t.float()
-    return tensors
 
 
 def rms_norm(x, w, eps):
@@ -122,7 +101,7 @@ def main():
     cfg = json.loads((Path(a.ckpt) / "config.json").read_text())
     tokens = [int(t) for t in a.tokens.split(",")]
     t0 = time.perf_counter()
-    w = load_safetensors(a.ckpt)
+    w = {k: v.float() for k, v in load_safetensors(a.ckpt).items()}
     t1 = time.perf_counter()
     with torch.no_grad():
         logits = forward(w, cfg, tokens)

@@ -15,48 +15,14 @@
 #include "strata/forward/forward.h"
 #include "strata/forward/logits_compare.h"
 #include "strata/forward/npy.h"
+#include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::test;
 
 namespace {
-
-fs::path fixture(const std::string& name) {
-    return fs::path(STRATA_SOURCE_DIR) / "tests" / "reference" / "fixtures" / "forward" / name;
-}
-
-std::vector<int32_t> fixture_tokens(const fs::path& dir) {
-    std::ifstream in(dir / "tokens.json");
-    return nlohmann::json::parse(in).get<std::vector<int32_t>>();
-}
-
-ForwardResult forward_ok(const fs::path& dir, const std::vector<int32_t>& tokens) {
-    NullProgress progress;
-    CancelToken cancel;
-    auto r = run_forward(dir, tokens, {}, progress, cancel);
-    INFO(dir.string() << ": " << r.status().to_string());
-    REQUIRE(r.is_ok());
-    return std::move(r).value();
-}
-
-void convert_ok(const fs::path& src, const fs::path& out, LayoutKind kind, int tp = 1, int ep = 1) {
-    ConvertOptions o;
-    o.source = src;
-    o.out = out;
-    o.target.kind = kind;
-    o.target.plan.tp = tp;
-    o.target.plan.ep = ep;
-    NullProgress progress;
-    CancelToken cancel;
-    auto r = convert_checkpoint(o, progress, cancel);
-    INFO(r.status().to_string());
-    REQUIRE(r.is_ok());
-}
-
-bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
 
 LogitsComparison compare_ok(std::span<const float> a, std::span<const float> b, uint64_t tokens, uint64_t vocab) {
     auto cmp = compare_logits(a, b, tokens, vocab);
@@ -72,7 +38,7 @@ TEST_CASE("forward gdn: fp32 CPU logits match transformers", "[forward][gdn][ref
         {"qwen3_5", "qwen3_5"},          // Qwen3_5ForCausalLM, transformers 5.23: separate projections, dense MLP
         {"qwen3_5_moe", "qwen3_5_moe"},  // Qwen3_5MoeForCausalLM: MoE + shared expert
     }));
-    const fs::path dir = fixture(name);
+    const fs::path dir = forward_fixture(name);
     const auto tokens = fixture_tokens(dir);
     auto ref = read_npy(dir / "logits.npy");
     REQUIRE(ref.is_ok());
@@ -103,9 +69,9 @@ TEST_CASE("forward gdn: Megatron copies give bit-identical logits", "[forward][g
         {"qwen3_5_moe", 2},
     }));
     strata::test::TempDir tmp;
-    const fs::path src = fixture(name);
+    const fs::path src = forward_fixture(name);
     const auto tokens = fixture_tokens(src);
-    convert_ok(src, tmp / "megatron", LayoutKind::Megatron, 2, ep);
+    convert_ok(src, tmp / "megatron", target(LayoutKind::Megatron, 2, 1, ep));
     const ForwardResult hf = forward_ok(src, tokens);
     const ForwardResult meg = forward_ok(tmp / "megatron", tokens);
     INFO(name << " TP2 EP" << ep);
@@ -120,9 +86,9 @@ TEST_CASE("forward gdn: Megatron copies give bit-identical logits", "[forward][g
 
 TEST_CASE("forward gdn: transformers v5 packed experts give bit-identical logits", "[forward][gdn][layouts]") {
     strata::test::TempDir tmp;
-    const fs::path src = fixture("qwen3_5_moe");
+    const fs::path src = forward_fixture("qwen3_5_moe");
     const auto tokens = fixture_tokens(src);
-    convert_ok(src, tmp / "packed", LayoutKind::HfFusedV5);
+    convert_ok(src, tmp / "packed", target(LayoutKind::HfFusedV5));
     const ForwardResult hf = forward_ok(src, tokens);
     const ForwardResult packed = forward_ok(tmp / "packed", tokens);
     CHECK(packed.layout == "hf-fused-v5");
@@ -130,7 +96,7 @@ TEST_CASE("forward gdn: transformers v5 packed experts give bit-identical logits
 }
 
 TEST_CASE("forward gdn: causal, and the recurrent state carries earlier tokens", "[forward][gdn]") {
-    const fs::path dir = fixture("qwen3_5");
+    const fs::path dir = forward_fixture("qwen3_5");
     auto tokens = fixture_tokens(dir);
     const ForwardResult full = forward_ok(dir, tokens);
     // A prefix gives the same logits for that prefix (the conv and the scan are causal).
@@ -152,14 +118,14 @@ TEST_CASE("forward gdn: causal, and the recurrent state carries earlier tokens",
 TEST_CASE("forward gdn: a missing GDN tensor is named", "[forward][gdn][errors]") {
     strata::test::TempDir tmp;
     fs::create_directories(tmp / "m");
-    for (const char* f : {"config.json", "model.safetensors"}) fs::copy_file(fixture("qwen3_next") / f, tmp / "m" / f);
+    for (const char* f : {"config.json", "model.safetensors"}) fs::copy_file(forward_fixture("qwen3_next") / f, tmp / "m" / f);
     // Layer 3 is full attention in the file; make it a GDN layer in the config.
     auto cfg = nlohmann::json::parse(std::ifstream(tmp / "m" / "config.json"));
     cfg["layer_types"][3] = "linear_attention";
     std::ofstream(tmp / "m" / "config.json") << cfg.dump();
     NullProgress progress;
     CancelToken cancel;
-    const Status s = run_forward(tmp / "m", fixture_tokens(fixture("qwen3_next")), {}, progress, cancel).status();
+    const Status s = run_forward(tmp / "m", fixture_tokens(forward_fixture("qwen3_next")), {}, progress, cancel).status();
     CHECK_FALSE(s.is_ok());
     CHECK_THAT(s.to_string(), Catch::Contains("model.layers.3.linear_attn."));
 }

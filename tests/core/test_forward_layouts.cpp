@@ -14,42 +14,16 @@
 #include "strata/forward/logits_compare.h"
 #include "strata/forward/npy.h"
 #include "strata/synth/synth.h"
+#include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::test;
 
 namespace {
 
 const std::vector<int32_t> kTokens{1, 17, 42, 255, 3, 99, 128, 7, 64, 200};
-
-ForwardResult forward_ok(const fs::path& dir, const std::vector<int32_t>& tokens) {
-    NullProgress progress;
-    CancelToken cancel;
-    auto r = run_forward(dir, tokens, {}, progress, cancel);
-    INFO(dir.string() << ": " << r.status().to_string());
-    REQUIRE(r.is_ok());
-    return std::move(r).value();
-}
-
-void convert_ok(const fs::path& src, const fs::path& out, LayoutKind kind, int tp = 1, int pp = 1, int ep = 1) {
-    ConvertOptions o;
-    o.source = src;
-    o.out = out;
-    o.target.kind = kind;
-    o.target.plan.tp = tp;
-    o.target.plan.pp = pp;
-    o.target.plan.ep = ep;
-    NullProgress progress;
-    CancelToken cancel;
-    auto r = convert_checkpoint(o, progress, cancel);
-    INFO(r.status().to_string());
-    REQUIRE(r.is_ok());
-}
-
-bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
 
 }  // namespace
 
@@ -64,8 +38,8 @@ TEST_CASE("forward: tiny through HF, fused and Megatron TP2 PP2 EP4 gives bit-id
     NullProgress progress;
     CancelToken cancel;
     REQUIRE(synthesize(so, progress, cancel).is_ok());
-    convert_ok(tmp / "hf", tmp / "fused", LayoutKind::HfFused);
-    convert_ok(tmp / "hf", tmp / "megatron", LayoutKind::Megatron, 2, 2, 4);
+    convert_ok(tmp / "hf", tmp / "fused", target(LayoutKind::HfFused));
+    convert_ok(tmp / "hf", tmp / "megatron", target(LayoutKind::Megatron, 2, 2, 4));
 
     const ForwardResult hf = forward_ok(tmp / "hf", kTokens);
     const ForwardResult fused = forward_ok(tmp / "fused", kTokens);
@@ -85,9 +59,9 @@ TEST_CASE("forward: tiny through HF, fused and Megatron TP2 PP2 EP4 gives bit-id
 TEST_CASE("forward: a Megatron copy of the transformers fixture still matches transformers",
           "[forward][layouts][reference]") {
     strata::test::TempDir tmp;
-    const fs::path src = fs::path(STRATA_SOURCE_DIR) / "tests/reference/fixtures/forward/qwen3_moe";
-    std::vector<int32_t> tokens = nlohmann::json::parse(std::ifstream(src / "tokens.json")).get<std::vector<int32_t>>();
-    convert_ok(src, tmp / "megatron", LayoutKind::Megatron, 2, 2, 4);
+    const fs::path src = forward_fixture("qwen3_moe");
+    const std::vector<int32_t> tokens = fixture_tokens(src);
+    convert_ok(src, tmp / "megatron", target(LayoutKind::Megatron, 2, 2, 4));
     const ForwardResult hf = forward_ok(src, tokens);
     const ForwardResult meg = forward_ok(tmp / "megatron", tokens);
     CHECK(bit_identical(hf.logits, meg.logits));

@@ -13,30 +13,14 @@
 #include "strata/forward/forward.h"
 #include "strata/forward/logits_compare.h"
 #include "strata/forward/npy.h"
+#include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::test;
 
 namespace {
-
-fs::path fixture(const std::string& name) {
-    return fs::path(STRATA_SOURCE_DIR) / "tests" / "reference" / "fixtures" / "forward" / name;
-}
-
-std::vector<int32_t> fixture_tokens(const fs::path& dir) {
-    std::ifstream in(dir / "tokens.json");
-    return nlohmann::json::parse(in).get<std::vector<int32_t>>();
-}
-
-ForwardResult forward_ok(const fs::path& dir, const std::vector<int32_t>& tokens, ForwardOptions o = {}) {
-    NullProgress progress;
-    CancelToken cancel;
-    auto r = run_forward(dir, tokens, o, progress, cancel);
-    INFO(r.status().to_string());
-    REQUIRE(r.is_ok());
-    return std::move(r).value();
-}
 
 Status forward_status(const fs::path& dir, const std::vector<int32_t>& tokens, ForwardOptions o = {}) {
     NullProgress progress;
@@ -47,7 +31,7 @@ Status forward_status(const fs::path& dir, const std::vector<int32_t>& tokens, F
 void copy_fixture(const std::string& name, const fs::path& to) {
     fs::create_directories(to);
     for (const char* f : {"config.json", "model.safetensors", "mamba_config.json"})
-        if (fs::exists(fixture(name) / f)) fs::copy_file(fixture(name) / f, to / f);
+        if (fs::exists(forward_fixture(name) / f)) fs::copy_file(forward_fixture(name) / f, to / f);
 }
 
 }  // namespace
@@ -58,7 +42,7 @@ TEST_CASE("forward: fp32 CPU logits match the committed reference logits", "[for
         {"qwen3", "qwen3"},          // transformers Qwen3ForCausalLM, tied embeddings
         {"m1_hybrid", "m1_hybrid"},  // M1 Mamba2 layers 1, 2 (torch port of M1's mixer)
     }));
-    const fs::path dir = fixture(name);
+    const fs::path dir = forward_fixture(name);
     const auto tokens = fixture_tokens(dir);
     auto ref = read_npy(dir / "logits.npy");
     REQUIRE(ref.is_ok());
@@ -83,7 +67,7 @@ TEST_CASE("forward: fp32 CPU logits match the committed reference logits", "[for
 }
 
 TEST_CASE("forward: bf16 mode stays close to f32 and keeps the top-1 tokens", "[forward][bf16]") {
-    const fs::path dir = fixture("qwen3_moe");
+    const fs::path dir = forward_fixture("qwen3_moe");
     const auto tokens = fixture_tokens(dir);
     const ForwardResult f32 = forward_ok(dir, tokens);
     const ForwardResult bf16 = forward_ok(dir, tokens, {.precision = ForwardPrecision::BF16});
@@ -98,7 +82,7 @@ TEST_CASE("forward: bf16 mode stays close to f32 and keeps the top-1 tokens", "[
 TEST_CASE("forward: a prefix of the tokens gives the same logits for that prefix", "[forward]") {
     // Causal attention and a causal scan: position t must not see t+1.
     for (const char* name : {"qwen3_moe", "m1_hybrid"}) {
-        const fs::path dir = fixture(name);
+        const fs::path dir = forward_fixture(name);
         auto tokens = fixture_tokens(dir);
         const ForwardResult full = forward_ok(dir, tokens);
         tokens.resize(5);
@@ -112,16 +96,16 @@ TEST_CASE("forward: a prefix of the tokens gives the same logits for that prefix
 
 TEST_CASE("forward: refuses what it cannot run, with one-line errors", "[forward][errors]") {
     strata::test::TempDir tmp;
-    const auto tokens = fixture_tokens(fixture("qwen3"));
+    const auto tokens = fixture_tokens(forward_fixture("qwen3"));
 
     SECTION("token id outside the vocabulary") {
-        const Status s = forward_status(fixture("qwen3"), {1, 2, 256});
+        const Status s = forward_status(forward_fixture("qwen3"), {1, 2, 256});
         CHECK(s.code() == StatusCode::InvalidArgument);
         CHECK_THAT(s.message(), Catch::Contains("token 256 at position 2"));
     }
-    SECTION("no tokens") { CHECK(forward_status(fixture("qwen3"), {}).code() == StatusCode::InvalidArgument); }
+    SECTION("no tokens") { CHECK(forward_status(forward_fixture("qwen3"), {}).code() == StatusCode::InvalidArgument); }
     SECTION("unknown device") {
-        const Status s = forward_status(fixture("qwen3"), tokens, {.device = "tpu"});
+        const Status s = forward_status(forward_fixture("qwen3"), tokens, {.device = "tpu"});
         CHECK(s.code() == StatusCode::Unsupported);
         CHECK_THAT(s.message(), Catch::Contains("device 'tpu'"));
     }
@@ -165,7 +149,7 @@ TEST_CASE("forward: refuses what it cannot run, with one-line errors", "[forward
         NullProgress progress;
         CancelToken cancel;
         cancel.cancel();
-        auto r = run_forward(fixture("qwen3"), tokens, {}, progress, cancel);
+        auto r = run_forward(forward_fixture("qwen3"), tokens, {}, progress, cancel);
         CHECK(r.status().code() == StatusCode::Cancelled);
     }
 }

@@ -1,0 +1,30 @@
+// Test helpers for whole-model tests: the committed forward fixtures, running a forward or
+// a conversion that must succeed (failing the test with the core's message otherwise),
+// and bit-exact comparison of logits. Shared so forward and layout tests do not each
+// carry their own copy.
+// Usage: convert_ok(src, out, target(LayoutKind::Megatron, 2, 1, 2)); auto r = forward_ok(out, tokens);
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "strata/forward/forward.h"
+#include "strata/mapping/layout.h"
+
+namespace strata::test {
+
+// tests/reference/fixtures/forward/<name>, and the token ids its logits were made with.
+std::filesystem::path forward_fixture(const std::string& name);
+std::vector<int32_t> fixture_tokens(const std::filesystem::path& dir);
+
+ForwardResult forward_ok(const std::filesystem::path& dir, const std::vector<int32_t>& tokens,
+                         const ForwardOptions& options = {});
+
+LayoutOptions target(LayoutKind kind, int tp = 1, int pp = 1, int ep = 1);
+void convert_ok(const std::filesystem::path& src, const std::filesystem::path& out, const LayoutOptions& target);
+
+bool bit_identical(const std::vector<float>& a, const std::vector<float>& b);
+
+}  // namespace strata::test
