@@ -11,23 +11,13 @@
 #include "convert_device/device_parity.h"
 #include "strata/convert/convert.h"
 #include "strata/synth/synth.h"
+#include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
 using namespace strata;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path synth(const test::TempDir& dir, const char* preset) {
-    SynthOptions o;
-    o.preset = preset;
-    o.out = dir / preset;
-    NullProgress p;
-    CancelToken c;
-    const Status st = synthesize(o, p, c);
-    if (!st) FAIL(st.to_string());
-    return o.out;
-}
 
 LayoutOptions layout(LayoutKind kind, int tp = 1, int pp = 1, int ep = 1) {
     LayoutOptions o;
@@ -77,7 +67,7 @@ void require_same_output(const test::TempDir& dir, const fs::path& src, const La
 
 TEST_CASE("device conversion writes the host path's bytes: HF -> Megatron, fused, casts", "[convert][device]") {
     test::TempDir dir;
-    const fs::path tiny = synth(dir, "tiny");
+    const fs::path tiny = test::synth_ok(dir / "tiny", "tiny");
     // QKV group interleave, gate/up interleave per rank, EP-local experts, vocab padding rows.
     require_same_output(dir, tiny, layout(LayoutKind::Megatron, 2, 2, 4), std::nullopt, "tp2pp2ep4");
     // bf16 -> f32 and -> f16: gather, cast, scatter on the device.
@@ -88,7 +78,7 @@ TEST_CASE("device conversion writes the host path's bytes: HF -> Megatron, fused
 
 TEST_CASE("device conversion writes the host path's bytes: Megatron -> HF and GDN hybrids", "[convert][device]") {
     test::TempDir dir;
-    const fs::path tiny = synth(dir, "tiny");
+    const fs::path tiny = test::synth_ok(dir / "tiny", "tiny");
     const fs::path meg = dir / "meg";
     convert(tiny, meg, layout(LayoutKind::Megatron, 2, 2, 4), std::nullopt, nullptr);
     require_same_output(dir, meg, layout(LayoutKind::Hf), std::nullopt, "meg-hf");
@@ -96,7 +86,7 @@ TEST_CASE("device conversion writes the host path's bytes: Megatron -> HF and GD
     require_same_output(dir, meg, layout(LayoutKind::Hf), DType::F32, "meg-hf-f32");
     require_same_output(dir, meg, layout(LayoutKind::Megatron, 1, 4, 2), std::nullopt, "reshard");
     // GDN in_proj/conv1d per-rank blocks; zero-centred norms (+1/-1) run as host ops.
-    const fs::path gdn = synth(dir, "qwen3.5-moe-tiny");
+    const fs::path gdn = test::synth_ok(dir / "qwen3.5-moe-tiny", "qwen3.5-moe-tiny");
     require_same_output(dir, gdn, layout(LayoutKind::Megatron, 2, 1, 2), std::nullopt, "gdn-tp2ep2");
     require_same_output(dir, gdn, layout(LayoutKind::Megatron, 2, 1, 2), DType::F32, "gdn-tp2ep2-f32");
 }

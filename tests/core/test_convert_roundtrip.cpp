@@ -11,6 +11,7 @@
 #include "strata/convert/convert.h"
 #include "strata/formats/format_registry.h"
 #include "strata/synth/synth.h"
+#include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
 using namespace strata;
@@ -19,13 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path synth_tiny(const test::TempDir& dir, const char* preset = "tiny") {
-    SynthOptions o;
-    o.preset = preset;
-    o.out = dir / preset;
-    NullProgress p;
-    CancelToken c;
-    REQUIRE(synthesize(o, p, c).is_ok());
-    return o.out;
+    return test::synth_ok(dir / preset, preset);
 }
 
 // name -> xxh3 of the tensor's bytes.

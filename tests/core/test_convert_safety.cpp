@@ -10,6 +10,7 @@
 #include "strata/io/atomic_output.h"
 #include "strata/model/hf_config.h"
 #include "strata/synth/synth.h"
+#include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
 using namespace strata;
@@ -17,14 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path synth_tiny(const test::TempDir& dir) {
-    SynthOptions o;
-    o.out = dir / "tiny";
-    NullProgress p;
-    CancelToken c;
-    REQUIRE(synthesize(o, p, c).is_ok());
-    return o.out;
-}
+fs::path synth_tiny(const test::TempDir& dir) { return test::synth_ok(dir / "tiny"); }
 
 uint64_t tree_hash(const fs::path& folder) {
     uint64_t h = 0;

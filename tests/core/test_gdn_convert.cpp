@@ -10,6 +10,7 @@
 #include "strata/formats/format_registry.h"
 #include "strata/mapping/canonical_view.h"
 #include "strata/synth/synth.h"
+#include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
 using namespace strata;
@@ -25,18 +26,6 @@ ParallelPlan plan_of(int tp, int pp, int ep) {
     return p;
 }
 
-void synth(const fs::path& out, const std::string& preset, bool sparse = false) {
-    SynthOptions o;
-    o.preset = preset;
-    o.out = out;
-    o.sparse = sparse;
-    NullProgress p;
-    CancelToken c;
-    auto st = synthesize(o, p, c);
-    INFO(st.message());
-    REQUIRE(st.is_ok());
-}
-
 Result<ConvertReport> convert(const fs::path& in, const fs::path& out, LayoutKind kind, ParallelPlan plan = {},
                               bool dry_run = false) {
     ConvertOptions o;
@@ -48,13 +37,6 @@ Result<ConvertReport> convert(const fs::path& in, const fs::path& out, LayoutKin
     NullProgress p;
     CancelToken c;
     return convert_checkpoint(o, p, c);
-}
-
-Checkpoint open(const fs::path& path) {
-    auto c = open_checkpoint(path);
-    INFO(c.status().message());
-    REQUIRE(c.is_ok());
-    return std::move(*c);
 }
 
 // Every tensor of `a` is in `b` with the same dtype, shape and bytes, and nothing else is.
@@ -116,8 +98,8 @@ TEST_CASE("GDN hybrids: HF -> Megatron -> HF is bit-identical over TP, PP, EP", 
     test::TempDir dir;
     for (const std::string preset : {"qwen3-next-tiny", "qwen3.5-tiny", "qwen3.5-moe-tiny"}) {
         const fs::path hf = dir / preset;
-        synth(hf, preset);
-        const Checkpoint original = open(hf);
+        test::synth_ok(hf, preset);
+        const Checkpoint original = test::open_ok(hf);
         const bool moe = preset != "qwen3.5-tiny";
         for (int tp : {1, 2, 4})
             for (int pp : {1, 2})
@@ -132,7 +114,7 @@ TEST_CASE("GDN hybrids: HF -> Megatron -> HF is bit-identical over TP, PP, EP", 
                     auto back = convert(dir / (tag + "-mg"), dir / (tag + "-hf"), LayoutKind::Hf);
                     INFO(back.status().message());
                     REQUIRE(back.is_ok());
-                    const Checkpoint result = open(dir / (tag + "-hf"));
+                    const Checkpoint result = test::open_ok(dir / (tag + "-hf"));
                     CHECK(result.config == original.config);
                     require_identical(original, result);
                     fs::remove_all(dir / (tag + "-mg"));
@@ -144,9 +126,9 @@ TEST_CASE("GDN hybrids: HF -> Megatron -> HF is bit-identical over TP, PP, EP", 
 TEST_CASE("Qwen3-Next in_proj at TP 2: rank r holds [Q_r; K_r; V_r; Z_r; b_r; a_r] (Megatron-Bridge#1690)",
           "[gdn][convert]") {
     test::TempDir dir;
-    synth(dir / "hf", "qwen3-next-tiny");
+    test::synth_ok(dir / "hf", "qwen3-next-tiny");
     REQUIRE(convert(dir / "hf", dir / "mg", LayoutKind::Megatron, plan_of(2, 1, 1)).is_ok());
-    const Checkpoint hf = open(dir / "hf"), mg = open(dir / "mg");
+    const Checkpoint hf = test::open_ok(dir / "hf"), mg = test::open_ok(dir / "mg");
     // nk 4, nv 8 (r = 2), dk 8, dv 16: in_proj_qkvz per key head [q 8; k 8; v 32; z 32] = 80 rows,
     // in_proj_ba per key head [b 2; a 2]. Megatron-Bridge merge_gdn_linear_weights: split per
     // component, reshape [tp, -1, H], rank-major then component.
@@ -182,9 +164,9 @@ TEST_CASE("Qwen3-Next in_proj at TP 2: rank r holds [Q_r; K_r; V_r; Z_r; b_r; a_
 
 TEST_CASE("Qwen3.5 separate in_proj and conv1d at TP 2", "[gdn][convert]") {
     test::TempDir dir;
-    synth(dir / "hf", "qwen3.5-tiny");
+    test::synth_ok(dir / "hf", "qwen3.5-tiny");
     REQUIRE(convert(dir / "hf", dir / "mg", LayoutKind::Megatron, plan_of(2, 1, 1)).is_ok());
-    const Checkpoint hf = open(dir / "hf"), mg = open(dir / "mg");
+    const Checkpoint hf = test::open_ok(dir / "hf"), mg = test::open_ok(dir / "mg");
     // qk = 4*16 = 64, v = 8*8 = 64, nv = 8: in_proj_qkv = [Q 64; K 64; V 64].
     const std::string a = "model.layers.1.linear_attn.";
     const Rows qkv = read_rows(hf, a + "in_proj_qkv.weight"), z = read_rows(hf, a + "in_proj_z.weight");
@@ -210,9 +192,9 @@ TEST_CASE("Qwen3.5 separate in_proj and conv1d at TP 2", "[gdn][convert]") {
 
 TEST_CASE("gated attention at TP 2: per group [q heads; gate heads; k; v]", "[gdn][convert]") {
     test::TempDir dir;
-    synth(dir / "hf", "qwen3-next-tiny");
+    test::synth_ok(dir / "hf", "qwen3-next-tiny");
     REQUIRE(convert(dir / "hf", dir / "mg", LayoutKind::Megatron, plan_of(2, 1, 1)).is_ok());
-    const Checkpoint hf = open(dir / "hf"), mg = open(dir / "mg");
+    const Checkpoint hf = test::open_ok(dir / "hf"), mg = test::open_ok(dir / "mg");
     // 8 heads, 4 groups (2 heads each), hd 16; q_proj per head [q 16; gate 16].
     const std::string p = "model.layers.3.self_attn.";
     const Rows q = read_rows(hf, p + "q_proj.weight"), k = read_rows(hf, p + "k_proj.weight"),
@@ -231,9 +213,9 @@ TEST_CASE("gated attention at TP 2: per group [q heads; gate heads; k; v]", "[gd
 
 TEST_CASE("GDN out_norm is stored zero-centred; other norms are copied", "[gdn][convert]") {
     test::TempDir dir;
-    synth(dir / "hf", "qwen3.5-moe-tiny");
+    test::synth_ok(dir / "hf", "qwen3.5-moe-tiny");
     REQUIRE(convert(dir / "hf", dir / "mg", LayoutKind::Megatron, plan_of(2, 1, 1)).is_ok());
-    const Checkpoint hf = open(dir / "hf"), mg = open(dir / "mg");
+    const Checkpoint hf = test::open_ok(dir / "hf"), mg = test::open_ok(dir / "mg");
     const Rows w = read_rows(hf, "model.layers.0.linear_attn.norm.weight");
     const Rows m = read_rows(mg, "decoder.layers.0.self_attention.out_norm.weight", {1, 0, 0});
     REQUIRE(w.data.size() == m.data.size());
@@ -261,9 +243,9 @@ TEST_CASE("GDN out_norm is stored zero-centred; other norms are copied", "[gdn][
 
 TEST_CASE("dense Qwen3.5: the pre-MLP norm is fused into linear_fc1 (TE)", "[gdn][convert]") {
     test::TempDir dir;
-    synth(dir / "hf", "qwen3.5-tiny");
+    test::synth_ok(dir / "hf", "qwen3.5-tiny");
     REQUIRE(convert(dir / "hf", dir / "mg", LayoutKind::Megatron, plan_of(2, 2, 1)).is_ok());
-    const Checkpoint hf = open(dir / "hf"), mg = open(dir / "mg");
+    const Checkpoint hf = test::open_ok(dir / "hf"), mg = test::open_ok(dir / "mg");
     // PP 2: layers 2, 3 are local 0, 1 of stage 1; MTP on the last stage.
     CHECK(read_rows(mg, "decoder.layers.1.mlp.linear_fc1.layer_norm_weight", {0, 1, 0}).data ==
           read_rows(hf, "model.layers.3.post_attention_layernorm.weight").data);
@@ -281,10 +263,10 @@ TEST_CASE("dense Qwen3.5: the pre-MLP norm is fused into linear_fc1 (TE)", "[gdn
 TEST_CASE("packed experts: Qwen3.5 (per-expert MTP) and Qwen3.6 (packed MTP) round trip; mixing is an error",
           "[gdn][convert]") {
     test::TempDir dir;
-    synth(dir / "hf", "qwen3.5-moe-tiny");
+    test::synth_ok(dir / "hf", "qwen3.5-moe-tiny");
     // Per-expert -> packed decoder (MTP stays per expert, the Qwen3.5 hub layout).
     REQUIRE(convert(dir / "hf", dir / "packed", LayoutKind::HfFusedV5).is_ok());
-    const Checkpoint packed = open(dir / "packed");
+    const Checkpoint packed = test::open_ok(dir / "packed");
     CHECK(packed.find("model.layers.0.mlp.experts.gate_up_proj")->shape == Shape{8, 64, 64});
     CHECK(packed.find("mtp.layers.0.mlp.experts.3.gate_proj.weight"));
     CHECK(!packed.find("mtp.layers.0.mlp.experts.gate_up_proj"));
@@ -292,7 +274,7 @@ TEST_CASE("packed experts: Qwen3.5 (per-expert MTP) and Qwen3.6 (packed MTP) rou
     auto back = convert(dir / "mg", dir / "back", LayoutKind::Hf);
     INFO(back.status().message());
     REQUIRE(back.is_ok());
-    require_identical(open(dir / "hf"), open(dir / "back"));
+    require_identical(test::open_ok(dir / "hf"), test::open_ok(dir / "back"));
 
     // Qwen3.6 style: MTP packed too.
     ConvertOptions o;
@@ -303,12 +285,12 @@ TEST_CASE("packed experts: Qwen3.5 (per-expert MTP) and Qwen3.6 (packed MTP) rou
     NullProgress p;
     CancelToken c;
     REQUIRE(convert_checkpoint(o, p, c).is_ok());
-    const Checkpoint p36 = open(dir / "packed36");
+    const Checkpoint p36 = test::open_ok(dir / "packed36");
     CHECK(p36.find("mtp.layers.0.mlp.experts.gate_up_proj"));
     CHECK(!p36.find("mtp.layers.0.mlp.experts.3.gate_proj.weight"));
     REQUIRE(convert(dir / "packed36", dir / "mg36", LayoutKind::Megatron, plan_of(1, 1, 4)).is_ok());
     REQUIRE(convert(dir / "mg36", dir / "back36", LayoutKind::Hf).is_ok());
-    require_identical(open(dir / "hf"), open(dir / "back36"));
+    require_identical(test::open_ok(dir / "hf"), test::open_ok(dir / "back36"));
 }
 
 TEST_CASE("GDN HF layout detection: packed/per-expert from the keys, mixing is an error", "[gdn][convert]") {
@@ -346,7 +328,7 @@ TEST_CASE("GDN HF layout detection: packed/per-expert from the keys, mixing is a
 
 TEST_CASE("Qwen3.5-397B-A17B skeleton: dry-run HF -> Megatron TP2 PP4 EP8 per-rank shapes", "[gdn][convert]") {
     test::TempDir dir;
-    synth(dir / "big", "qwen3.5-397b-a17b", true);
+    test::synth_ok(dir / "big", "qwen3.5-397b-a17b", true);
     auto report = convert(dir / "big", dir / "mg", LayoutKind::Megatron, plan_of(2, 4, 8), true);
     INFO(report.status().message());
     REQUIRE(report.is_ok());
@@ -380,8 +362,8 @@ TEST_CASE("Qwen3.5-397B-A17B skeleton: dry-run HF -> Megatron TP2 PP4 EP8 per-ra
 
 TEST_CASE("GDN round trip with ETP != TP, local norms, sequential and legacy grouped experts", "[gdn][convert]") {
     test::TempDir dir;
-    synth(dir / "hf", "qwen3-next-tiny");
-    const Checkpoint original = open(dir / "hf");
+    test::synth_ok(dir / "hf", "qwen3-next-tiny");
+    const Checkpoint original = test::open_ok(dir / "hf");
     struct Variant {
         const char* tag;
         ExpertLayout experts;
@@ -404,7 +386,7 @@ TEST_CASE("GDN round trip with ETP != TP, local norms, sequential and legacy gro
         auto mg = convert_checkpoint(o, p, c);
         INFO(mg.status().message());
         REQUIRE(mg.is_ok());
-        const Checkpoint m = open(o.out);
+        const Checkpoint m = test::open_ok(o.out);
         if (v.norms == NormLayout::Local) {
             CHECK(m.find("decoder.layers.0.input_layernorm.weight", {0, 0, 0}));
             CHECK(m.find("mtp.layers.0.mtp_model_layer.input_layernorm.weight", {0, 1, 0}));
@@ -414,6 +396,6 @@ TEST_CASE("GDN round trip with ETP != TP, local norms, sequential and legacy gro
         auto back = convert(o.out, dir / (std::string(v.tag) + "-hf"), LayoutKind::Hf);
         INFO(back.status().message());
         REQUIRE(back.is_ok());
-        require_identical(original, open(dir / (std::string(v.tag) + "-hf")));
+        require_identical(original, test::open_ok(dir / (std::string(v.tag) + "-hf")));
     }
 }

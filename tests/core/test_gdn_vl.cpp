@@ -12,6 +12,7 @@
 #include "strata/model/hf_config.h"
 #include "strata/model/model_spec.h"
 #include "strata/synth/synth.h"
+#include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
 using namespace strata;
@@ -20,17 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kLm = "model.language_model.";
-
-void synth(const fs::path& out, const std::string& preset) {
-    SynthOptions o;
-    o.preset = preset;
-    o.out = out;
-    NullProgress p;
-    CancelToken c;
-    auto st = synthesize(o, p, c);
-    INFO(st.message());
-    REQUIRE(st.is_ok());
-}
 
 Result<ConvertReport> convert(const fs::path& in, const fs::path& out, LayoutKind kind, int tp = 1, int ep = 1,
                               bool allow_unmapped = true) {
@@ -44,13 +34,6 @@ Result<ConvertReport> convert(const fs::path& in, const fs::path& out, LayoutKin
     NullProgress p;
     CancelToken c;
     return convert_checkpoint(o, p, c);
-}
-
-Checkpoint open(const fs::path& path) {
-    auto c = open_checkpoint(path);
-    INFO(c.status().message());
-    REQUIRE(c.is_ok());
-    return std::move(*c);
 }
 
 bool is_vision(const std::string& name) { return name.rfind("model.visual.", 0) == 0; }
@@ -104,8 +87,8 @@ void write_text_twin(const Checkpoint& vl, const fs::path& out) {
 
 TEST_CASE("Qwen3.5 VL wrapper: synth writes it, the spec comes from text_config", "[gdn][vl]") {
     test::TempDir dir;
-    synth(dir / "vl", "qwen3.5-moe-vl-tiny");
-    const Checkpoint vl = open(dir / "vl");
+    test::synth_ok(dir / "vl", "qwen3.5-moe-vl-tiny");
+    const Checkpoint vl = test::open_ok(dir / "vl");
     CHECK(vl.config["architectures"][0] == "Qwen3_5MoeForConditionalGeneration");
     CHECK(vl.config["model_type"] == "qwen3_5_moe");
     CHECK_FALSE(vl.config.contains("num_hidden_layers"));
@@ -147,7 +130,7 @@ TEST_CASE("Qwen3.5 VL wrapper: synth writes it, the spec comes from text_config"
 
 TEST_CASE("Qwen3.5 VL wrapper: the vision tower is refused, listed, or skipped", "[gdn][vl]") {
     test::TempDir dir;
-    synth(dir / "vl", "qwen3.5-vl-tiny");
+    test::synth_ok(dir / "vl", "qwen3.5-vl-tiny");
     auto refused = convert(dir / "vl", dir / "mg", LayoutKind::Megatron, 2, 1, false);
     REQUIRE_FALSE(refused);
     const std::string msg = refused.status().to_string();
@@ -169,7 +152,7 @@ TEST_CASE("Qwen3.5 VL wrapper: the vision tower is refused, listed, or skipped",
     REQUIRE(skipped.is_ok());
     CHECK(skipped->unmapped.size() == 33);
     CHECK(std::all_of(skipped->unmapped.begin(), skipped->unmapped.end(), is_vision));
-    const Checkpoint mg = open(dir / "mg");
+    const Checkpoint mg = test::open_ok(dir / "mg");
     for (const auto& t : mg.tensors) {
         INFO(t.name);
         CHECK(t.name.find("visual") == std::string::npos);
@@ -179,12 +162,12 @@ TEST_CASE("Qwen3.5 VL wrapper: the vision tower is refused, listed, or skipped",
 
 TEST_CASE("Qwen3.5 VL wrapper: model.language_model.* maps exactly like the text model", "[gdn][vl]") {
     test::TempDir dir;
-    synth(dir / "vl", "qwen3.5-moe-vl-tiny");
-    const Checkpoint vl = open(dir / "vl");
+    test::synth_ok(dir / "vl", "qwen3.5-moe-vl-tiny");
+    const Checkpoint vl = test::open_ok(dir / "vl");
     write_text_twin(vl, dir / "text");
     REQUIRE(convert(dir / "vl", dir / "vl-mg", LayoutKind::Megatron, 2, 2).is_ok());
     REQUIRE(convert(dir / "text", dir / "text-mg", LayoutKind::Megatron, 2, 2).is_ok());
-    const Checkpoint a = open(dir / "vl-mg"), b = open(dir / "text-mg");
+    const Checkpoint a = test::open_ok(dir / "vl-mg"), b = test::open_ok(dir / "text-mg");
     REQUIRE(a.tensors.size() == b.tensors.size());
     for (const auto& t : a.tensors) {
         INFO(t.name << " @tp" << t.rank.tp << " ep" << t.rank.ep);
@@ -205,8 +188,8 @@ TEST_CASE("Qwen3.5 VL wrapper: HF -> Megatron -> HF is bit-identical on the lang
     test::TempDir dir;
     for (const std::string preset : {"qwen3.5-vl-tiny", "qwen3.5-moe-vl-tiny"}) {
         const fs::path hf = dir / preset;
-        synth(hf, preset);
-        const Checkpoint original = open(hf);
+        test::synth_ok(hf, preset);
+        const Checkpoint original = test::open_ok(hf);
         const bool moe = preset != "qwen3.5-vl-tiny";
         for (int tp : {1, 2})
             for (int ep : {1, 2}) {
@@ -219,7 +202,7 @@ TEST_CASE("Qwen3.5 VL wrapper: HF -> Megatron -> HF is bit-identical on the lang
                 auto back = convert(dir / (tag + "-mg"), dir / (tag + "-hf"), LayoutKind::Hf);
                 INFO(back.status().message());
                 REQUIRE(back.is_ok());
-                const Checkpoint result = open(dir / (tag + "-hf"));
+                const Checkpoint result = test::open_ok(dir / (tag + "-hf"));
                 CHECK(result.config == original.config);
                 require_same_language_model(original, result);
                 CHECK(result.find("model.language_model.layers.0.linear_attn.in_proj_qkv.weight"));
@@ -230,9 +213,9 @@ TEST_CASE("Qwen3.5 VL wrapper: HF -> Megatron -> HF is bit-identical on the lang
     // Packed experts (transformers v5) keep the wrapper prefix too, and come back per expert.
     const fs::path moe = dir / "qwen3.5-moe-vl-tiny";
     REQUIRE(convert(moe, dir / "v5", LayoutKind::HfFusedV5).is_ok());
-    const Checkpoint v5 = open(dir / "v5");
+    const Checkpoint v5 = test::open_ok(dir / "v5");
     CHECK(v5.find("model.language_model.layers.0.mlp.experts.gate_up_proj"));
     REQUIRE(convert(dir / "v5", dir / "v5-mg", LayoutKind::Megatron, 2, 2).is_ok());
     REQUIRE(convert(dir / "v5-mg", dir / "v5-hf", LayoutKind::Hf).is_ok());
-    require_same_language_model(open(moe), open(dir / "v5-hf"));
+    require_same_language_model(test::open_ok(moe), test::open_ok(dir / "v5-hf"));
 }

@@ -8,10 +8,32 @@
 #include <nlohmann/json.hpp>
 
 #include "strata/convert/convert.h"
+#include "strata/formats/format_registry.h"
+#include "strata/synth/synth.h"
 
 namespace fs = std::filesystem;
 
 namespace strata::test {
+
+fs::path synth_ok(const fs::path& out, const std::string& preset, bool sparse) {
+    SynthOptions o;
+    o.preset = preset;
+    o.out = out;
+    o.sparse = sparse;
+    NullProgress p;
+    CancelToken c;
+    const Status st = synthesize(o, p, c);
+    INFO(preset << " -> " << out.string() << ": " << st.to_string());
+    REQUIRE(st.is_ok());
+    return out;
+}
+
+Checkpoint open_ok(const fs::path& path) {
+    auto c = open_checkpoint(path);
+    INFO(path.string() << ": " << c.status().to_string());
+    REQUIRE(c.is_ok());
+    return std::move(*c);
+}
 
 fs::path forward_fixture(const std::string& name) {
     return fs::path(STRATA_SOURCE_DIR) / "tests" / "reference" / "fixtures" / "forward" / name;

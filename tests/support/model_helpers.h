@@ -10,10 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "strata/formats/checkpoint.h"
 #include "strata/forward/forward.h"
 #include "strata/mapping/layout.h"
 
 namespace strata::test {
+
+// `strata synth --preset P [--sparse]` into `out`, which must succeed; returns `out`.
+std::filesystem::path synth_ok(const std::filesystem::path& out, const std::string& preset = "tiny",
+                               bool sparse = false);
+// open_checkpoint that must succeed.
+Checkpoint open_ok(const std::filesystem::path& path);
 
 // tests/reference/fixtures/forward/<name>, and the token ids its logits were made with.
 std::filesystem::path forward_fixture(const std::string& name);
