@@ -19,15 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-LayoutOptions layout(LayoutKind kind, int tp = 1, int pp = 1, int ep = 1) {
-    LayoutOptions o;
-    o.kind = kind;
-    o.plan.tp = tp;
-    o.plan.pp = pp;
-    o.plan.ep = ep;
-    return o;
-}
-
 ConvertReport convert(const fs::path& src, const fs::path& out, const LayoutOptions& target,
                       std::optional<DType> dtype, kernels::Backend* device) {
     ConvertOptions o;
@@ -69,24 +60,24 @@ TEST_CASE("device conversion writes the host path's bytes: HF -> Megatron, fused
     test::TempDir dir;
     const fs::path tiny = test::synth_ok(dir / "tiny", "tiny");
     // QKV group interleave, gate/up interleave per rank, EP-local experts, vocab padding rows.
-    require_same_output(dir, tiny, layout(LayoutKind::Megatron, 2, 2, 4), std::nullopt, "tp2pp2ep4");
+    require_same_output(dir, tiny, test::target(LayoutKind::Megatron, 2, 2, 4), std::nullopt, "tp2pp2ep4");
     // bf16 -> f32 and -> f16: gather, cast, scatter on the device.
-    require_same_output(dir, tiny, layout(LayoutKind::Megatron, 2, 1, 2), DType::F32, "tp2ep2-f32");
-    require_same_output(dir, tiny, layout(LayoutKind::HfFusedV5), DType::F16, "fused-v5-f16");
-    require_same_output(dir, tiny, layout(LayoutKind::HfFused), std::nullopt, "fused");
+    require_same_output(dir, tiny, test::target(LayoutKind::Megatron, 2, 1, 2), DType::F32, "tp2ep2-f32");
+    require_same_output(dir, tiny, test::target(LayoutKind::HfFusedV5), DType::F16, "fused-v5-f16");
+    require_same_output(dir, tiny, test::target(LayoutKind::HfFused), std::nullopt, "fused");
 }
 
 TEST_CASE("device conversion writes the host path's bytes: Megatron -> HF and GDN hybrids", "[convert][device]") {
     test::TempDir dir;
     const fs::path tiny = test::synth_ok(dir / "tiny", "tiny");
     const fs::path meg = dir / "meg";
-    convert(tiny, meg, layout(LayoutKind::Megatron, 2, 2, 4), std::nullopt, nullptr);
-    require_same_output(dir, meg, layout(LayoutKind::Hf), std::nullopt, "meg-hf");
+    convert(tiny, meg, test::target(LayoutKind::Megatron, 2, 2, 4), std::nullopt, nullptr);
+    require_same_output(dir, meg, test::target(LayoutKind::Hf), std::nullopt, "meg-hf");
     // Row-parallel slices scattered back into whole rows while casting.
-    require_same_output(dir, meg, layout(LayoutKind::Hf), DType::F32, "meg-hf-f32");
-    require_same_output(dir, meg, layout(LayoutKind::Megatron, 1, 4, 2), std::nullopt, "reshard");
+    require_same_output(dir, meg, test::target(LayoutKind::Hf), DType::F32, "meg-hf-f32");
+    require_same_output(dir, meg, test::target(LayoutKind::Megatron, 1, 4, 2), std::nullopt, "reshard");
     // GDN in_proj/conv1d per-rank blocks; zero-centred norms (+1/-1) run as host ops.
     const fs::path gdn = test::synth_ok(dir / "qwen3.5-moe-tiny", "qwen3.5-moe-tiny");
-    require_same_output(dir, gdn, layout(LayoutKind::Megatron, 2, 1, 2), std::nullopt, "gdn-tp2ep2");
-    require_same_output(dir, gdn, layout(LayoutKind::Megatron, 2, 1, 2), DType::F32, "gdn-tp2ep2-f32");
+    require_same_output(dir, gdn, test::target(LayoutKind::Megatron, 2, 1, 2), std::nullopt, "gdn-tp2ep2");
+    require_same_output(dir, gdn, test::target(LayoutKind::Megatron, 2, 1, 2), DType::F32, "gdn-tp2ep2-f32");
 }
