@@ -39,23 +39,6 @@ Result<ConvertReport> convert(const fs::path& in, const fs::path& out, LayoutKin
     return convert_checkpoint(o, p, c);
 }
 
-// Every tensor of `a` is in `b` with the same dtype, shape and bytes, and nothing else is.
-void require_identical(const Checkpoint& a, const Checkpoint& b) {
-    REQUIRE(a.tensors.size() == b.tensors.size());
-    for (const auto& t : a.tensors) {
-        const TensorInfo* u = b.find(t.name);
-        INFO(t.name);
-        REQUIRE(u);
-        REQUIRE(u->dtype == t.dtype);
-        REQUIRE(u->shape == t.shape);
-        auto x = a.read(t);
-        auto y = b.read(*u);
-        REQUIRE(x.is_ok());
-        REQUIRE(y.is_ok());
-        REQUIRE(*x == *y);
-    }
-}
-
 // A bf16 2-D+ tensor as rows of raw 16-bit values.
 struct Rows {
     uint64_t width = 0;
@@ -116,7 +99,7 @@ TEST_CASE("GDN hybrids: HF -> Megatron -> HF is bit-identical over TP, PP, EP", 
                     REQUIRE(back.is_ok());
                     const Checkpoint result = test::open_ok(dir / (tag + "-hf"));
                     CHECK(result.config == original.config);
-                    require_identical(original, result);
+                    test::require_same_tensors(original, result);
                     fs::remove_all(dir / (tag + "-mg"));
                     fs::remove_all(dir / (tag + "-hf"));
                 }
@@ -274,7 +257,7 @@ TEST_CASE("packed experts: Qwen3.5 (per-expert MTP) and Qwen3.6 (packed MTP) rou
     auto back = convert(dir / "mg", dir / "back", LayoutKind::Hf);
     INFO(back.status().message());
     REQUIRE(back.is_ok());
-    require_identical(test::open_ok(dir / "hf"), test::open_ok(dir / "back"));
+    test::require_same_tensors(test::open_ok(dir / "hf"), test::open_ok(dir / "back"));
 
     // Qwen3.6 style: MTP packed too.
     ConvertOptions o;
@@ -290,7 +273,7 @@ TEST_CASE("packed experts: Qwen3.5 (per-expert MTP) and Qwen3.6 (packed MTP) rou
     CHECK(!p36.find("mtp.layers.0.mlp.experts.3.gate_proj.weight"));
     REQUIRE(convert(dir / "packed36", dir / "mg36", LayoutKind::Megatron, plan_of(1, 1, 4)).is_ok());
     REQUIRE(convert(dir / "mg36", dir / "back36", LayoutKind::Hf).is_ok());
-    require_identical(test::open_ok(dir / "hf"), test::open_ok(dir / "back36"));
+    test::require_same_tensors(test::open_ok(dir / "hf"), test::open_ok(dir / "back36"));
 }
 
 TEST_CASE("GDN HF layout detection: packed/per-expert from the keys, mixing is an error", "[gdn][convert]") {
@@ -396,6 +379,6 @@ TEST_CASE("GDN round trip with ETP != TP, local norms, sequential and legacy gro
         auto back = convert(o.out, dir / (std::string(v.tag) + "-hf"), LayoutKind::Hf);
         INFO(back.status().message());
         REQUIRE(back.is_ok());
-        require_identical(original, test::open_ok(dir / (std::string(v.tag) + "-hf")));
+        test::require_same_tensors(original, test::open_ok(dir / (std::string(v.tag) + "-hf")));
     }
 }

@@ -38,27 +38,6 @@ Result<ConvertReport> convert(const fs::path& in, const fs::path& out, LayoutKin
 
 bool is_vision(const std::string& name) { return name.rfind("model.visual.", 0) == 0; }
 
-// Every tensor of `a` but the vision tower is in `b` (same rank) with the same dtype, shape and
-// bytes, and `b` holds nothing else.
-void require_same_language_model(const Checkpoint& a, const Checkpoint& b) {
-    size_t n = 0;
-    for (const auto& t : a.tensors) {
-        if (is_vision(t.name)) continue;
-        ++n;
-        const TensorInfo* u = b.find(t.name, t.rank);
-        INFO(t.name);
-        REQUIRE(u);
-        REQUIRE(u->dtype == t.dtype);
-        REQUIRE(u->shape == t.shape);
-        auto x = a.read(t);
-        auto y = b.read(*u);
-        REQUIRE(x.is_ok());
-        REQUIRE(y.is_ok());
-        REQUIRE(*x == *y);
-    }
-    CHECK(b.tensors.size() == n);
-}
-
 // The text-only twin of a VL checkpoint: model.language_model.X -> model.X, vision dropped,
 // text_config as config.json (Qwen3_5(Moe)ForCausalLM), same bytes.
 void write_text_twin(const Checkpoint& vl, const fs::path& out) {
@@ -204,7 +183,7 @@ TEST_CASE("Qwen3.5 VL wrapper: HF -> Megatron -> HF is bit-identical on the lang
                 REQUIRE(back.is_ok());
                 const Checkpoint result = test::open_ok(dir / (tag + "-hf"));
                 CHECK(result.config == original.config);
-                require_same_language_model(original, result);
+                test::require_same_tensors(original, result, is_vision);
                 CHECK(result.find("model.language_model.layers.0.linear_attn.in_proj_qkv.weight"));
                 fs::remove_all(dir / (tag + "-mg"));
                 fs::remove_all(dir / (tag + "-hf"));
@@ -217,5 +196,5 @@ TEST_CASE("Qwen3.5 VL wrapper: HF -> Megatron -> HF is bit-identical on the lang
     CHECK(v5.find("model.language_model.layers.0.mlp.experts.gate_up_proj"));
     REQUIRE(convert(dir / "v5", dir / "v5-mg", LayoutKind::Megatron, 2, 2).is_ok());
     REQUIRE(convert(dir / "v5-mg", dir / "v5-hf", LayoutKind::Hf).is_ok());
-    require_same_language_model(test::open_ok(moe), test::open_ok(dir / "v5-hf"));
+    test::require_same_tensors(test::open_ok(moe), test::open_ok(dir / "v5-hf"), is_vision);
 }

@@ -10,6 +10,7 @@
 #include "strata/formats/format_registry.h"
 #include "strata/stats/tensor_stats.h"
 #include "studio_test_util.h"
+#include "support/model_helpers.h"
 #include "views/diff_heatmap_view.h"
 #include "views/diff_panel.h"
 #include "widgets/heatmap_widget.h"
@@ -20,15 +21,7 @@ using strata::studio::test::wait_until;
 
 TEST_CASE("diff panel: seeds differ in every tensor; a model equals itself", "[studio][diff]") {
     strata::test::TempDir dir;
-    NullProgress p;
-    CancelToken c;
-    for (int seed : {0, 1}) {
-        SynthOptions o;
-        o.preset = "tiny";
-        o.seed = uint64_t(seed);
-        o.out = dir / ("seed" + std::to_string(seed));
-        REQUIRE(synthesize(o, p, c).is_ok());
-    }
+    for (uint64_t seed : {0, 1}) strata::test::synth_ok(dir / ("seed" + std::to_string(seed)), "tiny", false, seed);
     const QString a = QString::fromStdString((dir / "seed0").string());
     const QString b = QString::fromStdString((dir / "seed1").string());
     StudioContext ctx;
@@ -55,15 +48,7 @@ TEST_CASE("diff panel: seeds differ in every tensor; a model equals itself", "[s
 
 TEST_CASE("diff panel: clicking a row shows A, B and |A-B| heatmaps from the canonical views", "[studio][diff]") {
     strata::test::TempDir dir;
-    NullProgress p;
-    CancelToken c;
-    for (int seed : {0, 1}) {
-        SynthOptions o;
-        o.preset = "tiny";
-        o.seed = uint64_t(seed);
-        o.out = dir / ("seed" + std::to_string(seed));
-        REQUIRE(synthesize(o, p, c).is_ok());
-    }
+    for (uint64_t seed : {0, 1}) strata::test::synth_ok(dir / ("seed" + std::to_string(seed)), "tiny", false, seed);
     StudioContext ctx;
     DiffPanel panel(&ctx);
     panel.resize(1200, 800);
@@ -91,6 +76,8 @@ TEST_CASE("diff panel: clicking a row shows A, B and |A-B| heatmaps from the can
     const Heatmap& ha = view->heatmap_a()->heatmap();
     auto ckpt = open_checkpoint(dir / "seed0");
     REQUIRE(ckpt.is_ok());
+    NullProgress p;
+    CancelToken c;
     auto ref = tensor_heatmap(*ckpt, *ckpt->find(name), 0, ha.rows, ha.cols, HeatmapReduce::Mean, p, c);
     REQUIRE(ref.is_ok());
     CHECK(ha.cells == ref->cells);

@@ -15,11 +15,12 @@ namespace fs = std::filesystem;
 
 namespace strata::test {
 
-fs::path synth_ok(const fs::path& out, const std::string& preset, bool sparse) {
+fs::path synth_ok(const fs::path& out, const std::string& preset, bool sparse, uint64_t seed) {
     SynthOptions o;
     o.preset = preset;
     o.out = out;
     o.sparse = sparse;
+    o.seed = seed;
     NullProgress p;
     CancelToken c;
     const Status st = synthesize(o, p, c);
@@ -72,6 +73,25 @@ void convert_ok(const fs::path& src, const fs::path& out, const LayoutOptions& t
     auto r = convert_checkpoint(o, progress, cancel);
     INFO(src.string() << " -> " << out.string() << ": " << r.status().to_string());
     REQUIRE(r.is_ok());
+}
+
+void require_same_tensors(const Checkpoint& a, const Checkpoint& b, const std::function<bool(const std::string&)>& skip) {
+    size_t compared = 0;
+    for (const auto& t : a.tensors) {
+        if (skip && skip(t.name)) continue;
+        ++compared;
+        const TensorInfo* u = b.find(t.name, t.rank);
+        INFO(t.name);
+        REQUIRE(u);
+        REQUIRE(u->dtype == t.dtype);
+        REQUIRE(u->shape == t.shape);
+        auto x = a.read(t);
+        auto y = b.read(*u);
+        REQUIRE(x.is_ok());
+        REQUIRE(y.is_ok());
+        REQUIRE(*x == *y);
+    }
+    CHECK(b.tensors.size() == compared);
 }
 
 bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {

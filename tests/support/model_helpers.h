@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,9 @@
 
 namespace strata::test {
 
-// `strata synth --preset P [--sparse]` into `out`, which must succeed; returns `out`.
+// `strata synth --preset P [--sparse] [--seed S]` into `out`, which must succeed; returns `out`.
 std::filesystem::path synth_ok(const std::filesystem::path& out, const std::string& preset = "tiny",
-                               bool sparse = false);
+                               bool sparse = false, uint64_t seed = 0);
 // open_checkpoint that must succeed.
 Checkpoint open_ok(const std::filesystem::path& path);
 
@@ -31,6 +32,11 @@ ForwardResult forward_ok(const std::filesystem::path& dir, const std::vector<int
 
 LayoutOptions target(LayoutKind kind, int tp = 1, int pp = 1, int ep = 1);
 void convert_ok(const std::filesystem::path& src, const std::filesystem::path& out, const LayoutOptions& target);
+
+// Every tensor of `a` that `skip` does not name is in `b` (same rank) with the same dtype,
+// shape and bytes, and `b` holds nothing else.
+void require_same_tensors(const Checkpoint& a, const Checkpoint& b,
+                          const std::function<bool(const std::string&)>& skip = {});
 
 bool bit_identical(const std::vector<float>& a, const std::vector<float>& b);
 
