@@ -6,61 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "stats/heatmap_reducer.h"
 #include "strata/element_codec.h"
 
 namespace strata {
 
 namespace {
-
-// Accumulates rows of a matrix into a rows×cols grid of blocks (the same block geometry as
-// tensor_heatmap: source row r lands in cell row r*rows/src_rows), reducing by mean or max.
-class BlockReducer {
-public:
-    BlockReducer(const MatrixView& m, uint32_t max_rows, uint32_t max_cols, bool max_reduce) : max_(max_reduce) {
-        h_.source = m;
-        h_.rows = static_cast<uint32_t>(std::min<uint64_t>(max_rows, m.rows));
-        h_.cols = static_cast<uint32_t>(std::min<uint64_t>(max_cols, m.cols));
-        acc_.assign(size_t(h_.rows) * h_.cols, 0.0);
-        cnt_.assign(acc_.size(), 0);
-        col_bin_.resize(m.cols);
-        for (uint64_t c = 0; c < m.cols; ++c) col_bin_[c] = static_cast<uint32_t>(c * h_.cols / m.cols);
-    }
-    uint64_t source_rows() const { return h_.source.rows; }
-    void add_row(uint64_t r, const double* values) {
-        const size_t base = size_t(r * h_.rows / h_.source.rows) * h_.cols;
-        for (uint64_t c = 0; c < h_.source.cols; ++c) {
-            const double v = values[c];
-            if (!std::isfinite(v)) continue;
-            const size_t i = base + col_bin_[c];
-            acc_[i] = max_ ? std::max(acc_[i], v) : acc_[i] + v;
-            ++cnt_[i];
-        }
-    }
-    Heatmap finish() {
-        h_.cells.resize(acc_.size());
-        h_.lo = std::numeric_limits<double>::infinity();
-        h_.hi = -h_.lo;
-        for (size_t i = 0; i < acc_.size(); ++i) {
-            if (cnt_[i] == 0) {
-                h_.cells[i] = std::numeric_limits<float>::quiet_NaN();
-                continue;
-            }
-            const double v = max_ ? acc_[i] : acc_[i] / double(cnt_[i]);
-            h_.cells[i] = static_cast<float>(v);
-            h_.lo = std::min(h_.lo, v);
-            h_.hi = std::max(h_.hi, v);
-        }
-        if (h_.lo > h_.hi) h_.lo = h_.hi = 0;
-        return std::move(h_);
-    }
-
-private:
-    bool max_;
-    Heatmap h_;
-    std::vector<double> acc_;
-    std::vector<uint64_t> cnt_;
-    std::vector<uint32_t> col_bin_;
-};
 
 // One side's canonical bytes, checked to be decodable and to hold `slice`.
 struct Side {
@@ -92,10 +43,10 @@ Result<DiffHeatmaps> diff_heatmaps(const CanonicalView& a, const CanonicalView& 
     if (!sa.entry && !sb.entry) return Status::not_found("no canonical tensor in A or B").in_tensor(std::string(name));
     const bool both = sa.entry && sb.entry && sa.entry->shape == sb.entry->shape;
     const MatrixView m = matrix_view((sa.entry ? sa.entry : sb.entry)->shape);
-    std::optional<BlockReducer> ra, rb, rd;
-    if (sa.entry) ra.emplace(matrix_view(sa.entry->shape), max_rows, max_cols, false);
-    if (sb.entry) rb.emplace(matrix_view(sb.entry->shape), max_rows, max_cols, false);
-    if (both) rd.emplace(m, max_rows, max_cols, true);
+    std::optional<HeatmapReducer> ra, rb, rd;
+    if (sa.entry) ra.emplace(matrix_view(sa.entry->shape), max_rows, max_cols, HeatmapReduce::Mean);
+    if (sb.entry) rb.emplace(matrix_view(sb.entry->shape), max_rows, max_cols, HeatmapReduce::Mean);
+    if (both) rd.emplace(m, max_rows, max_cols, HeatmapReduce::MaxAbs);
     std::vector<double> row_a, row_b;
     auto decode_row = [slice](const Side& s, uint64_t r, std::vector<double>& out) {
         const MatrixView sm = matrix_view(s.entry->shape);

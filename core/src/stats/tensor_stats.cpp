@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "stats/heatmap_reducer.h"
 #include "strata/element_codec.h"
 
 namespace strata {
@@ -149,49 +150,16 @@ Result<Heatmap> tensor_heatmap(const Checkpoint& ckpt, const TensorInfo& info, u
     if (slice >= m.slices) return Status::invalid_argument("slice index out of range").in_tensor(info.name);
     if (max_rows == 0 || max_cols == 0) return Status::invalid_argument("heatmap size must be positive");
     STRATA_TRY(auto src, open_source(ckpt, info));
-    Heatmap h;
-    h.source = m;
-    h.rows = static_cast<uint32_t>(std::min<uint64_t>(max_rows, m.rows));
-    h.cols = static_cast<uint32_t>(std::min<uint64_t>(max_cols, m.cols));
-    std::vector<double> acc(size_t(h.rows) * h.cols, 0.0);
-    std::vector<uint64_t> cnt(acc.size(), 0);
-    // Column c of the source falls into output column c * cols / m.cols (blocks of near-equal width).
-    std::vector<uint32_t> col_bin(m.cols);
-    for (uint64_t c = 0; c < m.cols; ++c) col_bin[c] = static_cast<uint32_t>(c * h.cols / m.cols);
+    HeatmapReducer reducer(m, max_rows, max_cols, reduce);
     std::vector<double> row(m.cols);
     progress.begin("heatmap", m.rows);
     for (uint64_t r = 0; r < m.rows; ++r) {
         if ((r & 63) == 0) STRATA_RETURN_IF_ERROR(cancel.check());
         decode_elements(info.dtype, src.bytes.data(), (slice * m.rows + r) * m.cols, m.cols, row.data());
-        const size_t base = size_t(r * h.rows / m.rows) * h.cols;
-        for (uint64_t c = 0; c < m.cols; ++c) {
-            const double v = row[c];
-            if (!std::isfinite(v)) continue;
-            const size_t i = base + col_bin[c];
-            switch (reduce) {
-                case HeatmapReduce::Mean: acc[i] += v; break;
-                case HeatmapReduce::MeanAbs: acc[i] += std::fabs(v); break;
-                case HeatmapReduce::MaxAbs: acc[i] = std::max(acc[i], std::fabs(v)); break;
-            }
-            ++cnt[i];
-        }
+        reducer.add_row(r, row.data());
         progress.advance(1);
     }
-    h.cells.resize(acc.size());
-    h.lo = std::numeric_limits<double>::infinity();
-    h.hi = -h.lo;
-    for (size_t i = 0; i < acc.size(); ++i) {
-        if (cnt[i] == 0) {
-            h.cells[i] = std::numeric_limits<float>::quiet_NaN();
-            continue;
-        }
-        const double v = reduce == HeatmapReduce::MaxAbs ? acc[i] : acc[i] / double(cnt[i]);
-        h.cells[i] = static_cast<float>(v);
-        h.lo = std::min(h.lo, v);
-        h.hi = std::max(h.hi, v);
-    }
-    if (h.lo > h.hi) h.lo = h.hi = 0;
-    return h;
+    return reducer.finish();
 }
 
 }  // namespace strata
