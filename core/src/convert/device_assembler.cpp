@@ -153,7 +153,7 @@ Result<std::span<const std::byte>> DeviceAssembler::Worker::assemble(const Check
                 .in_tensor(tensor.name);
         std::memcpy(staging + region.offset, bytes.data() + region.first * es, (region.end - region.first) * es);
     }
-    if (tensor.zero_fill) std::memset(out, 0, size);
+    zero_uncovered(tensor, std::span<std::byte>(out, size));
     {
         std::lock_guard lock(owner_.mutex_);
         STRATA_RETURN_IF_ERROR(owner_.run_on_device(st, tensor, *staging_, *output_).in_tensor(tensor.name));

@@ -1,11 +1,13 @@
 // Executor: worker threads stream planned tensors from the mapped source into writers.
 #include "strata/convert/executor.h"
 
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,7 +50,7 @@ std::optional<std::span<const std::byte>> direct_span(const Checkpoint& source, 
     return all->subspan(op.src_offset * es, t.byte_size());
 }
 
-constexpr uint64_t kKeepBuffer = 64u << 20;  // buffers above this are freed between tensors
+constexpr uint64_t kKeepBuffer = 64u << 20;  // device buffers above this are freed between tensors
 
 // Bytes of tensor buffers in flight; a request larger than the budget waits until it runs alone.
 class MemoryBudget {
@@ -77,30 +79,43 @@ private:
     uint64_t peak_ = 0;
 };
 
-// The host twin of DeviceAssembler::Worker: one reusable buffer per worker thread.
+// The host twin of DeviceAssembler::Worker: one reusable buffer per worker thread, kept
+// between tensors while it fits the worker's share of the memory budget. Fresh pages cost
+// a fault and a kernel clear each, which for 300 MB embedding shards took a third of a
+// conversion's CPU time; huge pages and reuse remove both. Page-aligned, so the writer
+// can hand it to O_DIRECT as is.
 class HostAssembler {
 public:
+    explicit HostAssembler(uint64_t keep) : keep_(keep) {}
     Result<std::span<const std::byte>> assemble(const Checkpoint& source, const ConversionPlan& plan,
                                                 const PlannedTensor& t) {
         const uint64_t size = t.byte_size();
         if (size > capacity_) {
-            storage_.reset(new std::byte[size]);  // not value-initialised: assemble_tensor fills it
-            capacity_ = size;
+            constexpr uint64_t kHuge = 2u << 20;
+            const uint64_t capacity = (size + kHuge - 1) / kHuge * kHuge;
+            storage_.reset(static_cast<std::byte*>(std::aligned_alloc(kHuge, capacity)));
+            if (!storage_) return Status::io("out of memory for a " + std::to_string(size) + "-byte tensor buffer");
+            ::madvise(storage_.get(), capacity, MADV_HUGEPAGE);  // a hint; 4K pages work too
+            capacity_ = capacity;
         }
         const std::span<std::byte> buffer(storage_.get(), size);
         STRATA_RETURN_IF_ERROR(assemble_tensor(source, plan, t, buffer));
         return std::span<const std::byte>(buffer);
     }
-    void trim(uint64_t keep) {
-        if (capacity_ > keep) {
+    void trim() {
+        if (capacity_ > keep_) {
             storage_.reset();
             capacity_ = 0;
         }
     }
 
 private:
-    std::unique_ptr<std::byte[]> storage_;
+    struct Free {
+        void operator()(std::byte* p) const { std::free(p); }
+    };
+    std::unique_ptr<std::byte, Free> storage_;
     uint64_t capacity_ = 0;
+    uint64_t keep_;
 };
 
 }  // namespace
@@ -140,7 +155,7 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
         failed = true;
     };
     auto worker = [&] {
-        HostAssembler host;
+        HostAssembler host(std::max(kKeepBuffer, options.max_memory / static_cast<uint64_t>(threads)));
         std::optional<DeviceAssembler::Worker> on_device;
         if (device) on_device.emplace(*device);
         while (!failed) {
@@ -176,7 +191,7 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
                 on_device->trim(kKeepBuffer);
                 ++device_tensors;
             } else {
-                host.trim(kKeepBuffer);
+                host.trim();
             }
             budget.release(held);
             if (!st) return fail(st.in_tensor(t.name));

@@ -2,7 +2,9 @@
 // touches tensor elements.
 #include "strata/convert/transforms.h"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include "strata/element_codec.h"
@@ -146,9 +148,49 @@ Status apply_copy(std::span<const std::byte> src, DType sd, const CopyOp& op, st
     return Status::ok();
 }
 
+namespace {
+
+// The elements an op writes when they form one contiguous run of the output.
+std::optional<ElementRange> dst_run(const CopyOp& op) {
+    int64_t step = 1;
+    for (size_t d = op.extent.size(); d-- > 0;) {
+        if (op.extent[d] == 0) return ElementRange{op.dst_offset, op.dst_offset};
+        if (op.extent[d] != 1 && op.dst_strides[d] != step) return std::nullopt;
+        step *= static_cast<int64_t>(op.extent[d]);
+    }
+    return ElementRange{op.dst_offset, op.dst_offset + static_cast<uint64_t>(step)};
+}
+
+}  // namespace
+
+void zero_uncovered(const PlannedTensor& tensor, std::span<std::byte> out) {
+    if (!tensor.zero_fill) return;
+    const uint64_t es = dtype_size(tensor.dtype);
+    std::vector<ElementRange> runs;
+    for (const CopyOp& op : tensor.ops) {
+        auto run = dst_run(op);
+        if (!run || es == 0 || op.dst_strides.size() != op.extent.size()) {
+            std::memset(out.data(), 0, out.size());
+            return;
+        }
+        runs.push_back(*run);
+    }
+    std::sort(runs.begin(), runs.end(), [](const ElementRange& a, const ElementRange& b) { return a.first < b.first; });
+    uint64_t cursor = 0;  // bytes below this are written by some op
+    auto zero_to = [&](uint64_t end) {
+        end = std::min<uint64_t>(end, out.size());
+        if (end > cursor) std::memset(out.data() + cursor, 0, end - cursor);
+    };
+    for (const ElementRange& r : runs) {
+        zero_to(r.first * es);
+        cursor = std::max(cursor, r.end * es);
+    }
+    zero_to(out.size());
+}
+
 Status assemble_tensor(const Checkpoint& source, const ConversionPlan& plan, const PlannedTensor& tensor,
                        std::span<std::byte> out) {
-    if (tensor.zero_fill) std::memset(out.data(), 0, out.size());
+    zero_uncovered(tensor, out);
     std::set<uint32_t> touched;
     for (const CopyOp& op : tensor.ops) {
         if (op.source >= plan.sources.size()) return Status::internal("copy op names no source").in_tensor(tensor.name);

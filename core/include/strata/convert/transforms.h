@@ -41,8 +41,13 @@ Result<ElementRange> op_range(const CopyOp& op, bool dst = false);
 Status apply_copy(std::span<const std::byte> src, DType src_dtype, const CopyOp& op, std::span<std::byte> dst,
                   DType dst_dtype);
 
-// Fills one planned tensor from the source checkpoint (zeroing it first when the ops
-// do not cover it), then lets the kernel drop the source pages it touched.
+// Zeroes the bytes of a zero_fill tensor that none of its ops write (vocab padding rows),
+// so a reused buffer needs no full clear; ops whose output box is not one contiguous run
+// make it zero the whole buffer instead. Does nothing for fully covered tensors.
+void zero_uncovered(const PlannedTensor& tensor, std::span<std::byte> out);
+
+// Fills one planned tensor from the source checkpoint (zero_uncovered first), then lets
+// the kernel drop the source pages it touched.
 Status assemble_tensor(const Checkpoint& source, const ConversionPlan& plan, const PlannedTensor& tensor,
                        std::span<std::byte> out);
 
