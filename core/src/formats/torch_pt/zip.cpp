@@ -5,7 +5,6 @@
 // caffe2/serialize/inline_container.cc (checked against torch 1.13 output).
 #include "formats/torch_pt/zip.h"
 
-#include <array>
 #include <cstring>
 #include <set>
 
@@ -15,18 +14,6 @@ namespace {
 constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEndSig = 0x06054b50;
 constexpr uint32_t kEnd64Sig = 0x06064b50, kLocatorSig = 0x07064b50, kDescriptorSig = 0x08074b50;
 constexpr uint64_t k32 = 0xFFFFFFFFu;
-
-std::array<std::array<uint32_t, 256>, 8> make_crc_tables() {
-    std::array<std::array<uint32_t, 256>, 8> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        t[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; ++i)
-        for (int s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
-    return t;
-}
 
 uint64_t rd(const std::byte* p, int n) {
     uint64_t v = 0;
@@ -39,23 +26,6 @@ void put(std::string& out, uint64_t v, int n) {
 }
 
 }  // namespace
-
-// Slicing-by-8 CRC-32 (IEEE, reflected), ~1 GB/s per core.
-uint32_t crc32(std::span<const std::byte> data, uint32_t crc) {
-    static const auto kT = make_crc_tables();
-    uint32_t c = ~crc;
-    const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-    size_t n = data.size();
-    while (n >= 8) {
-        const uint32_t lo = c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
-        c = kT[7][lo & 0xff] ^ kT[6][(lo >> 8) & 0xff] ^ kT[5][(lo >> 16) & 0xff] ^ kT[4][lo >> 24] ^ kT[3][p[4]] ^
-            kT[2][p[5]] ^ kT[1][p[6]] ^ kT[0][p[7]];
-        p += 8;
-        n -= 8;
-    }
-    while (n--) c = kT[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-    return ~c;
-}
 
 const ZipRecord* ZipArchive::find(const std::string& name) const {
     for (const auto& r : records)

@@ -11,12 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "formats/torch_pt/crc32.h"
 #include "strata/io/mapped_file.h"
 #include "strata/status.h"
 
 namespace strata::torch_pt {
-
-uint32_t crc32(std::span<const std::byte> data, uint32_t crc = 0);
 
 struct ZipRecord {
     std::string name;
