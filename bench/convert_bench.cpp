@@ -3,7 +3,8 @@
 // by `cp -r` of the same source bytes (page cache warm, same run) and Strata's peak RSS;
 // where Debian's torch is installed, also divided by bench/torch_convert.py doing the same
 // conversion the way the Python converters do (load all, chunk/cat, torch.save), whose
-// output is then diffed against the source through Strata's canonical view.
+// output is then diffed against the source through Strata's canonical view. For context
+// it also times `dd oflag=direct` writing as many bytes as Strata wrote: the disk's speed.
 // Usage: convert_bench [--layers 2] [--dir /tmp] [--threads 0] [--max-memory-mb 1024] [--torch 0|1]
 #include <unistd.h>
 
@@ -109,9 +110,23 @@ int main(int argc, char** argv) {
                 (strata_s / static_cast<double>(out_bytes)) / (cp_s / static_cast<double>(src_bytes)));
     std::printf("peak RSS:                     %.0f MB (largest tensor %.0f MB, budget %llu MB)\n", peak_mb, largest_mb,
                 static_cast<unsigned long long>(max_memory_mb));
+    // Context for the cp ratio: the disk's own speed for the bytes Strata wrote, page
+    // cache bypassed as Strata's big writes bypass it.
+    {
+        const fs::path dd = root / "dd.bin";
+        t0 = now();
+        const int rc = run("dd if=/dev/zero of='" + dd.string() + "' bs=16M count=" +
+                           std::to_string((out_bytes + (16u << 20) - 1) / (16u << 20)) +
+                           " oflag=direct conv=fdatasync status=none 2>/dev/null");
+        const double dd_s = now() - t0;
+        fs::remove(dd);
+        if (rc == 0)
+            std::printf("dd oflag=direct, bytes written: %.2f s (%.0f MB/s): strata / dd %.2f\n", dd_s,
+                        static_cast<double>(out_bytes) / 1e6 / dd_s, strata_s / dd_s);
+    }
     const std::string py = with_torch ? torch_python() : "";
     if (py.empty()) {
-        std::printf("torch baseline: skipped (no python3 with torch and numpy)\n");
+        std::printf("torch baseline: skipped (%s)\n", with_torch ? "no python3 with torch and numpy" : "--torch 0");
     } else {
         const fs::path tmg = root / "torch-mg";
         warm(src);
