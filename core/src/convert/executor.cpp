@@ -50,6 +50,18 @@ std::optional<std::span<const std::byte>> direct_span(const Checkpoint& source, 
     return all->subspan(op.src_offset * es, t.byte_size());
 }
 
+// Starts the reads of a tensor a worker will assemble soon: a cold source is then read
+// while the tensors before it are written, instead of in turns.
+void prefetch_sources(const Checkpoint& source, const ConversionPlan& plan, const PlannedTensor& t) {
+    for (const CopyOp& op : t.ops) {
+        const TensorInfo& info = source.tensors[plan.sources[op.source].tensor];
+        const uint64_t es = dtype_size(info.dtype);
+        auto range = op_range(op);
+        if (!range || es == 0 || !info.location.is_contiguous()) continue;
+        source.file_of(info).map->prefetch(info.location.offset + range->first * es, (range->end - range->first) * es);
+    }
+}
+
 constexpr uint64_t kKeepBuffer = 64u << 20;  // device buffers above this are freed between tensors
 
 // Bytes of tensor buffers in flight; a request larger than the budget waits until it runs alone.
@@ -162,6 +174,7 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
             const size_t j = next.fetch_add(1);
             if (j >= jobs.size()) return;
             if (cancel.is_cancelled()) return fail(Status::cancelled());
+            if (j + threads < jobs.size()) prefetch_sources(source, plan, plan.tensors[jobs[j + threads]]);
             const PlannedTensor& t = plan.tensors[jobs[j]];
             const uint64_t size = t.byte_size();
             if (auto direct = direct_span(source, plan, t)) {

@@ -60,7 +60,7 @@ Result<std::span<const std::byte>> MappedFile::span(uint64_t offset, uint64_t le
     return std::span<const std::byte>(data_ + offset, static_cast<size_t>(length));
 }
 
-void MappedFile::advise_sequential(uint64_t offset, uint64_t length) const {
+void MappedFile::prefetch(uint64_t offset, uint64_t length) const {
     if (!data_ || offset >= size_) return;
     const uint64_t start = page_floor(offset);
     const uint64_t end = std::min(size_, offset + length);

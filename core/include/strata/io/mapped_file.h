@@ -26,8 +26,9 @@ public:
     std::span<const std::byte> all() const { return {data_, static_cast<size_t>(size_)}; }
     // Fails with Truncated (naming the file and offset) when [offset, offset+length) is not inside.
     Result<std::span<const std::byte>> span(uint64_t offset, uint64_t length) const;
-    // Hints the kernel that [offset, offset+length) will be read sequentially soon.
-    void advise_sequential(uint64_t offset, uint64_t length) const;
+    // Asks the kernel to start reading [offset, offset+length) into the page cache now,
+    // without waiting for it, so a cold source is read while earlier tensors are written.
+    void prefetch(uint64_t offset, uint64_t length) const;
     // Lets the kernel drop cached pages of a range already consumed (bounded RSS).
     void advise_done(uint64_t offset, uint64_t length) const;
 
