@@ -35,7 +35,10 @@ void warm(const fs::path& p) {
     }
 }
 
-int run(const std::string& cmd) { return std::system(cmd.c_str()); }
+int run(const std::string& cmd) {
+    std::fflush(stdout);  // our lines first, then the child's
+    return std::system(cmd.c_str());
+}
 
 bool synth_in_child(const std::string& preset, int layers, bool f32, const fs::path& out) {
     const pid_t child = ::fork();
