@@ -151,6 +151,50 @@ TEST_CASE("dense Qwen3 round-trips through Megatron", "[convert]") {
     CHECK(tensor_hashes(dir / "back") == want);
 }
 
+TEST_CASE("tied embeddings: PP > 1 puts the embedding's copy on the last stage as output_layer.weight", "[convert]") {
+    test::TempDir dir;
+    const fs::path src = synth_tiny(dir, "tiny-dense-tied");
+    const auto want = tensor_hashes(src);
+    REQUIRE(want.count("model.embed_tokens.weight"));
+    REQUIRE_FALSE(want.count("lm_head.weight"));
+
+    // One stage: Megatron skips the output layer's weight, so nothing is stored twice.
+    convert(src, dir / "pp1", megatron(2, 1, 1, 0));
+    for (const auto& [name, hash] : tensor_hashes(dir / "pp1")) CHECK(name.find("output_layer") == std::string::npos);
+
+    convert(src, dir / "mg", megatron(2, 2, 1, 0));
+    auto ckpt = open_checkpoint(dir / "mg");
+    REQUIRE(ckpt.is_ok());
+    for (int tp = 0; tp < 2; ++tp) {
+        INFO("TP rank " << tp);
+        const TensorInfo* first = ckpt->find("embedding.word_embeddings.weight", RankCoord{tp, 0, 0});
+        const TensorInfo* last = ckpt->find("output_layer.weight", RankCoord{tp, 1, 0});
+        REQUIRE(first);
+        REQUIRE(last);
+        CHECK_FALSE(ckpt->find("output_layer.weight", RankCoord{tp, 0, 0}));
+        CHECK_FALSE(ckpt->find("embedding.word_embeddings.weight", RankCoord{tp, 1, 0}));
+        CHECK(last->shape == first->shape);
+        CHECK(*ckpt->read(*last) == *ckpt->read(*first));
+    }
+    convert(dir / "mg", dir / "back", hf());
+    CHECK(tensor_hashes(dir / "back") == want);
+
+    // Reshard to more stages keeps the copy on the new last stage; back to HF is exact.
+    ConvertOptions o;
+    o.source = dir / "mg";
+    o.out = dir / "pp4";
+    o.target = megatron(1, 4, 1, 0);
+    o.require_source = LayoutKind::Megatron;
+    NullProgress p;
+    CancelToken c;
+    REQUIRE(convert_checkpoint(o, p, c).is_ok());
+    auto pp4 = open_checkpoint(dir / "pp4");
+    REQUIRE(pp4.is_ok());
+    CHECK(pp4->find("output_layer.weight", RankCoord{0, 3, 0}));
+    convert(dir / "pp4", dir / "back4", hf());
+    CHECK(tensor_hashes(dir / "back4") == want);
+}
+
 TEST_CASE("HF -> fused -> HF and HF -> fused-v5 -> HF are bit-identical", "[convert]") {
     test::TempDir dir;
     const fs::path src = synth_tiny(dir);

@@ -49,6 +49,27 @@ def read_safetensors(path):
     return out
 
 
+def check_tied(strata, tmp, check):
+    """Tied embeddings with PP2: the last stage holds output_layer.weight, a copy of the
+    embedding rows of its TP rank (Megatron's LanguageModule keeps one there)."""
+    hf = os.path.join(tmp, "tied")
+    mg = os.path.join(tmp, "tied-mg")
+    run(strata, "synth", "--preset", "tiny-dense-tied", "--out", hf)
+    run(strata, "convert", hf, "--to", "megatron", "--tp", "2", "--pp", "2", "--out", mg)
+    emb = read_safetensors(os.path.join(hf, "model.safetensors"))["model.embed_tokens.weight"]
+    for tp in range(2):
+        first = torch.load(os.path.join(mg, "iter_0000001", "mp_rank_%02d_000" % tp, "model_optim_rng.pt"),
+                           map_location="cpu", weights_only=False)
+        last = torch.load(os.path.join(mg, "iter_0000001", "mp_rank_%02d_001" % tp, "model_optim_rng.pt"),
+                          map_location="cpu", weights_only=False)
+        check(last["args"].untie_embeddings_and_output_weights is False, "tied: untie flag is False")
+        check("output_layer.weight" not in first["model"], "tied: no output layer on the first stage")
+        check("embedding.word_embeddings.weight" not in last["model"], "tied: no embedding on the last stage")
+        rows = emb[tp * 128:(tp + 1) * 128]
+        check(torch.equal(first["model"]["embedding.word_embeddings.weight"], rows), "tied: embedding rows")
+        check(torch.equal(last["model"].get("output_layer.weight", torch.empty(0)), rows), "tied: output layer copy")
+
+
 def main():
     strata = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="strata-megatron-load-")
@@ -125,13 +146,15 @@ def main():
                     if pp == 0:
                         emb = src["model.embed_tokens.weight"][tp * 128:(tp + 1) * 128]
                         check(torch.equal(m["embedding.word_embeddings.weight"], emb), "embedding rows")
+        check_tied(strata, tmp, check)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:
         for f in failures[:20]:
             print("FAIL:", f)
         sys.exit(1)
-    print("ok: 16 rank files load in torch %s with the expected keys, shapes, dtypes and values" % torch.__version__)
+    print("ok: 16 rank files (and a tied PP2 model's 4) load in torch %s with the expected keys, shapes, dtypes "
+          "and values" % torch.__version__)
 
 
 if __name__ == "__main__":

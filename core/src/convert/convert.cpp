@@ -23,10 +23,6 @@ namespace fs = std::filesystem;
 Result<Layout> target_layout(const CanonicalView& source, const LayoutOptions& target) {
     STRATA_TRY(ModelSpec spec, mapping_spec_from_hf_config(source.hf_config()));
     STRATA_TRY(const MappingRegistry* registry, mapping_registry_for(spec.model_type));
-    if (target.kind == LayoutKind::Megatron && spec.tied_embeddings && target.plan.pp > 1)
-        return Status::unsupported(
-            "tied embeddings with PP > 1: Megatron keeps a second copy on the last stage, "
-            "which Strata does not write yet");
     if ((target.kind == LayoutKind::HfFused || target.kind == LayoutKind::HfFusedV5) && !spec.is_moe())
         return Status::invalid_argument(std::string(layout_kind_name(target.kind)) + " needs an MoE model");
     return build_layout(spec, source.tensors(), *registry, target);

@@ -158,6 +158,36 @@ std::string megatron_rank_dir(const RankCoord& rank, const ParallelPlan& plan) {
 
 namespace {
 
+struct Pending {
+    size_t rule = SIZE_MAX;  // SIZE_MAX = identity (HF layouts: tensors no rule touches)
+    MappingGroup group;
+};
+
+constexpr const char* kWordEmbeddings = "embedding.word_embeddings.weight";
+
+// Tied embeddings with PP > 1: the last stage allocates output_layer.weight as its own copy
+// of the word embeddings (Megatron-LM LanguageModule.setup_embeddings_and_output_layer; with
+// one stage it is skipped) and saves it, so the embedding also expands through the rule that
+// would place an untied lm_head. Readers take the first stage's copy (the same boxes).
+Status add_tied_output_copy(const MappingRegistry& registry, const LayoutOptions& options,
+                            std::vector<Pending>& groups) {
+    const auto embedding = std::find_if(groups.begin(), groups.end(),
+                                        [](const Pending& g) { return g.group.layout_name == kWordEmbeddings; });
+    if (embedding == groups.end() || embedding->group.members.size() != 1)
+        return Status::invalid_argument("tied embeddings, but no word embedding tensor to copy to the last stage");
+    const MappingMember& member = embedding->group.members.front();
+    // The lm_head name that sits beside this embedding (VL wrappers keep lm_head top-level).
+    auto m = registry.match_canonical(options, "lm_head.weight");
+    if (!m) return Status::unsupported("tied embeddings with PP > 1: no output layer rule for " + registry.model_type());
+    Pending copy;
+    copy.rule = m->rule;
+    copy.group.layout_name = registry.rules()[m->rule].layout.fill(m->captures);
+    copy.group.placement = registry.rules()[m->rule].placement;
+    copy.group.members.push_back({m->role, member.canonical, m->captures});
+    groups.push_back(std::move(copy));
+    return Status::ok();
+}
+
 Status check_plan(const ModelSpec& spec, const LayoutOptions& o) {
     const ParallelPlan& p = o.plan;
     if (o.kind != LayoutKind::Megatron) {
@@ -221,10 +251,6 @@ Result<Layout> build_layout(const ModelSpec& spec, const std::vector<TensorEntry
     }
 
     // Group canonical tensors by (rule, global layout name), in order of first appearance.
-    struct Pending {
-        size_t rule = SIZE_MAX;  // SIZE_MAX = identity (HF layouts: tensors no rule touches)
-        MappingGroup group;
-    };
     std::vector<Pending> groups;
     std::map<std::pair<size_t, std::string>, size_t> index;
     for (uint32_t c = 0; c < canonical.size(); ++c) {
@@ -250,6 +276,9 @@ Result<Layout> build_layout(const ModelSpec& spec, const std::vector<TensorEntry
         }
         groups[it->second].group.members.push_back({m ? m->role : "", c, m ? m->captures : std::vector<std::string>{}});
     }
+
+    if (options.kind == LayoutKind::Megatron && spec.tied_embeddings && p.pp > 1)
+        STRATA_RETURN_IF_ERROR(add_tied_output_copy(registry, options, groups));
 
     MappingContext ctx(layout);
     static const MappingPtr kIdentity = direct();

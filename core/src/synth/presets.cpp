@@ -57,6 +57,11 @@ json qwen3_dense_config(int hidden, int layers, int heads, int kv_heads, int hea
     return c;
 }
 
+json tied(json c) {
+    c["tie_word_embeddings"] = true;
+    return c;
+}
+
 // Gated DeltaNet hybrids. Field names are transformers' Qwen3NextConfig and
 // Qwen3_5(Moe)TextConfig; the real-dims values are facts bridge-mappings §3.9 (Qwen3-Next-80B-A3B
 // from Megatron-Bridge's unit-test fixture, Qwen3.5-397B-A17B text_config from transcriptions;
@@ -180,6 +185,10 @@ const std::vector<SynthPreset>& synth_presets() {
          qwen3_moe_config(64, 4, 8, 2, 16, 8, 2, 32, 128, 256)},
         {"tiny-dense", "dense Qwen3, hidden 64, 4 layers, 8/2 heads of 16, FFN 128, vocab 256",
          qwen3_dense_config(64, 4, 8, 2, 16, 128, 256)},
+        {"tiny-dense-tied",
+         "tiny-dense with tied embeddings (no lm_head, as Qwen3-0.6B/1.7B/4B): Megatron PP > 1 stores a copy "
+         "on the last stage",
+         tied(qwen3_dense_config(64, 4, 8, 2, 16, 128, 256))},
         {"qwen3-30b-a3b", "Qwen3-30B-A3B at real dims: 48 layers, 128 experts, 30.5 B parameters",
          qwen3_moe_config(2048, 48, 32, 4, 128, 128, 8, 768, 6144, 151936)},
         // Tiny GDN hybrids: 4 key / 8 value heads (ratio 2) of different dims, 4 query groups, so
