@@ -151,6 +151,37 @@ TEST_CASE("dense Qwen3 round-trips through Megatron", "[convert]") {
     CHECK(tensor_hashes(dir / "back") == want);
 }
 
+TEST_CASE("vocab padding rows are written as zeros even when a worker's buffer is reused", "[convert]") {
+    test::TempDir dir;
+    const fs::path src = synth_tiny(dir);
+    auto target = megatron(2, 1, 1, 0);
+    target.plan.make_vocab_size_divisible_by = 96;  // 256 -> 384 rows: rank 1 holds 64 real + 128 padding
+    ConvertOptions o;
+    o.source = src;
+    o.out = dir / "mg";
+    o.target = target;
+    o.executor.threads = 1;  // one buffer: rank 0's output layer (all real rows) is in it before rank 1's embedding
+    NullProgress p;
+    CancelToken c;
+    REQUIRE(convert_checkpoint(o, p, c).is_ok());
+    auto ckpt = open_checkpoint(dir / "mg");
+    REQUIRE(ckpt.is_ok());
+    for (const char* name : {"embedding.word_embeddings.weight", "output_layer.weight"}) {
+        INFO(name);
+        const TensorInfo* t = ckpt->find(name, RankCoord{1, 0, 0});
+        REQUIRE(t);
+        REQUIRE(t->shape == Shape{192, 64});
+        auto bytes = ckpt->read(*t);
+        REQUIRE(bytes.is_ok());
+        const size_t row_bytes = 64 * 2, real = 64 * row_bytes;
+        size_t nonzero_real = 0, nonzero_padding = 0;
+        for (size_t i = 0; i < bytes->size(); ++i)
+            (i < real ? nonzero_real : nonzero_padding) += (*bytes)[i] != std::byte{0};
+        CHECK(nonzero_real > real / 2);
+        CHECK(nonzero_padding == 0);
+    }
+}
+
 TEST_CASE("tied embeddings: PP > 1 puts the embedding's copy on the last stage as output_layer.weight", "[convert]") {
     test::TempDir dir;
     const fs::path src = synth_tiny(dir, "tiny-dense-tied");
