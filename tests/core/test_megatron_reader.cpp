@@ -107,7 +107,7 @@ TEST_CASE("expert-parallel folders (one suffix) are read as EP when args say so"
 
 namespace {
 
-enum class MgCase { MissingRank, UnexpectedRank, BadTracker, TrackerWithoutFolder, NoModelFile, MixedNames, ArgsDisagree, NotMegatron, NoRanks };
+enum class MgCase { MissingRank, UnexpectedRank, BadTracker, TrackerWithoutFolder, NoModelFile, MixedNames, ArgsDisagree, NotMegatron, NoRanks, TorchDist };
 
 struct MgExpect {
     StatusCode code;
@@ -161,6 +161,12 @@ MgExpect make_case(MgCase c, const fs::path& root) {
             fs::create_directories(iter);
             test::write_file(root / "latest_checkpointed_iteration.txt", std::string("10"));
             return {S::NotFound, "no mp_rank_* folders", "iter_0000010"};
+        case MgCase::TorchDist:
+            fs::create_directories(iter);
+            test::write_file(root / "latest_checkpointed_iteration.txt", std::string("10"));
+            test::write_file(iter / "__0_0.distcp", std::string("shard"));
+            test::write_file(iter / "metadata.json", std::string("{\"sharded_backend\": \"torch_dist\"}"));
+            return {S::Unsupported, "--ckpt-convert-format torch", "iter_0000010"};
     }
     return {};
 }
@@ -168,7 +174,7 @@ MgExpect make_case(MgCase c, const fs::path& root) {
 }  // namespace
 
 TEST_CASE("broken Megatron folders are rejected with clear errors", "[megatron][corrupt]") {
-    for (int i = 0; i <= static_cast<int>(MgCase::NoRanks); ++i) {
+    for (int i = 0; i <= static_cast<int>(MgCase::TorchDist); ++i) {
         TempDir dir;
         const fs::path root = dir / "ckpt";
         const MgExpect e = make_case(static_cast<MgCase>(i), root);

@@ -82,6 +82,15 @@ Result<IterationDir> resolve_iteration(fs::path path) {
         .in_file(path.string());
 }
 
+// torch_dist (megatron/core/dist_checkpointing): PyTorch DCP shards `__<rank>_<n>.distcp`
+// beside `.metadata`, `metadata.json` and `common.pt`.
+bool is_distributed_checkpoint(const fs::path& dir) {
+    std::error_code ec;
+    for (auto d = fs::directory_iterator(dir, ec); !ec && d != fs::directory_iterator(); d.increment(ec))
+        if (d->path().extension() == ".distcp") return true;
+    return fs::is_regular_file(dir / "metadata.json", ec) && fs::is_regular_file(dir / ".metadata", ec);
+}
+
 }  // namespace
 
 std::string megatron_iteration_folder(int64_t iteration) {
@@ -119,7 +128,15 @@ Result<Checkpoint> open_megatron(const fs::path& path) {
             return Status::corrupt("unexpected entry '" + name + "' (not an mp_rank_TT[_PPP][_EEE] folder)").in_file(iter_display);
         found.push_back({name, *parts});
     }
-    if (found.empty()) return Status::not_found("no mp_rank_* folders").in_file(iter_display);
+    if (found.empty()) {
+        if (is_distributed_checkpoint(it.dir))
+            return Status::unsupported(
+                       "a Megatron distributed checkpoint (torch_dist: *.distcp shards + metadata.json); Strata reads "
+                       "the legacy per-rank format. Megatron-LM writes one when its training script is run with "
+                       "--ckpt-convert-format torch --ckpt-convert-save DIR")
+                .in_file(iter_display);
+        return Status::not_found("no mp_rank_* folders").in_file(iter_display);
+    }
     std::sort(found.begin(), found.end(), [](const RankFolder& a, const RankFolder& b) { return a.parts < b.parts; });
     const size_t nparts = found.front().parts.size();
     for (const auto& f : found)
