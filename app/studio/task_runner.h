@@ -45,6 +45,8 @@ public:
     void cancel(int id);
     void cancel_all();
     bool idle() const { return tasks_.empty(); }
+    // How many tasks run at once; a task started beyond that waits in the pool's queue.
+    int concurrency() const { return pool_.maxThreadCount(); }
     const std::vector<TaskPtr>& tasks() const { return tasks_; }
 
 signals:

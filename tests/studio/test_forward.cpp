@@ -1,13 +1,18 @@
 // The Forward tab: token ids in, the top-k next tokens per position out (core run_forward +
 // top_tokens), and a second checkpoint compared per position (core compare_logits). The
 // model passes QAbstractItemModelTester; a model against itself differs by exactly zero.
+// The tab's own Cancel stops its run and no other task.
 #include <catch2/catch.hpp>
 
 #include <QAbstractItemModelTester>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QThread>
+
+#include <atomic>
 
 #include "main_window.h"
 #include "models/forward_model.h"
@@ -98,4 +103,58 @@ TEST_CASE("the main window has a forward tab that follows the open checkpoint", 
     REQUIRE(wait_until([&] { return done.count() == 1; }, 60000));
     CHECK(done.first().first().toBool());
     CHECK(w.forward()->model()->rowCount() == 2);
+}
+
+TEST_CASE("forward panel: its Cancel stops its own run only and says so", "[studio][forward][cancel]") {
+    DemoModel demo("tiny");
+    REQUIRE(demo.ok());
+    StudioContext ctx;
+    ForwardPanel panel(&ctx);
+    panel.show();
+    QSignalSpy done(&panel, &ForwardPanel::forward_finished);
+    CHECK_FALSE(panel.cancel_button()->isEnabled());  // nothing to cancel yet
+
+    // Other work (a conversion, say) holds every worker thread until released, so the
+    // forward task waits in the queue and the Cancel below always lands before it runs.
+    TaskRunner* runner = ctx.runner();
+    std::atomic<bool> release{false};
+    std::vector<TaskPtr> others;
+    std::vector<StatusCode> other_codes;
+    QObject receiver;
+    for (int i = 0; i < runner->concurrency(); ++i)
+        others.push_back(runner->run<Status>(
+            "other",
+            [&release](ProgressSink&, const CancelToken& c) {
+                while (!release && !c.is_cancelled()) QThread::msleep(1);
+                return c.check();
+            },
+            &receiver, [&other_codes](Status s) { other_codes.push_back(s.code()); }));
+
+    panel.set_paths(demo.qpath());
+    panel.set_tokens("1,2,3");
+    REQUIRE(panel.run());
+    CHECK(panel.running());
+    CHECK(panel.cancel_button()->isEnabled());
+    CHECK_FALSE(panel.run_button()->isEnabled());
+    QTest::mouseClick(panel.cancel_button(), Qt::LeftButton);
+    for (const TaskPtr& t : others) CHECK_FALSE(t->cancel.is_cancelled());  // only the forward task
+
+    release = true;
+    REQUIRE(wait_until([&] { return done.count() == 1 && runner->idle(); }, 60000));
+    CHECK_FALSE(done.first().first().toBool());
+    CHECK(other_codes == std::vector<StatusCode>(others.size(), StatusCode::Ok));
+    const QString said = panel.summary()->text();
+    INFO(said.toStdString());
+    CHECK(said.contains("cancelled", Qt::CaseInsensitive));
+    CHECK_FALSE(said.contains("#b00000"));  // not drawn as an error
+    CHECK(panel.model()->rowCount() == 0);
+    CHECK_FALSE(panel.running());
+    CHECK_FALSE(panel.cancel_button()->isEnabled());
+    CHECK(panel.run_button()->isEnabled());
+
+    // The next run is not affected by the cancelled one.
+    REQUIRE(panel.run());
+    REQUIRE(wait_until([&] { return done.count() == 2; }, 60000));
+    CHECK(done.last().first().toBool());
+    CHECK(panel.model()->rowCount() == 3);
 }

@@ -34,6 +34,10 @@ ForwardPanel::ForwardPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent
     precision_->addItem(QString::fromLatin1(forward_precision_name(ForwardPrecision::BF16)),
                         int(ForwardPrecision::BF16));
     run_ = new QPushButton(tr("Run"), this);
+    cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setObjectName("forwardCancel");
+    cancel_->setToolTip(tr("Stop this forward pass (other running tasks go on)"));
+    cancel_->setEnabled(false);
     summary_ = new QLabel(tr("Give token ids and press Run."), this);
     summary_->setTextFormat(Qt::RichText);
     summary_->setWordWrap(true);
@@ -54,6 +58,7 @@ ForwardPanel::ForwardPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent
     opts->addWidget(precision_);
     opts->addStretch();
     opts->addWidget(run_);
+    opts->addWidget(cancel_);
     auto* form = new QFormLayout;
     form->addRow(tr("Checkpoint A"), a_);
     form->addRow(tr("Compare with B"), b_);
@@ -65,6 +70,7 @@ ForwardPanel::ForwardPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent
     layout->addWidget(table_, 1);
 
     connect(run_, &QPushButton::clicked, this, [this] { run(); });
+    connect(cancel_, &QPushButton::clicked, this, &ForwardPanel::cancel);
     connect(tokens_, &QLineEdit::returnPressed, this, [this] { run(); });
     connect(a_, &QLineEdit::textEdited, this, [this] { a_is_open_ = false; });
     connect(ctx_, &StudioContext::current_changed, this, [this] {
@@ -88,40 +94,59 @@ bool ForwardPanel::run() {
     o.device = device_->currentText().toStdString();
     o.precision = ForwardPrecision(precision_->currentData().toInt());
     const int k = k_->value();
-    run_->setEnabled(false);
+    set_running(true);
     summary_->setText(b.empty() ? tr("Running A…") : tr("Running A, then B…"));
     task_ = ctx_->runner()->run<Result<ForwardRun>>(
         tr("Forward"),
         [a, b, tokens, k, o](ProgressSink& p, const CancelToken& c) {
             return run_forward_panel(a, b, tokens, k, o, p, c);
         },
-        this,
-        [this](Result<ForwardRun> r) {
-            task_.reset();
-            run_->setEnabled(true);
-            if (!r) {
-                model_->clear();
-                summary_->setText(tr("<font color=#b00000>%1</font>")
-                                      .arg(QString::fromStdString(r.status().to_string()).toHtmlEscaped()));
-                emit forward_finished(false);
-                return;
-            }
-            auto run = std::make_shared<const ForwardRun>(std::move(r).value());
-            QString text = tr("<b>A</b>: %1").arg(run->label_a.toHtmlEscaped());
-            if (const auto& c = run->comparison)
-                text += tr(" · <b>B</b>: %1<br>max |Δ logit| <b>%2</b> · mean |Δ| %3 · max KL %4 · top-1 agreement "
-                           "<b>%5%</b>")
-                            .arg(run->label_b.toHtmlEscaped())
-                            .arg(c->max_abs, 0, 'g', 4)
-                            .arg(c->mean_abs, 0, 'g', 4)
-                            .arg(c->max_kl, 0, 'g', 4)
-                            .arg(100.0 * c->top1_agreement, 0, 'f', 1);
-            summary_->setText(text);
-            model_->set_run(std::move(run));
-            table_->resizeColumnsToContents();
-            emit forward_finished(true);
-        });
+        this, [this](Result<ForwardRun> r) { show_result(std::move(r)); });
     return true;
+}
+
+void ForwardPanel::cancel() {
+    if (!task_) return;
+    // The runner's per-task cancel (the status bar's Cancel cancels every task): the worker
+    // stops at its next layer and its Cancelled result comes back through show_result.
+    ctx_->runner()->cancel(task_->id);
+    cancel_->setEnabled(false);
+    summary_->setText(tr("Cancelling…"));
+}
+
+void ForwardPanel::set_running(bool running) {
+    run_->setEnabled(!running);
+    cancel_->setEnabled(running);
+}
+
+void ForwardPanel::show_result(Result<ForwardRun> r) {
+    task_.reset();
+    set_running(false);
+    if (!r) {
+        model_->clear();
+        // A cancel (this tab's or the status bar's) is what the user asked for, not an error.
+        if (r.status().code() == StatusCode::Cancelled)
+            summary_->setText(tr("Run cancelled; no results."));
+        else
+            summary_->setText(tr("<font color=#b00000>%1</font>")
+                                  .arg(QString::fromStdString(r.status().to_string()).toHtmlEscaped()));
+        emit forward_finished(false);
+        return;
+    }
+    auto shown = std::make_shared<const ForwardRun>(std::move(r).value());
+    QString text = tr("<b>A</b>: %1").arg(shown->label_a.toHtmlEscaped());
+    if (const auto& c = shown->comparison)
+        text += tr(" · <b>B</b>: %1<br>max |Δ logit| <b>%2</b> · mean |Δ| %3 · max KL %4 · top-1 agreement "
+                   "<b>%5%</b>")
+                    .arg(shown->label_b.toHtmlEscaped())
+                    .arg(c->max_abs, 0, 'g', 4)
+                    .arg(c->mean_abs, 0, 'g', 4)
+                    .arg(c->max_kl, 0, 'g', 4)
+                    .arg(100.0 * c->top1_agreement, 0, 'f', 1);
+    summary_->setText(text);
+    model_->set_run(std::move(shown));
+    table_->resizeColumnsToContents();
+    emit forward_finished(true);
 }
 
 }  // namespace strata::studio

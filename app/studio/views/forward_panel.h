@@ -1,8 +1,10 @@
 // ForwardPanel: the "Forward" tab, the GUI face of `strata forward` and `strata compare`:
 // token ids in, the top-k next tokens per position out (ForwardModel), and optionally a
 // second checkpoint run on the same ids with per-position max |Δ logit|, KL and top-1
-// agreement. Runs core run_forward in a TaskRunner worker (one layer resident at a time).
-// Usage: panel->set_paths(a, b); panel->set_tokens("1,2,3"); panel->run();
+// agreement. Runs core run_forward in a TaskRunner worker (one layer resident at a time);
+// the tab's own Cancel stops that worker only (TaskRunner::cancel), and the panel then
+// says the run was cancelled rather than showing an error.
+// Usage: panel->set_paths(a, b); panel->set_tokens("1,2,3"); panel->run(); panel->cancel();
 #pragma once
 
 #include <QWidget>
@@ -19,6 +21,7 @@ class QTableView;
 namespace strata::studio {
 
 class ForwardModel;
+struct ForwardRun;
 
 class ForwardPanel : public QWidget {
     Q_OBJECT
@@ -26,16 +29,22 @@ public:
     explicit ForwardPanel(StudioContext* ctx, QWidget* parent = nullptr);
     void set_paths(const QString& a, const QString& b = {});
     void set_tokens(const QString& ids);
-    bool run();  // false while running or without A / tokens
+    bool run();     // false while running or without A / tokens
+    void cancel();  // cancels this tab's run (no other task); the result then says "cancelled"
     bool running() const { return task_ != nullptr; }
     ForwardModel* model() const { return model_; }
     QLabel* summary() const { return summary_; }
     QSpinBox* top_k() const { return k_; }
+    QPushButton* run_button() const { return run_; }
+    QPushButton* cancel_button() const { return cancel_; }
 
 signals:
     void forward_finished(bool ok);
 
 private:
+    void set_running(bool running);
+    void show_result(Result<ForwardRun> result);
+
     StudioContext* ctx_;
     QLineEdit* a_;
     QLineEdit* b_;
@@ -44,6 +53,7 @@ private:
     QComboBox* device_;
     QComboBox* precision_;
     QPushButton* run_;
+    QPushButton* cancel_;
     QLabel* summary_;
     QTableView* table_;
     ForwardModel* model_;
