@@ -7,18 +7,14 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QPainter>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
-#include <algorithm>
-#include <map>
-
 #include "strata/formats/format_registry.h"
 #include "views/diff_heatmap_view.h"
-#include "widgets/heatmap_widget.h"
+#include "views/diff_overview.h"
 
 namespace strata::studio {
 
@@ -32,16 +28,6 @@ QColor kind_colour(DiffKind k) {
         case DiffKind::Value: return QColor(255, 236, 200);
         default: return QColor(250, 205, 205);
     }
-}
-
-// Layer index of a canonical name ("model.layers.12.mlp..." -> 12), -1 when none.
-int layer_of(const std::string& name) {
-    const auto p = name.find("layers.");
-    if (p == std::string::npos) return -1;
-    size_t i = p + 7;
-    int v = -1;
-    while (i < name.size() && std::isdigit(uint8_t(name[i]))) v = (v < 0 ? 0 : v * 10) + (name[i++] - '0');
-    return v;
 }
 
 struct DiffOutcome {
@@ -64,48 +50,6 @@ Result<DiffOutcome> run_diff(const std::string& a, const std::string& b, double 
 }
 
 }  // namespace
-
-// One cell per layer, coloured by the worst difference inside it (green = equal).
-class DiffOverview : public QWidget {
-public:
-    explicit DiffOverview(QWidget* parent) : QWidget(parent) { setMinimumHeight(44); }
-    void set_report(const DiffReport* r) {
-        worst_.clear();
-        structural_.clear();
-        if (r)
-            for (const TensorDiff& t : r->tensors) {
-                const int l = layer_of(t.name);
-                if (l < 0) continue;
-                worst_[l] = std::max(worst_[l], t.kind == DiffKind::Value ? t.max_rel : 0.0);
-                if (t.kind != DiffKind::Equal && t.kind != DiffKind::Value) structural_[l] = true;
-            }
-        update();
-    }
-
-protected:
-    void paintEvent(QPaintEvent*) override {
-        QPainter p(this);
-        if (worst_.empty()) {
-            p.drawText(rect(), Qt::AlignCenter, tr("Per-layer overview appears after a diff"));
-            return;
-        }
-        const int n = worst_.rbegin()->first + 1;
-        const double w = double(width() - 80) / n;
-        p.drawText(QRect(0, 0, 76, 28), Qt::AlignVCenter, tr("layers"));
-        for (const auto& [l, rel] : worst_) {
-            const QRect r(80 + int(l * w), 2, std::max(1, int(w) - 1), 26);
-            const QColor c = structural_.count(l) ? QColor(200, 30, 30)
-                             : rel == 0          ? QColor(90, 180, 100)
-                                                 : QColor(HeatmapWidget::colour(std::min(1.0, rel), false));
-            p.fillRect(r, c);
-            if (l % 8 == 0) p.drawText(QRect(r.left(), 29, 40, 14), Qt::AlignLeft, QString::number(l));
-        }
-    }
-
-private:
-    std::map<int, double> worst_;
-    std::map<int, bool> structural_;
-};
 
 DiffPanel::DiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx_(ctx) {
     a_ = new QLineEdit(this);

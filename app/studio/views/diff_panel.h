@@ -34,6 +34,7 @@ public:
     const DiffReport& report() const { return report_; }
     QTableWidget* table() const { return table_; }
     DiffHeatmapView* heatmaps() const { return heatmaps_; }
+    DiffOverview* overview() const { return overview_; }
     // Selects the table row of a canonical tensor (shows its heatmaps); false when not listed.
     bool select_tensor(const QString& name);
 

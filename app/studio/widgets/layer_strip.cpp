@@ -5,12 +5,15 @@
 
 #include <algorithm>
 
+#include "widgets/layer_labels.h"
+
 namespace strata::studio {
 
 namespace {
 constexpr int kLabelWidth = 90;
 constexpr int kRowHeight = 30;
 constexpr int kGap = 10;
+constexpr int kNumberGap = 4;  // between one layer number and the next
 
 QChar mixer_char(MixerKind k) {
     switch (k) {
@@ -49,11 +52,14 @@ QRect LayerStrip::megatron_cell_rect(int slot) const {
     return QRect(x0, kGap * 2 + kRowHeight + 8, std::max(1, x1 - x0 - (w > 4 ? 1 : 0)), kRowHeight);
 }
 
+double LayerStrip::hf_cell_width() const {
+    return double(width() - kLabelWidth - kGap) / std::max<int>(1, int(hf_.size()));
+}
+
 QRect LayerStrip::hf_cell_rect(int layer) const {
     // HF layer i sits over Megatron slots 2i and 2i+1 when every layer has an MLP slot;
     // otherwise the HF row is spread evenly.
-    const int n = std::max<int>(1, int(hf_.size()));
-    const double w = double(width() - kLabelWidth - kGap) / n;
+    const double w = hf_cell_width();
     const int x0 = kLabelWidth + int(layer * w), x1 = kLabelWidth + int((layer + 1) * w);
     return QRect(x0, kGap, std::max(1, x1 - x0 - (w > 4 ? 1 : 0)), kRowHeight);
 }
@@ -74,17 +80,21 @@ void LayerStrip::paintEvent(QPaintEvent*) {
     QFont small = font();
     small.setPointSizeF(std::max(6.0, font().pointSizeF() - 2));
     p.setFont(small);
-    for (int i = 0; i < int(hf_.size()); ++i) {
+    const int n = int(hf_.size());
+    const QFontMetrics fm(small);
+    const int number_width = fm.horizontalAdvance(QString::number(std::max(0, n - 1)));
+    for (int i : labelled_layers(n, hf_cell_width(), number_width + kNumberGap)) {
+        const QRect r = hf_cell_rect(i);
+        p.drawText(QRect(r.left(), r.bottom() + 1, number_width, fm.height()), Qt::AlignLeft | Qt::AlignTop,
+                   QString::number(i));
+    }
+    for (int i = 0; i < n; ++i) {
         const QRect r = hf_cell_rect(i);
         const QChar c = mixer_char(hf_[size_t(i)]);
         p.fillRect(r, hf_valid_ ? symbol_colour(c) : QColor(220, 220, 220));
         if (r.width() >= 14) {
             p.setPen(Qt::white);
             p.drawText(r, Qt::AlignCenter, QString(c));
-        }
-        if (i % 8 == 0) {
-            p.setPen(palette().color(QPalette::WindowText));
-            p.drawText(QRect(r.left(), r.bottom() + 1, 40, 12), Qt::AlignLeft | Qt::AlignTop, QString::number(i));
         }
     }
     for (int i = 0; i < int(symbols_.size()); ++i) {

@@ -35,6 +35,7 @@ protected:
 
 private:
     int cells_per_row() const;
+    double hf_cell_width() const;
     std::vector<MixerKind> hf_;
     bool hf_valid_ = true;
     QString symbols_;
