@@ -170,7 +170,8 @@ int run_studio(int argc, char** argv) {
     QCommandLineOption tensor("tensor", "Tensor to select in the inspector.", "NAME");
     QCommandLineOption filter("filter", "Initial tensor filter (text or glob).", "TEXT");
     QCommandLineOption size("size", "Window size, e.g. 1280x800.", "WxH", "1280x800");
-    QCommandLineOption plan("plan", "Parallel tab axes, e.g. tp=2,pp=2,ep=4.", "SPEC");
+    QCommandLineOption plan("plan", "Parallel tab axes, e.g. tp=2,pp=2,ep=4 (sp=1, pattern=*-M-: hybrid pattern).",
+                            "SPEC");
     QCommandLineOption grid_cell("grid-cell", "Select this cell of the Parallel tab's ranks x layers grid.", "ROW,COL");
     QCommandLineOption diff("diff", "Compare PATH with this checkpoint in the Diff tab.", "B");
     QCommandLineOption diff_tensor("diff-tensor", "In the Diff tab, show this tensor's heatmaps.", "NAME");

@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -231,6 +232,10 @@ bool MainWindow::set_plan(const QString& spec) {
                                                              {"dp", PlanAxis::Dp}};
     for (const QString& part : spec.split(',', Qt::SkipEmptyParts)) {
         const QStringList kv = part.split('=');
+        if (kv.value(0).trimmed().toLower() == "pattern" && kv.size() == 2) {  // a hybrid pattern has no ',' or '='
+            parallel_->pattern_edit()->setText(kv[1].trimmed());
+            continue;
+        }
         bool ok = false;
         const int value = kv.value(1).toInt(&ok);
         if (kv.value(0).trimmed().toLower() == "sp" && kv.size() == 2 && ok) {  // sequence parallel on/off

@@ -47,8 +47,8 @@ public:
     static QStringList recent_files();
     // Fills the Diff tab with A and B, shows it and starts the comparison.
     void start_diff(const QString& a, const QString& b);
-    // Sets the Parallel tab's axes from "tp=2,pp=2,ep=4" (sp=1: sequence parallel) and shows the tab;
-    // false on a bad spec.
+    // Sets the Parallel tab's axes from "tp=2,pp=2,ep=4" (sp=1: sequence parallel; pattern=*-M-: the
+    // hybrid pattern) and shows the tab; false on a bad spec.
     bool set_plan(const QString& spec);
 
 signals:

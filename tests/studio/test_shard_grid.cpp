@@ -1,18 +1,24 @@
 // The Parallel tab's ranks × layers grid (core shard_grid over shard_layout): the model has
 // a row per rank file and a column per layer plus embed/head, each row sums to the rank's
 // bytes, a rank holds only its pipeline stage's layers, and clicking a cell lists the
-// stored tensors and canonical slices of that rank for that layer.
+// stored tensors and canonical slices of that rank for that layer. With a hybrid pattern the
+// grid is core pattern_shard_layout's: the M1 hybrid the pattern describes, or the reason none.
 #include <catch2/catch.hpp>
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
+#include <QLabel>
+#include <QLineEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTreeWidget>
 
 #include "models/shard_grid_model.h"
+#include "strata/parallel/pattern_shards.h"
 #include "strata/parallel/shard_grid.h"
+#include "strata/synth/synth.h"
 #include "studio_test_util.h"
 #include "views/parallel_panel.h"
 #include "views/shard_view.h"
@@ -105,4 +111,70 @@ TEST_CASE("shard grid: ranks x layers of TP2 PP2 EP2 on the tiny model, a click 
     CHECK_FALSE(expert0);
     CHECK(sv->select_cell(0, 0));
     CHECK_FALSE(sv->select_cell(99, 0));
+}
+
+TEST_CASE("shard grid of a hybrid pattern: the M1 hybrid's ranks, or why there are none",
+          "[studio][parallel][grid][hybrid]") {
+    StudioContext ctx;
+    ParallelPanel panel(&ctx);
+    panel.resize(1200, 900);
+    panel.show();
+    REQUIRE(panel.set_model_preset("tiny"));
+    ShardView* sv = panel.shards();
+    ShardGridModel* m = sv->grid_model();
+    QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSignalSpy ready(sv, &ShardView::layout_ready);
+    panel.spin(PlanAxis::Tp)->setValue(2);
+    panel.spin(PlanAxis::Pp)->setValue(2);
+    panel.spin(PlanAxis::Ep)->setValue(2);
+    panel.sequence_parallel()->setChecked(true);
+    // HF layers 1 and 2 of the tiny Qwen3-MoE become Mamba2 (attn_layers 0,3).
+    const std::string hybrid = "*EMEME*E";
+    panel.pattern_edit()->setText(QString::fromStdString(hybrid));
+    REQUIRE(plan_passes(panel.checks()));
+    REQUIRE(wait_until([&] { return ready.count() >= 1 && ctx.runner()->idle(); }, 60000));
+    INFO(sv->title()->text().toStdString());
+    REQUIRE(ready.last().first().toBool());
+    CHECK(sv->title()->text().contains("M1 hybrid of the model with attn_layers 0,3"));
+
+    // The bars and the grid are the core call's numbers: the hybrid's, not the transformer's.
+    ShardLayoutOptions o;
+    o.layout.plan = panel.plan();
+    auto core = pattern_shard_layout(find_synth_preset("tiny")->config,
+                                     *parse_layer_pattern(hybrid, kDefaultMegatronVersion), o);
+    REQUIRE(core.is_ok());
+    auto transformer = shard_layout(find_synth_preset("tiny")->config, o);
+    REQUIRE(transformer.is_ok());
+    REQUIRE(m->rowCount() == 8);
+    REQUIRE(m->columnCount() == 4 + 2);
+    CHECK(sv->table()->rowCount() == 8);
+    for (int r = 0; r < m->rowCount(); ++r) {
+        const RankShard& rk = core->layout.ranks[size_t(r)];
+        CHECK(m->layout()->ranks[size_t(r)].bytes == rk.bytes);
+        CHECK(rk.bytes != transformer->ranks[size_t(r)].bytes);
+        uint64_t sum = 0;
+        for (int c = 0; c < m->columnCount(); ++c) sum += m->index(r, c).data(Qt::UserRole).toULongLong();
+        CHECK(sum == rk.bytes);
+    }
+    // HF layer 1 is Megatron layers 2 (Mamba mixer) and 3 (MoE) on stage 0: its cell lists the mixer.
+    int row = -1;
+    for (int r = 0; r < m->rowCount(); ++r)
+        if (m->layout()->ranks[size_t(r)].rank == RankCoord{0, 0, 0}) row = r;
+    REQUIRE(row >= 0);
+    REQUIRE(sv->select_cell(row, 2));
+    QStringList names;
+    for (int i = 0; i < sv->cell_list()->topLevelItemCount(); ++i) names << sv->cell_list()->topLevelItem(i)->text(0);
+    INFO(names.join(", ").toStdString());
+    CHECK(names.contains("decoder.layers.2.mixer.in_proj.weight"));
+    CHECK_FALSE(names.contains("decoder.layers.2.self_attention.linear_qkv.weight"));
+
+    // A dense MLP where the model has experts: no checkpoint of it has these tensors, and the
+    // view says so instead of drawing the model's bytes under the pattern's name.
+    panel.pattern_edit()->setText("*-*E*E*E");
+    REQUIRE(plan_passes(panel.checks()));
+    const int before = ready.count();
+    REQUIRE(wait_until([&] { return ready.count() > before && ctx.runner()->idle(); }, 60000));
+    CHECK_FALSE(ready.last().first().toBool());
+    CHECK(sv->title()->text().contains("HF layer 0 is attention + dense MLP in the pattern"));
+    CHECK(m->rowCount() == 0);
 }

@@ -219,8 +219,10 @@ void ParallelPanel::recheck() {
     table_->resizeColumnToContents(0);
     table_->resizeColumnToContents(1);
     table_->resizeColumnToContents(3);
-    if (failures == 0 && !pattern) shards_->request(config_, pl, pl.dp);
-    else shards_->clear(failures ? tr("the plan fails its checks") : tr("hybrid patterns: see `strata plan`"));
+    if (failures == 0)
+        shards_->request(config_, pl, pl.dp, pattern, version);
+    else
+        shards_->clear(tr("the plan fails its checks"));
     verdict_->setText(failures == 0
                           ? tr("<font color=green><b>The plan divides the model.</b></font>")
                           : tr("<font color=#b00000><b>%1 failing check(s).</b></font>").arg(failures));

@@ -1,7 +1,8 @@
 // ParallelPanel: plan a Megatron layout. Pick the model (the open checkpoint's
 // config or a synth preset), an optional hybrid pattern, and TP/PP/EP/ETP/CP/VPP/DP;
 // core's check() fills a red/green table with, for each failing axis, the values
-// that pass (passing_values), and pipeline_layout() lists each stage's layers.
+// that pass (passing_values), and pipeline_layout() lists each stage's layers. A passing
+// plan gets its per-rank shards (ShardView), for the hybrid pattern too when one is given.
 // Usage: panel->set_model_preset("qwen3-30b-a3b"); panel->spin(PlanAxis::Tp)->setValue(8);
 #pragma once
 
@@ -32,6 +33,7 @@ public:
     bool set_model_preset(const QString& name);  // a synth preset name
     QSpinBox* spin(PlanAxis axis) const;
     QCheckBox* sequence_parallel() const { return sp_; }
+    QLineEdit* pattern_edit() const { return pattern_; }
     QTableWidget* checks_table() const { return table_; }
     const std::vector<PlanCheck>& checks() const { return checks_; }
     ShardView* shards() const { return shards_; }

@@ -13,9 +13,26 @@
 
 #include "models/shard_grid_model.h"
 #include "models/tensor_tree_model.h"
+#include "strata/parallel/pattern_shards.h"
 #include "strata/parallel/shard_layout.h"
 
 namespace strata::studio {
+
+namespace {
+
+// Worker side: the model's shard layout, or the one its hybrid pattern implies (no basis
+// without a pattern: the model is what the title already names). Each edit of the plan or the
+// pattern supersedes the last request, so one still queued when superseded does no work.
+Result<PatternShardLayout> compute_shards(const nlohmann::json& hf_config, const ShardLayoutOptions& options,
+                                          const std::optional<LayerPattern>& pattern, MegatronVersion version,
+                                          const CancelToken& cancel) {
+    STRATA_RETURN_IF_ERROR(cancel.check());
+    if (pattern) return pattern_shard_layout(hf_config, *pattern, options, version);
+    STRATA_TRY(ShardLayout layout, shard_layout(hf_config, options));
+    return PatternShardLayout{std::move(layout), {}};
+}
+
+}  // namespace
 
 ShardView::ShardView(TaskRunner* runner, QWidget* parent) : QWidget(parent), runner_(runner) {
     title_ = new QLabel(this);
@@ -109,7 +126,8 @@ void ShardView::clear(const QString& why) {
     title_->setText(tr("<b>Per-rank shards</b> — %1").arg(why.toHtmlEscaped()));
 }
 
-void ShardView::request(const nlohmann::json& hf_config, const ParallelPlan& plan, int dp) {
+void ShardView::request(const nlohmann::json& hf_config, const ParallelPlan& plan, int dp,
+                        const std::optional<LayerPattern>& pattern, MegatronVersion version) {
     clear(tr("computing…"));
     tabs_->show();
     setMaximumHeight(QWIDGETSIZE_MAX);
@@ -118,9 +136,13 @@ void ShardView::request(const nlohmann::json& hf_config, const ParallelPlan& pla
     o.layout.kind = LayoutKind::Megatron;
     o.layout.plan = plan;
     o.dp = std::max(1, dp);
-    task_ = runner_->run<Result<ShardLayout>>(
-        tr("Shard layout"), [hf_config, o](ProgressSink&, const CancelToken&) { return shard_layout(hf_config, o); },
-        this, [this, gen](Result<ShardLayout> r) {
+    task_ = runner_->run<Result<PatternShardLayout>>(
+        tr("Shard layout"),
+        [hf_config, o, pattern, version](ProgressSink&, const CancelToken& cancel) {
+            return compute_shards(hf_config, o, pattern, version, cancel);
+        },
+        this,
+        [this, gen](Result<PatternShardLayout> r) {
             if (gen != generation_) return;
             task_.reset();
             if (!r) {
@@ -129,35 +151,41 @@ void ShardView::request(const nlohmann::json& hf_config, const ParallelPlan& pla
                 Q_EMIT layout_ready(false);
                 return;
             }
-            auto layout = std::make_shared<const ShardLayout>(std::move(r).value());
-            const ShardLayout& sl = *layout;
-            grid_model_->set_layout(layout);
-            // Layer columns stay narrow; "embed" and "head" need their names.
-            grid_view_->resizeColumnToContents(0);
-            grid_view_->resizeColumnToContents(grid_model_->columnCount() - 1);
-            const QLocale loc;
-            uint64_t max_mem = 1;
-            for (const auto& rk : sl.ranks) max_mem = std::max(max_mem, rk.memory_distributed.total());
-            title_->setText(tr("<b>Per-rank shards</b> — %1 rank files, largest %2 (shard_layout)")
-                                .arg(sl.ranks.size())
-                                .arg(human_bytes(sl.max_rank_bytes())));
-            table_->setRowCount(int(sl.ranks.size()));
-            for (int i = 0; i < int(sl.ranks.size()); ++i) {
-                const RankShard& rk = sl.ranks[size_t(i)];
-                table_->setItem(i, 0, new QTableWidgetItem(QStringLiteral("%1, %2, %3").arg(rk.rank.tp).arg(rk.rank.pp).arg(rk.rank.ep)));
-                table_->setItem(i, 1, new QTableWidgetItem(QString::fromStdString(rk.file)));
-                table_->setItem(i, 2, new QTableWidgetItem(loc.toString(qulonglong(rk.parameters))));
-                table_->setItem(i, 3, new QTableWidgetItem(human_bytes(rk.bytes)));
-                auto* bar = new QProgressBar(table_);
-                bar->setRange(0, 1000);
-                bar->setValue(int(1000.0 * double(rk.memory_distributed.total()) / double(max_mem)));
-                bar->setFormat(tr("%1 (weights %2, grads %3, Adam %4)")
-                                   .arg(human_bytes(rk.memory_distributed.total()), human_bytes(rk.memory_distributed.weights),
-                                        human_bytes(rk.memory_distributed.grads), human_bytes(rk.memory_distributed.optimizer)));
-                table_->setCellWidget(i, 4, bar);
-            }
+            show_layout(std::make_shared<const ShardLayout>(std::move(r->layout)), QString::fromStdString(r->basis));
             Q_EMIT layout_ready(true);
         });
+}
+
+void ShardView::show_layout(std::shared_ptr<const ShardLayout> layout, const QString& basis) {
+    const ShardLayout& sl = *layout;
+    grid_model_->set_layout(layout);
+    // Layer columns stay narrow; "embed" and "head" need their names.
+    grid_view_->resizeColumnToContents(0);
+    grid_view_->resizeColumnToContents(grid_model_->columnCount() - 1);
+    const QLocale loc;
+    uint64_t max_mem = 1;
+    for (const auto& rk : sl.ranks) max_mem = std::max(max_mem, rk.memory_distributed.total());
+    title_->setText(tr("<b>Per-rank shards</b> — %1 rank files, largest %2 (shard_layout%3)")
+                        .arg(sl.ranks.size())
+                        .arg(human_bytes(sl.max_rank_bytes()))
+                        .arg(basis.isEmpty() ? QString() : tr(" of %1").arg(basis.toHtmlEscaped())));
+    table_->setRowCount(int(sl.ranks.size()));
+    for (int i = 0; i < int(sl.ranks.size()); ++i) {
+        const RankShard& rk = sl.ranks[size_t(i)];
+        table_->setItem(
+            i, 0, new QTableWidgetItem(QStringLiteral("%1, %2, %3").arg(rk.rank.tp).arg(rk.rank.pp).arg(rk.rank.ep)));
+        table_->setItem(i, 1, new QTableWidgetItem(QString::fromStdString(rk.file)));
+        table_->setItem(i, 2, new QTableWidgetItem(loc.toString(qulonglong(rk.parameters))));
+        table_->setItem(i, 3, new QTableWidgetItem(human_bytes(rk.bytes)));
+        auto* bar = new QProgressBar(table_);
+        bar->setRange(0, 1000);
+        bar->setValue(int(1000.0 * double(rk.memory_distributed.total()) / double(max_mem)));
+        bar->setFormat(tr("%1 (weights %2, grads %3, Adam %4)")
+                           .arg(human_bytes(rk.memory_distributed.total()), human_bytes(rk.memory_distributed.weights),
+                                human_bytes(rk.memory_distributed.grads),
+                                human_bytes(rk.memory_distributed.optimizer)));
+        table_->setCellWidget(i, 4, bar);
+    }
 }
 
 }  // namespace strata::studio

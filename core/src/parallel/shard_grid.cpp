@@ -26,7 +26,10 @@ ShardGrid shard_grid(const ShardLayout& sl) {
             first_layered = i;
             break;
         }
-    const int layers = static_cast<int>(l.spec.layers);
+    // One column per HF decoder layer, counted from the canonical names: spec.layers counts
+    // Megatron layers for a hybrid (two per HF layer), which would leave half the columns empty.
+    int layers = 0;
+    for (const TensorEntry& e : l.canonical) layers = std::max(layers, canonical_layer(e.name) + 1);
     g.columns.push_back("embed");
     g.column_layer.push_back(-1);
     for (int i = 0; i < layers; ++i) {
