@@ -87,6 +87,24 @@ TEST_CASE("strata plan on Qwen3-30B-A3B", "[cli][plan]") {
     CHECK(mamba_checked);
 }
 
+TEST_CASE("strata plan --pattern lays out the model the pattern describes", "[cli][plan]") {
+    std::string out, err;
+    REQUIRE(run_cli("plan tiny --json", &out, &err) == 0);
+    const auto own = nlohmann::json::parse(out);
+    REQUIRE(run_cli("plan tiny --pattern '*EMEME*E' --json", &out, &err) == 0);
+    const auto hybrid = nlohmann::json::parse(out);
+    REQUIRE(own.contains("shard_layout"));
+    REQUIRE(hybrid.contains("shard_layout"));
+    CHECK(own["shard_layout_basis"] == "the model's own layers");
+    CHECK(hybrid["shard_layout_basis"].get<std::string>().find("M1 hybrid") != std::string::npos);
+    // Mamba2 mixers in layers 1 and 2 hold more parameters than the attention they replace.
+    CHECK(hybrid["shard_layout"]["ranks"][0]["parameters"].get<uint64_t>() >
+          own["shard_layout"]["ranks"][0]["parameters"].get<uint64_t>());
+    // A pattern no checkpoint of this model can have says why instead of showing bytes.
+    REQUIRE(run_cli("plan tiny --pattern '*-*E*E*E'", &out, &err) == 0);
+    CHECK(out.find("per-rank bytes: HF layer 0 is attention + dense MLP") != std::string::npos);
+}
+
 TEST_CASE("strata plan reads a checkpoint folder's config.json", "[cli][plan]") {
     TempDir dir;
     const auto* preset = strata::find_synth_preset("tiny");

@@ -7,6 +7,7 @@
 #include "command.h"
 #include "model_source.h"
 #include "strata/parallel/checks.h"
+#include "strata/parallel/pattern_shards.h"
 #include "strata/parallel/shard_layout.h"
 
 namespace strata::cli {
@@ -62,8 +63,19 @@ void run(Args a) {
     ShardLayoutOptions shard_options;
     shard_options.layout.plan = a.plan;
     shard_options.dp = static_cast<int>(sizes.dp);
-    const auto shards = passes && a.plan.vpp == 1 ? shard_layout_for(a.model, shard_options)
-                                                  : Result<ShardLayout>(Status::unsupported("plan fails"));
+    // A pattern typed on the command line decides what is laid out: the model itself, or the
+    // M1 hybrid it describes (the same core function the Studio's Parallel tab uses).
+    auto lay_out = [&]() -> Result<PatternShardLayout> {
+        if (!passes || a.plan.vpp != 1) return Status::unsupported("plan fails");
+        if (a.pattern.empty() || !pattern) {
+            STRATA_TRY(ShardLayout own, shard_layout_for(a.model, shard_options));
+            return PatternShardLayout{std::move(own), "the model's own layers"};
+        }
+        STRATA_TRY(nlohmann::json config, model_hf_config(a.model));
+        return pattern_shard_layout(config, *pattern, shard_options, *version);
+    };
+    const auto laid_out = lay_out();
+    const auto shards = laid_out ? Result<ShardLayout>(laid_out->layout) : Result<ShardLayout>(laid_out.status());
 
     if (a.json) {
         nlohmann::json j;
@@ -96,7 +108,10 @@ void run(Args a) {
                                        {"first", s.first},
                                        {"count", s.count},
                                        {"symbols", s.symbols}});
-        if (shards) j["shard_layout"] = shard_layout_json(*shards);
+        if (shards) {
+            j["shard_layout"] = shard_layout_json(*shards);
+            j["shard_layout_basis"] = laid_out->basis;
+        }
         j["passes"] = passes;
         std::cout << j.dump(2) << "\n";
     } else {
@@ -131,8 +146,11 @@ void run(Args a) {
             }
         }
         if (shards)
-            std::cout << "\nper-rank checkpoint bytes and training memory (weights + fp32 grads + Adam):\n"
+            std::cout << "\nper-rank checkpoint bytes and training memory (weights + fp32 grads + Adam) of "
+                      << laid_out->basis << ":\n"
                       << shard_layout_text(*shards);
+        else if (passes && !a.pattern.empty())
+            std::cout << "\nper-rank bytes: " << shards.status().message() << "\n";
         int errors = 0, warnings = 0;
         for (const auto& c : checks)
             if (!c.ok) ++(c.severity == Severity::Error ? errors : warnings);

@@ -54,11 +54,16 @@ Result<ShardLayout> shard_layout(const nlohmann::json& hf_config, const ShardLay
     return sl;
 }
 
-Result<ShardLayout> shard_layout_for(const std::string& model, const ShardLayoutOptions& options) {
-    if (const SynthPreset* preset = find_synth_preset(model)) return shard_layout(preset->config, options);
+Result<nlohmann::json> model_hf_config(const std::string& model) {
+    if (const SynthPreset* preset = find_synth_preset(model)) return preset->config;
     STRATA_TRY(Checkpoint ckpt, open_checkpoint(model));
     STRATA_TRY(DetectedLayout detected, detect_layout(ckpt));
-    return shard_layout(detected.hf_config, options);
+    return detected.hf_config;
+}
+
+Result<ShardLayout> shard_layout_for(const std::string& model, const ShardLayoutOptions& options) {
+    STRATA_TRY(nlohmann::json config, model_hf_config(model));
+    return shard_layout(config, options);
 }
 
 std::string shard_layout_text(const ShardLayout& sl) {

@@ -61,6 +61,8 @@ Result<ShardLayout> shard_layout(const nlohmann::json& hf_config, const ShardLay
 // Same, for a synth preset name ("qwen3-30b-a3b") or a checkpoint path (HF config.json
 // or Megatron args are read; no tensor data is touched).
 Result<ShardLayout> shard_layout_for(const std::string& model_or_preset, const ShardLayoutOptions& options);
+// The HF config shard_layout_for lays out: a preset's, or the one a checkpoint's layout detects.
+Result<nlohmann::json> model_hf_config(const std::string& model_or_preset);
 
 // A table: rank, file, params, bytes, weights+grads+Adam (plain / distributed).
 std::string shard_layout_text(const ShardLayout& layout);
