@@ -49,6 +49,18 @@ ConvertReport convert(const fs::path& src, const fs::path& out, LayoutOptions ta
     return std::move(*r);
 }
 
+// `strata reshard`: Megatron -> Megatron, refusing any other source.
+Result<ConvertReport> reshard(const fs::path& src, const fs::path& out, LayoutOptions target) {
+    ConvertOptions o;
+    o.source = src;
+    o.out = out;
+    o.target = target;
+    o.require_source = LayoutKind::Megatron;
+    NullProgress p;
+    CancelToken c;
+    return convert_checkpoint(o, p, c);
+}
+
 LayoutOptions megatron(int tp, int pp, int ep, int etp) {
     LayoutOptions o;
     o.kind = LayoutKind::Megatron;
@@ -211,14 +223,7 @@ TEST_CASE("tied embeddings: PP > 1 puts the embedding's copy on the last stage a
     CHECK(tensor_hashes(dir / "back") == want);
 
     // Reshard to more stages keeps the copy on the new last stage; back to HF is exact.
-    ConvertOptions o;
-    o.source = dir / "mg";
-    o.out = dir / "pp4";
-    o.target = megatron(1, 4, 1, 0);
-    o.require_source = LayoutKind::Megatron;
-    NullProgress p;
-    CancelToken c;
-    REQUIRE(convert_checkpoint(o, p, c).is_ok());
+    REQUIRE(reshard(dir / "mg", dir / "pp4", megatron(1, 4, 1, 0)).is_ok());
     auto pp4 = open_checkpoint(dir / "pp4");
     REQUIRE(pp4.is_ok());
     CHECK(pp4->find("output_layer.weight", RankCoord{0, 3, 0}));
@@ -268,14 +273,7 @@ TEST_CASE("reshard TP2 PP2 EP4 -> TP1 PP4 EP2 -> HF is bit-identical", "[convert
     const fs::path src = synth_tiny(dir);
     const auto want = tensor_hashes(src);
     convert(src, dir / "a", megatron(2, 2, 4, 2));
-    ConvertOptions o;
-    o.source = dir / "a";
-    o.out = dir / "b";
-    o.target = megatron(1, 4, 2, 1);
-    o.require_source = LayoutKind::Megatron;
-    NullProgress p;
-    CancelToken c;
-    auto r = convert_checkpoint(o, p, c);
+    auto r = reshard(dir / "a", dir / "b", megatron(1, 4, 2, 1));
     REQUIRE(r.is_ok());
     CHECK(r->plan.files.size() == 8);
     // A reshard reads Megatron tensors directly: no source is an HF name.
@@ -283,9 +281,7 @@ TEST_CASE("reshard TP2 PP2 EP4 -> TP1 PP4 EP2 -> HF is bit-identical", "[convert
     convert(dir / "b", dir / "hf", hf());
     CHECK(tensor_hashes(dir / "hf") == want);
     // reshard refuses an HF source.
-    o.source = src;
-    o.out = dir / "c";
-    auto bad = convert_checkpoint(o, p, c);
+    auto bad = reshard(src, dir / "c", megatron(1, 4, 2, 1));
     REQUIRE_FALSE(bad);
     CHECK_THAT(bad.status().message(), Catch::Contains("needs megatron"));
 }
