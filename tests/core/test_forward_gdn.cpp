@@ -38,28 +38,8 @@ TEST_CASE("forward gdn: fp32 CPU logits match transformers", "[forward][gdn][ref
         {"qwen3_5", "qwen3_5"},          // Qwen3_5ForCausalLM, transformers 5.23: separate projections, dense MLP
         {"qwen3_5_moe", "qwen3_5_moe"},  // Qwen3_5MoeForCausalLM: MoE + shared expert
     }));
-    const fs::path dir = forward_fixture(name);
-    const auto tokens = fixture_tokens(dir);
-    auto ref = read_npy(dir / "logits.npy");
-    REQUIRE(ref.is_ok());
-    const ForwardResult r = forward_ok(dir, tokens);
-    CHECK(r.model_type == expect_type);
+    const ForwardResult r = check_against_fixture_logits(name, expect_type);
     CHECK(r.layout == "hf");
-    REQUIRE(ref->shape == std::vector<uint64_t>{tokens.size(), r.vocab});
-    const auto cmp = compare_ok(r.logits, ref->data, r.tokens, r.vocab);
-    WARN(name << ": max abs vs transformers " << cmp.max_abs << ", mean abs " << cmp.mean_abs << ", max KL "
-              << cmp.max_kl << ", " << r.seconds << " s");
-    CHECK(cmp.max_abs <= 1e-4);
-    CHECK(cmp.top1_agreement == 1.0);
-    // The logits span several units, so 1e-4 is a real bar.
-    double absmax = 0;
-    for (float v : ref->data) absmax = std::max(absmax, double(std::fabs(v)));
-    CHECK(absmax > 1.0);
-    // One layer resident at a time.
-    auto ckpt = open_checkpoint(dir);
-    REQUIRE(ckpt.is_ok());
-    CHECK(r.peak_resident_bytes > 0);
-    CHECK(r.peak_resident_bytes * 3 < ckpt->total_bytes());
 }
 
 TEST_CASE("forward gdn: Megatron copies give bit-identical logits", "[forward][gdn][layouts]") {

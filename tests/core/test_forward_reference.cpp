@@ -42,28 +42,7 @@ TEST_CASE("forward: fp32 CPU logits match the committed reference logits", "[for
         {"qwen3", "qwen3"},          // transformers Qwen3ForCausalLM, tied embeddings
         {"m1_hybrid", "m1_hybrid"},  // M1 Mamba2 layers 1, 2 (torch port of M1's mixer)
     }));
-    const fs::path dir = forward_fixture(name);
-    const auto tokens = fixture_tokens(dir);
-    auto ref = read_npy(dir / "logits.npy");
-    REQUIRE(ref.is_ok());
-    const ForwardResult r = forward_ok(dir, tokens);
-    CHECK(r.model_type == expect_type);
-    REQUIRE(ref->shape == std::vector<uint64_t>{tokens.size(), r.vocab});
-    auto cmp = compare_logits(r.logits, ref->data, r.tokens, r.vocab);
-    REQUIRE(cmp.is_ok());
-    WARN(name << ": max abs vs reference " << cmp->max_abs << ", mean abs " << cmp->mean_abs << ", max KL "
-              << cmp->max_kl << ", " << r.seconds << " s");
-    CHECK(cmp->max_abs <= 1e-4);
-    CHECK(cmp->top1_agreement == 1.0);
-    // The logits are not trivially small, so 1e-4 is a real bar (they span several units).
-    double absmax = 0;
-    for (float v : ref->data) absmax = std::max(absmax, double(std::fabs(v)));
-    CHECK(absmax > 1.0);
-    // One layer resident at a time: never more than a third of the model on the backend.
-    auto ckpt = open_checkpoint(dir);
-    REQUIRE(ckpt.is_ok());
-    CHECK(r.peak_resident_bytes > 0);
-    CHECK(r.peak_resident_bytes * 3 < ckpt->total_bytes());
+    check_against_fixture_logits(name, expect_type);
 }
 
 TEST_CASE("forward: bf16 mode stays close to f32 and keeps the top-1 tokens", "[forward][bf16]") {

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -9,6 +10,8 @@
 
 #include "strata/convert/convert.h"
 #include "strata/formats/format_registry.h"
+#include "strata/forward/logits_compare.h"
+#include "strata/forward/npy.h"
 #include "strata/synth/synth.h"
 
 namespace fs = std::filesystem;
@@ -54,6 +57,31 @@ ForwardResult forward_ok(const fs::path& dir, const std::vector<int32_t>& tokens
     return std::move(r).value();
 }
 
+ForwardResult check_against_fixture_logits(const std::string& name, const std::string& expect_type) {
+    const fs::path dir = forward_fixture(name);
+    const auto tokens = fixture_tokens(dir);
+    auto ref = read_npy(dir / "logits.npy");
+    REQUIRE(ref.is_ok());
+    ForwardResult r = forward_ok(dir, tokens);
+    CHECK(r.model_type == expect_type);
+    REQUIRE(ref->shape == std::vector<uint64_t>{tokens.size(), r.vocab});
+    auto cmp = compare_logits(r.logits, ref->data, r.tokens, r.vocab);
+    REQUIRE(cmp.is_ok());
+    WARN(name << ": max abs vs reference " << cmp->max_abs << ", mean abs " << cmp->mean_abs << ", max KL "
+              << cmp->max_kl << ", " << r.seconds << " s");
+    CHECK(cmp->max_abs <= 1e-4);
+    CHECK(cmp->top1_agreement == 1.0);
+    // The logits span several units, so 1e-4 is a real bar.
+    double absmax = 0;
+    for (float v : ref->data) absmax = std::max(absmax, double(std::fabs(v)));
+    CHECK(absmax > 1.0);
+    // One layer resident at a time: never more than a third of the model on the backend.
+    const Checkpoint ckpt = open_ok(dir);
+    CHECK(r.peak_resident_bytes > 0);
+    CHECK(r.peak_resident_bytes * 3 < ckpt.total_bytes());
+    return r;
+}
+
 LayoutOptions target(LayoutKind kind, int tp, int pp, int ep) {
     LayoutOptions o;
     o.kind = kind;
@@ -63,16 +91,26 @@ LayoutOptions target(LayoutKind kind, int tp, int pp, int ep) {
     return o;
 }
 
-void convert_ok(const fs::path& src, const fs::path& out, const LayoutOptions& target) {
+void convert_ok(const fs::path& src, const fs::path& out, const LayoutOptions& target, bool allow_unmapped) {
     ConvertOptions o;
     o.source = src;
     o.out = out;
     o.target = target;
+    o.allow_unmapped = allow_unmapped;
     NullProgress progress;
     CancelToken cancel;
     auto r = convert_checkpoint(o, progress, cancel);
     INFO(src.string() << " -> " << out.string() << ": " << r.status().to_string());
     REQUIRE(r.is_ok());
+}
+
+Checkpoint megatron_round_trip(const fs::path& hf, const fs::path& dir, const std::string& tag,
+                               const LayoutOptions& megatron, bool allow_unmapped) {
+    const fs::path mg = dir / (tag + "-mg"), back = dir / (tag + "-hf");
+    convert_ok(hf, mg, megatron, allow_unmapped);
+    convert_ok(mg, back, target(LayoutKind::Hf), allow_unmapped);
+    fs::remove_all(mg);
+    return open_ok(back);
 }
 
 void require_same_tensors(const Checkpoint& a, const Checkpoint& b, const std::function<bool(const std::string&)>& skip) {

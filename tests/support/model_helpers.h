@@ -30,8 +30,18 @@ std::vector<int32_t> fixture_tokens(const std::filesystem::path& dir);
 ForwardResult forward_ok(const std::filesystem::path& dir, const std::vector<int32_t>& tokens,
                          const ForwardOptions& options = {});
 
+// Runs the fp32 CPU forward on forward fixture `name` and checks it against the fixture's
+// committed logits: model type, max abs <= 1e-4 on logits that span several units, the same
+// top-1 tokens, and at most a third of the model resident at once. Returns the result.
+ForwardResult check_against_fixture_logits(const std::string& name, const std::string& expect_type);
+
 LayoutOptions target(LayoutKind kind, int tp = 1, int pp = 1, int ep = 1);
-void convert_ok(const std::filesystem::path& src, const std::filesystem::path& out, const LayoutOptions& target);
+void convert_ok(const std::filesystem::path& src, const std::filesystem::path& out, const LayoutOptions& target,
+                bool allow_unmapped = false);
+// HF `hf` -> Megatron `megatron` -> HF, through dir/<tag>-mg (removed again) into dir/<tag>-hf;
+// both conversions must succeed. Returns the HF copy, opened.
+Checkpoint megatron_round_trip(const std::filesystem::path& hf, const std::filesystem::path& dir,
+                               const std::string& tag, const LayoutOptions& megatron, bool allow_unmapped = false);
 
 // Every tensor of `a` that `skip` does not name is in `b` (same rank) with the same dtype,
 // shape and bytes, and `b` holds nothing else.
