@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything Strata needs to build, test and run on Debian 12 (bookworm).
+# Installs everything Strata needs to build, test, package and run on Debian 12 (bookworm),
+# starting from a minimal system (CI checks this in a fresh `debootstrap --variant=minbase` root).
 # Runs as root, or through sudo when not root. Safe to run again.
 set -euo pipefail
 
@@ -7,10 +8,16 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PACKAGES=(
+  # build
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev  # Qt6Charts' CMake package needs Qt6OpenGL
   catch2 libcli11-dev nlohmann-json3-dev libxxhash-dev
+  # packaging (cpack's .deb: dpkg-shlibdeps, and `file` to find the binaries)
+  dpkg-dev file
+  # tests: the reference checks run Debian's torch (never Strata itself); fonts so that
+  # offscreen rendering draws text; Xvfb for a real window without a desktop
   python3 python3-torch python3-numpy
+  fontconfig fonts-dejavu-core
   xvfb xauth
 )
 

@@ -2,11 +2,13 @@
 #include <iostream>
 
 #include "commands/command.h"
+#include "strata/build_info.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"Strata: inspect, plan, convert and check LLM checkpoints"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "strata 0.1.0");
+    // Version, commit and the CUDA backend's state; computed only when asked (it loads the plug-in).
+    app.set_version_flag("--version", [] { return strata::version_text("strata"); });
     // One line per command.
     strata::cli::add_synth_command(app);
     strata::cli::add_hybridize_command(app);

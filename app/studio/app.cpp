@@ -12,9 +12,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 #include "dialogs/convert_dialog.h"
 #include "main_window.h"
+#include "strata/build_info.h"
 #include "views/convert_panel.h"
 #include "views/diff_panel.h"
 #include "views/forward_panel.h"
@@ -150,20 +152,33 @@ private:
     qint64 quiet_since_ = -1;
 };
 
+// --help and --version show no window: they run where no display exists (the man page is
+// made from --help at build time), on the offscreen platform unless one was chosen.
+void allow_text_only_runs_without_display(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if ((a == "--help" || a == "-h" || a == "--version" || a == "-v" || a == "--help-all") &&
+            qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
+}
+
 }  // namespace
 
 int run_studio(int argc, char** argv) {
+    allow_text_only_runs_without_display(argc, argv);
     QApplication app(argc, argv);
     init_studio_resources();
     QApplication::setOrganizationName("Strata");
     QApplication::setApplicationName("Strata Studio");
-    QApplication::setApplicationVersion("0.1.0");
+    QApplication::setApplicationVersion(QString::fromUtf8(strata::version().data(), strata::version().size()));
     QApplication::setWindowIcon(QIcon(":/strata/icons/strata.svg"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription("Strata Studio: inspect, plan and convert LLM checkpoints.");
     parser.addHelpOption();
-    parser.addVersionOption();
+    QCommandLineOption version_opt({"v", "version"}, "Displays version information (commit, CUDA backend).");
+    parser.addOption(version_opt);
     parser.addPositionalArgument("path", "Checkpoint file or folder to open.", "[PATH]");
     QCommandLineOption tab({"t", "tab"}, "Tab to show: inspector, summary, tensor, pattern, parallel, convert, diff, forward.",
                            "NAME");
@@ -182,6 +197,10 @@ int run_studio(int argc, char** argv) {
     QCommandLineOption shot("screenshot", "Save the window to FILE.png once loaded, then exit.", "FILE");
     parser.addOptions({tab, tensor, filter, plan, grid_cell, diff, diff_tensor, convert, tokens, compare, size, shot});
     parser.process(app);
+    if (parser.isSet(version_opt)) {
+        std::printf("%s\n", strata::version_text("strata-studio").c_str());
+        return 0;
+    }
 
     MainWindow window;
     const QStringList wh = parser.value(size).split('x');

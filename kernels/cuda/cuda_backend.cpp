@@ -5,7 +5,7 @@
 #include <string>
 
 #include "cuda/cuda_common.h"
-#include "src/registry.h"
+#include "src/cuda_plugin.h"
 
 namespace strata::kernels {
 
@@ -149,6 +149,8 @@ private:
 
 }  // namespace
 
+namespace {
+
 Backend* cuda_backend_instance(std::string* why) {
     static std::once_flag once;
     static std::unique_ptr<CudaBackend> backend;
@@ -179,4 +181,21 @@ Backend* cuda_backend_instance(std::string* why) {
     return backend.get();
 }
 
+}  // namespace
+
 }  // namespace strata::kernels
+
+// The plug-in's two exported symbols (everything else is hidden): the ABI it was built for,
+// and the entry that creates the backend. See src/cuda_plugin.h.
+extern "C" __attribute__((visibility("default"))) int strata_cuda_plugin_abi() {
+    return strata::kernels::kCudaPluginAbi;
+}
+
+extern "C" __attribute__((visibility("default"))) strata::kernels::Backend* strata_cuda_backend_entry(
+    int abi, std::string* why) {
+    if (abi != strata::kernels::kCudaPluginAbi) {
+        if (why) *why = "CUDA plug-in ABI mismatch";
+        return nullptr;
+    }
+    return strata::kernels::cuda_backend_instance(why);
+}

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "src/registry.h"
+#include "src/cuda_plugin.h"
 
 namespace strata::kernels {
 
@@ -24,7 +24,7 @@ Backend* backend_by_name(std::string_view name, std::string* why) {
     if (name == "cpu") return &cpu_backend();
     if (name == "cuda") {
 #ifdef STRATA_HAVE_CUDA
-        return cuda_backend_instance(why);
+        return load_cuda_plugin_backend(why);
 #else
         if (why) *why = "this build has no CUDA backend (nvcc was not found or STRATA_CUDA=OFF)";
         return nullptr;
@@ -46,6 +46,14 @@ bool cuda_compiled_in() {
 #else
     return false;
 #endif
+}
+
+std::string describe_cuda_backend() {
+    if (!cuda_compiled_in()) return "not built (nvcc was not found or STRATA_CUDA=OFF)";
+    std::string why;
+    if (Backend* b = backend_by_name("cuda", &why))
+        return "built (plug-in " + loaded_cuda_plugin_path() + "); usable here: " + b->description();
+    return "built (plug-in); not usable here: " + why;
 }
 
 StridedLayout gather_layout(const std::vector<int64_t>& shape, const std::vector<int64_t>& src_strides) {

@@ -116,8 +116,10 @@ Backend& cpu_backend();
 Backend* backend_by_name(std::string_view name, std::string* why = nullptr);
 // Names of the backends usable now, "cpu" first.
 std::vector<std::string> available_backends();
-// Whether this build contains the CUDA backend (independent of a device being present).
+// Whether this build contains the CUDA backend plug-in (independent of a device being present).
 bool cuda_compiled_in();
+// One line for --version: built or not, and whether it loads and finds a device here (and why not).
+std::string describe_cuda_backend();
 
 // Shared argument checks, so every backend rejects the same inputs the same way.
 KStatus validate(const MatmulArgs& a);
