@@ -4,13 +4,17 @@
 #include <catch2/catch.hpp>
 
 #include <QApplication>
-#include <QStandardPaths>
+#include <QTemporaryDir>
 
 #include "app.h"
 
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-    QStandardPaths::setTestModeEnabled(true);  // QSettings (recent files) go to a test location
+    // QSettings (recent files, window geometry) go to a folder of this process's own: ctest
+    // runs the cases as parallel processes, and a shared settings file let one case's
+    // recent-files list show up in another's (the CI failure of "open the demo model").
+    QTemporaryDir settings_home;
+    if (settings_home.isValid()) qputenv("XDG_CONFIG_HOME", settings_home.path().toLocal8Bit());
     QApplication app(argc, argv);
     QApplication::setOrganizationName("StrataTests");
     QApplication::setApplicationName("studio_tests");
