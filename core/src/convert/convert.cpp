@@ -15,6 +15,7 @@
 #include "strata/hybrid/hybrid_layout.h"
 #include "strata/io/atomic_output.h"
 #include "strata/mapping/mapping_registry.h"
+#include "strata/model/architecture.h"
 #include "strata/model/hf_config.h"
 
 namespace strata {
@@ -68,7 +69,8 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
     if (options.out.empty() && !options.dry_run) return Status::invalid_argument("--out is required");
     STRATA_TRY(Checkpoint ckpt, open_checkpoint(options.source));
     STRATA_TRY(CanonicalView view, CanonicalView::open(ckpt, {options.allow_unmapped}));
-    STRATA_RETURN_IF_ERROR(check_m1_tied_replicas(view));  // exact-layout hybrids: x/B copies still tied
+    STRATA_TRY(const Architecture* arch, architecture_for_model_type(view.layout().spec.model_type));
+    STRATA_RETURN_IF_ERROR(arch->check_source_view(view));  // e.g. exact-layout hybrids: x/B copies still tied
     if (options.require_source && view.layout().options.kind != *options.require_source)
         return Status::invalid_argument("the source is a " + describe_layout(view.layout().options) +
                                         " checkpoint; this needs " + layout_kind_name(*options.require_source))
@@ -86,7 +88,7 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
         if (options.norms) target_options.norms = *options.norms;
     }
     STRATA_TRY(Layout target, target_layout(view, target_options));
-    for (const std::string& line : m1_hybrid_layout_messages(target)) progress.log(line);  // hybrids: pattern, warnings
+    for (const std::string& line : arch->layout_messages(target)) progress.log(line);  // hybrids: pattern, warnings
     ConvertReport report;
     report.unmapped = view.unmapped();
     STRATA_TRY(report.plan, plan_conversion(view, target, {options.dtype}));

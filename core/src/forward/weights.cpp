@@ -4,14 +4,13 @@
 
 #include "forward/forward_internal.h"
 #include "strata/kernels/bulk_convert.h"
+#include "strata/model/architecture.h"
 
 namespace strata::fwd {
 
 using kernels::ScalarType;
 
-Status from_kstatus(const kernels::KStatus& s, const char* op) {
-    return to_status(s, std::string("forward: ") + op);
-}
+Status from_kstatus(const kernels::KStatus& s, const char* op) { return to_status(s, std::string("forward: ") + op); }
 
 Weight::Weight(kernels::BufferPtr buf, ScalarType type, Shape shape, Residency* res)
     : buf_(std::move(buf)), type_(type), shape_(std::move(shape)), res_(res) {
@@ -92,7 +91,8 @@ Result<WeightSource> WeightSource::open(const Checkpoint& ckpt, const ModelSpec&
     // An M1 hybrid whose CanonicalView cannot be built (a mamba_config the m1_hybrid table
     // rejects, stray tensors) is still an HF folder: read its HF names as stored, so the
     // forward can show what such a checkpoint computes. Megatron layouts have no such fallback.
-    if (spec.model_type == "m1_hybrid" && ckpt.format != "megatron") return src;
+    auto arch = architecture_for_model_type(spec.model_type);
+    if (arch && (*arch)->forward_traits(spec).hf_names_fallback && ckpt.format != "megatron") return src;
     return view.status();
 }
 
@@ -105,7 +105,7 @@ bool WeightSource::has(const std::string& name) const {
 }
 
 Result<std::vector<std::byte>> WeightSource::read_bytes(const std::string& name, const Shape& shape, DType* dtype,
-                                                       Residency& res) const {
+                                                        Residency& res) const {
     Shape stored;
     if (view_) {
         const TensorEntry* e = view_->find(name);

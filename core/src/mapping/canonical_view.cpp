@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <cctype>
 
-#include "strata/convert/gdn_hybrid_args.h"
 #include "strata/convert/megatron_args.h"
 #include "strata/convert/transforms.h"
-#include "strata/hybrid/hybrid_layout.h"
 #include "strata/mapping/mapping_registry.h"
+#include "strata/model/architecture.h"
 #include "strata/model/hf_layout.h"
 
 namespace strata {
@@ -97,7 +96,8 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
         d.options.norms = any_name(ckpt, ".input_layernorm.weight") ? NormLayout::Local : NormLayout::Te;
         if (ckpt.config.contains("padded_vocab_size") && ckpt.config["padded_vocab_size"].is_number_integer())
             d.options.padded_vocab = ckpt.config["padded_vocab_size"].get<uint64_t>();
-        if (is_m1_hybrid_megatron_args(ckpt.config)) STRATA_RETURN_IF_ERROR(detect_m1_hybrid_options(ckpt, d.options));
+        STRATA_TRY(const Architecture* arch, architecture_for_megatron_args(ckpt.config));
+        STRATA_RETURN_IF_ERROR(arch->detect_megatron_options(ckpt, d.options));
         return d;
     }
     if (!ckpt.config.is_object())
@@ -107,7 +107,9 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
     d.options.kind = any_name(ckpt, ".mlp.experts.gate_up_proj") ? LayoutKind::HfFusedV5
                      : any_name(ckpt, ".mlp.experts.gate_proj")  ? LayoutKind::HfFused
                                                                  : LayoutKind::Hf;
-    if (is_gdn_hybrid_config(ckpt.config)) STRATA_RETURN_IF_ERROR(detect_gdn_hybrid_hf_options(ckpt, d.options));
+    // An unknown model_type is refused later, by the mapping spec, with the list of known ones.
+    if (auto arch = architecture_for_hf_config(ckpt.config))
+        STRATA_RETURN_IF_ERROR((*arch)->detect_hf_options(ckpt, d.options));
     return d;
 }
 
