@@ -9,7 +9,8 @@ cd "$root" || exit 2
 names='qwen|llama|mistral|nemotron|m1_hybrid|megatron_(gpt|hybrid|gdn)|deepseek|glm|gpt_oss'
 pattern="model_type(\(\))?[[:space:]]*(==|!=)|(==|!=)[[:space:]]*[A-Za-z_.>()-]*model_type|(==|!=)[[:space:]]*\"($names)|\"($names)[a-z0-9_.]*\"[[:space:]]*(==|!=)|kM1HybridModelType[[:space:]]*(==|!=)|(==|!=)[[:space:]]*kM1HybridModelType|is_[a-z0-9_]*_model_type\("
 hits=$(grep -rnE --include='*.cpp' --include='*.h' "$pattern" core app | grep -v '^core/src/architectures/' |
-       grep -vE '^[^:]+:[0-9]+:[[:space:]]*//' | grep -vE '^core/include/[^:]+:[0-9]+:bool is_[a-z0-9_]*_model_type\(')
+       grep -vE '^[^:]+:[0-9]+:[[:space:]]*//' | grep -vE '^core/include/[^:]+:[0-9]+:bool is_[a-z0-9_]*_model_type\(' |
+       grep -v 'rope_scaling')  # rope_scaling types ("llama3") are config features named after a family
 if [ -n "$hits" ]; then
     echo "model_type / architecture-name comparisons outside core/src/architectures (ask the registry instead):"
     echo "$hits"

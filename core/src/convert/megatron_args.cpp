@@ -108,22 +108,4 @@ Result<json> hf_config_from_megatron_args(const json& a) {
     return arch->hf_config_from_megatron_args(a);
 }
 
-Result<ParallelPlan> parallel_plan_from_megatron_args(const json& a) {
-    ParallelPlan p;
-    p.tp = value_or<int>(a, "tensor_model_parallel_size", 1);
-    p.pp = value_or<int>(a, "pipeline_model_parallel_size", 1);
-    p.ep = value_or<int>(a, "expert_model_parallel_size", 1);
-    p.etp = value_or<int>(a, "expert_tensor_parallel_size", 0);
-    p.make_vocab_size_divisible_by = value_or<int>(a, "make_vocab_size_divisible_by", 128);
-    if (a.contains("decoder_first_pipeline_num_layers") && a["decoder_first_pipeline_num_layers"].is_number_integer())
-        p.first_stage_layers = a["decoder_first_pipeline_num_layers"].get<int>();
-    if (a.contains("decoder_last_pipeline_num_layers") && a["decoder_last_pipeline_num_layers"].is_number_integer())
-        p.last_stage_layers = a["decoder_last_pipeline_num_layers"].get<int>();
-    const int vpp = value_or<int>(a, "virtual_pipeline_model_parallel_size", 1);
-    if (vpp > 1) return Status::unsupported("Megatron checkpoints with virtual pipeline stages are not read yet");
-    if (p.tp < 1 || p.pp < 1 || p.ep < 1 || p.etp < 0)
-        return Status::invalid_argument("Megatron args hold invalid parallel sizes");
-    return p;
-}
-
 }  // namespace strata

@@ -10,7 +10,9 @@ namespace strata::fwd {
 
 using kernels::ScalarType;
 
-Status from_kstatus(const kernels::KStatus& s, const char* op) { return to_status(s, std::string("forward: ") + op); }
+Status from_kstatus(const kernels::KStatus& s, const char* op) {
+    return to_status(s, std::string("forward: ") + op);
+}
 
 Weight::Weight(kernels::BufferPtr buf, ScalarType type, Shape shape, Residency* res)
     : buf_(std::move(buf)), type_(type), shape_(std::move(shape)), res_(res) {
@@ -105,7 +107,7 @@ bool WeightSource::has(const std::string& name) const {
 }
 
 Result<std::vector<std::byte>> WeightSource::read_bytes(const std::string& name, const Shape& shape, DType* dtype,
-                                                        Residency& res) const {
+                                                       Residency& res) const {
     Shape stored;
     if (view_) {
         const TensorEntry* e = view_->find(name);

@@ -31,8 +31,7 @@ int layer_of(const std::string& name) {
     size_t i = kPrefix.size();
     int v = 0;
     bool any = false;
-    while (i < name.size() && name[i] >= '0' && name[i] <= '9' && v < 1'000'000)
-        v = v * 10 + (name[i++] - '0'), any = true;
+    while (i < name.size() && name[i] >= '0' && name[i] <= '9' && v < 1'000'000) v = v * 10 + (name[i++] - '0'), any = true;
     return any && i < name.size() && name[i] == '.' ? v : -1;
 }
 
@@ -41,17 +40,10 @@ bool encodable(DType d) { return d == DType::BF16 || d == DType::F16 || d == DTy
 // Rounds float values into `out` (size numel * dtype_size) as the tensor's dtype.
 void encode(std::span<const float> values, DType dtype, std::byte* out) {
     switch (dtype) {
-        case DType::F32:
-            std::memcpy(out, values.data(), values.size() * sizeof(float));
-            break;
-        case DType::BF16:
-            kernels::f32_to_bf16(values.data(), reinterpret_cast<uint16_t*>(out), values.size());
-            break;
-        case DType::F16:
-            kernels::f32_to_f16(values.data(), reinterpret_cast<uint16_t*>(out), values.size());
-            break;
-        default:
-            break;  // plan_hybridize admits only the three above
+        case DType::F32: std::memcpy(out, values.data(), values.size() * sizeof(float)); break;
+        case DType::BF16: kernels::f32_to_bf16(values.data(), reinterpret_cast<uint16_t*>(out), values.size()); break;
+        case DType::F16: kernels::f32_to_f16(values.data(), reinterpret_cast<uint16_t*>(out), values.size()); break;
+        default: break;  // plan_hybridize admits only the three above
     }
 }
 
@@ -89,8 +81,8 @@ ordered_json m1_mamba_config(const json& config, const M1Dims& d, const std::vec
 
 Status check_attn_layers(const HybridizeOptions& options, int num_layers, HybridizePlan& plan) {
     if (options.attn_layers.empty())
-        return Status::invalid_argument("--attn-layers is required (e.g. \"0,2,4,...," +
-                                        std::to_string(num_layers - 1) + "\")");
+        return Status::invalid_argument("--attn-layers is required (e.g. \"0,2,4,...," + std::to_string(num_layers - 1) +
+                                        "\")");
     auto parsed = parse_index_list(options.attn_layers, num_layers);
     if (!parsed) return Status::invalid_argument("--attn-layers: " + parsed.status().message());
     plan.attn_layers = *parsed;
@@ -99,8 +91,7 @@ Status check_attn_layers(const HybridizeOptions& options, int num_layers, Hybrid
         if (end_rule && options.allow_mamba_ends)
             plan.warnings.push_back(m.text + "; converting it anyway (--allow-mamba-ends)");
         else if (m.error)
-            return Status::invalid_argument("--attn-layers: " + m.text +
-                                            (end_rule ? " (override: --allow-mamba-ends)" : ""));
+            return Status::invalid_argument("--attn-layers: " + m.text + (end_rule ? " (override: --allow-mamba-ends)" : ""));
         else
             plan.warnings.push_back(m.text);
     }
@@ -119,15 +110,12 @@ void add_mamba_tensors(int layer, const M1Dims& d, DType dtype, const TensorInfo
     // M1 creates D without a dtype (torch.ones(nheads)), so it stays float32 in the saved model.
     fresh("D", DType::F32, {d.nheads()}, M1Fresh::D);
     plan.tensors.push_back({{p + "in_proj.weight", dtype, {d.in_proj_rows(), d.hidden}},
-                            HybridSource::InProj,
-                            layer_prefix(layer),
-                            M1Fresh::InProjZ,
-                            layer});
+                            HybridSource::InProj, layer_prefix(layer), M1Fresh::InProjZ, layer});
     fresh("conv1d.weight", dtype, {d.conv_dim(), 1, d.d_conv}, M1Fresh::ConvWeight);
     fresh("conv1d.bias", dtype, {d.conv_dim()}, M1Fresh::ConvBias);
     fresh("norm.weight", dtype, {d.d_inner}, M1Fresh::NormWeight);
-    plan.tensors.push_back(
-        {{p + "out_proj.weight", o_proj.dtype, o_proj.shape}, HybridSource::Copy, o_proj.name, M1Fresh::D, layer});
+    plan.tensors.push_back({{p + "out_proj.weight", o_proj.dtype, o_proj.shape}, HybridSource::Copy, o_proj.name,
+                            M1Fresh::D, layer});
 }
 
 }  // namespace
@@ -170,8 +158,7 @@ Result<HybridizePlan> plan_hybridize(const Checkpoint& src, const HybridizeOptio
         const int layer = layer_of(e.name);
         const bool mamba = layer >= 0 && plan.is_mamba[static_cast<size_t>(layer)];
         if (!mamba || e.name.find(".self_attn.") == std::string::npos) {
-            plan.tensors.push_back(
-                {{info->name, info->dtype, info->shape}, HybridSource::Copy, info->name, M1Fresh::D, layer});
+            plan.tensors.push_back({{info->name, info->dtype, info->shape}, HybridSource::Copy, info->name, M1Fresh::D, layer});
             continue;
         }
         if (e.name != layer_prefix(layer) + "self_attn.q_proj.weight") continue;  // k/v/o used below; q/k_norm dropped
@@ -208,8 +195,7 @@ Result<HybridizePlan> plan_hybridize(const Checkpoint& src, const HybridizeOptio
     plan.mamba_config = m1_mamba_config(config, d, plan.attn_layers, static_cast<uint64_t>(num_layers));
     std::vector<LayerKind> kinds;
     for (bool m : plan.is_mamba)
-        kinds.push_back(
-            {m ? MixerKind::Mamba2 : MixerKind::Attention, source_spec.is_moe() ? MlpKind::MoE : MlpKind::Dense});
+        kinds.push_back({m ? MixerKind::Mamba2 : MixerKind::Attention, source_spec.is_moe() ? MlpKind::MoE : MlpKind::Dense});
     STRATA_TRY(plan.megatron_pattern, megatron_pattern_from_layers(kinds));
     return plan;
 }
@@ -265,15 +251,9 @@ Status materialize(const Checkpoint& src, const HybridizePlan& plan, const Hybri
 }
 
 // Small files that travel with a model (M1 saves the tokenizer beside the weights).
-constexpr const char* kSideFiles[] = {"config.json",
-                                      "generation_config.json",
-                                      "tokenizer.json",
-                                      "tokenizer_config.json",
-                                      "special_tokens_map.json",
-                                      "vocab.json",
-                                      "merges.txt",
-                                      "added_tokens.json",
-                                      "chat_template.jinja"};
+constexpr const char* kSideFiles[] = {"config.json",       "generation_config.json", "tokenizer.json",
+                                      "tokenizer_config.json", "special_tokens_map.json", "vocab.json",
+                                      "merges.txt",        "added_tokens.json",      "chat_template.jinja"};
 
 }  // namespace
 
@@ -293,7 +273,8 @@ Status hybridize(const HybridizeOptions& options, ProgressSink& progress, const 
     STRATA_RETURN_IF_ERROR(writer.begin(entries));
 
     // config.json stays the source's (M1 saves transformer.config unchanged); side files are copied verbatim.
-    const std::filesystem::path folder = std::filesystem::is_directory(src.path) ? src.path : src.path.parent_path();
+    const std::filesystem::path folder =
+        std::filesystem::is_directory(src.path) ? src.path : src.path.parent_path();
     for (const char* name : kSideFiles) {
         std::error_code ec;
         if (!std::filesystem::is_regular_file(folder / name, ec)) continue;
@@ -341,8 +322,8 @@ std::string describe_hybridize_plan(const HybridizePlan& plan) {
       << ", headdim = d_state " << d.d_state << ", d_xb " << d.d_xb << " (" << d.kv_heads << " KV groups), d_conv "
       << d.d_conv << "\n";
     s << "in_proj rows [z " << d.d_inner << " | x<-v_proj " << d.d_xb << " | B<-k_proj " << d.d_xb << " | C<-q_proj "
-      << d.d_inner << " | dt " << d.nheads() << "] = " << d.in_proj_rows()
-      << "; conv1d channels [x|B|C] = " << d.conv_dim() << "\n";
+      << d.d_inner << " | dt " << d.nheads() << "] = " << d.in_proj_rows() << "; conv1d channels [x|B|C] = "
+      << d.conv_dim() << "\n";
     s << "Megatron pattern (HF layer = mixer + MLP slot): " << plan.megatron_pattern << "\n";
     int shown = -1;
     for (const HybridTensor& t : plan.tensors) {
@@ -355,12 +336,9 @@ std::string describe_hybridize_plan(const HybridizePlan& plan) {
         }
         shown = t.layer;
         s << "  " << t.entry.name << " " << shape_to_string(t.entry.shape) << " " << dtype_name(t.entry.dtype) << "  ";
-        if (t.source == HybridSource::Copy)
-            s << "<- " << t.from;
-        else if (t.source == HybridSource::InProj)
-            s << "z fresh | x <- v_proj | B <- k_proj | C <- q_proj | dt fresh";
-        else
-            s << "fresh " << m1_fresh_name(t.fresh);
+        if (t.source == HybridSource::Copy) s << "<- " << t.from;
+        else if (t.source == HybridSource::InProj) s << "z fresh | x <- v_proj | B <- k_proj | C <- q_proj | dt fresh";
+        else s << "fresh " << m1_fresh_name(t.fresh);
         s << "\n";
     }
     s << "output: " << plan.tensors.size() << " tensors, " << plan.total_bytes << " bytes\n";

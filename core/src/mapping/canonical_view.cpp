@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cctype>
 
-#include "strata/convert/megatron_args.h"
-#include "strata/convert/transforms.h"
+#include "strata/mapping/box_copy.h"
 #include "strata/mapping/mapping_registry.h"
+#include "strata/megatron/megatron_rules.h"
 #include "strata/model/architecture.h"
 #include "strata/model/hf_layout.h"
 
@@ -89,14 +89,14 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
             return Status::invalid_argument("Megatron checkpoint has no args; Strata needs them for the layout")
                 .in_file(ckpt.path.string());
         STRATA_TRY(d.options.plan, parallel_plan_from_megatron_args(ckpt.config));
-        STRATA_TRY(d.hf_config, hf_config_from_megatron_args(ckpt.config));
+        STRATA_TRY(const Architecture* arch, architecture_for_megatron_args(ckpt.config));
+        STRATA_TRY(d.hf_config, arch->hf_config_from_megatron_args(ckpt.config));
         d.options.experts = any_name(ckpt, ".experts.weight1")          ? ExpertLayout::LegacyGrouped
                             : any_name(ckpt, ".experts.local_experts.") ? ExpertLayout::Sequential
                                                                         : ExpertLayout::Grouped;
         d.options.norms = any_name(ckpt, ".input_layernorm.weight") ? NormLayout::Local : NormLayout::Te;
         if (ckpt.config.contains("padded_vocab_size") && ckpt.config["padded_vocab_size"].is_number_integer())
             d.options.padded_vocab = ckpt.config["padded_vocab_size"].get<uint64_t>();
-        STRATA_TRY(const Architecture* arch, architecture_for_megatron_args(ckpt.config));
         STRATA_RETURN_IF_ERROR(arch->detect_megatron_options(ckpt, d.options));
         return d;
     }
@@ -115,7 +115,10 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
 
 Result<CanonicalView> CanonicalView::open(const Checkpoint& ckpt, const CanonicalViewOptions& options) {
     STRATA_TRY(DetectedLayout detected, detect_layout(ckpt));
-    STRATA_TRY(ModelSpec spec, mapping_spec_from_hf_config(detected.hf_config));
+    if (!detected.hf_config.contains("model_type") || !detected.hf_config["model_type"].is_string())
+        return Status::invalid_argument("config.json has no 'model_type'");
+    STRATA_TRY(const Architecture* arch, architecture_for_hf_config(detected.hf_config));
+    STRATA_TRY(ModelSpec spec, arch->mapping_spec_from_hf_config(detected.hf_config));
     STRATA_TRY(const MappingRegistry* registry, mapping_registry_for(spec.model_type));
     auto dtype = parse_dtype_loose(detected.hf_config.value("torch_dtype", std::string("bfloat16")));
     STRATA_TRY(auto canonical, hf_tensor_entries(detected.hf_config, dtype.value_or(DType::BF16)));

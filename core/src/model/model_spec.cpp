@@ -248,30 +248,6 @@ Status read_m1(const json& mc, ModelSpec& spec) {
 
 }  // namespace
 
-const char* mixer_kind_name(MixerKind kind) {
-    switch (kind) {
-        case MixerKind::Attention:
-            return "attention";
-        case MixerKind::Mamba2:
-            return "mamba2";
-        case MixerKind::GatedDeltaNet:
-            return "gdn";
-    }
-    return "?";
-}
-
-const char* mlp_kind_name(MlpKind kind) {
-    switch (kind) {
-        case MlpKind::Dense:
-            return "dense";
-        case MlpKind::MoE:
-            return "moe";
-        case MlpKind::None:
-            return "none";
-    }
-    return "?";
-}
-
 bool ModelSpec::has_mixer(MixerKind kind) const {
     return std::any_of(layer_kinds.begin(), layer_kinds.end(), [&](const LayerKind& k) { return k.mixer == kind; });
 }

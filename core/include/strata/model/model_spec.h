@@ -10,20 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "strata/pattern/layer_kind.h"
 #include "strata/status.h"
 
 namespace strata {
-
-// The token mixer of one HF layer.
-enum class MixerKind { Attention, Mamba2, GatedDeltaNet };
-// The channel mixer of one HF layer (None: a mixer-only layer, e.g. pure Mamba2).
-enum class MlpKind { Dense, MoE, None };
-
-struct LayerKind {
-    MixerKind mixer = MixerKind::Attention;
-    MlpKind mlp = MlpKind::Dense;
-    bool operator==(const LayerKind&) const = default;
-};
 
 struct MambaDims {
     uint64_t d_inner = 0;   // expand * hidden (M1: heads * head_dim)
@@ -84,8 +74,5 @@ Result<ModelSpec> model_spec_from_hf_config(const nlohmann::json& config);
 // The hybrid pattern (hybrid_layer_pattern / hybrid_override_pattern, or the ratios) gives
 // the layer kinds: each mixer slot plus the MLP slot after it is one HF layer.
 Result<ModelSpec> model_spec_from_megatron_args(const nlohmann::json& args);
-
-const char* mixer_kind_name(MixerKind kind);  // "attention", "mamba2", "gdn"
-const char* mlp_kind_name(MlpKind kind);      // "dense", "moe", "none"
 
 }  // namespace strata

@@ -42,21 +42,10 @@ std::string pattern_of(const json& args) {
 }
 
 // M1's MambaConfig fields in dataclass order (mamba2/hybrid_mamba_config.py).
-constexpr const char* kMambaConfigFields[] = {"d_model",
-                                              "ssm_cfg",
-                                              "rms_norm_eps",
-                                              "vocab_size",
-                                              "d_inner",
-                                              "d_xb",
-                                              "intermediate_size",
-                                              "hidden_act",
-                                              "n_layer",
-                                              "attn_layers",
-                                              "num_experts",
-                                              "norm_topk_prob",
-                                              "hidden_size",
-                                              "moe_intermediate_size",
-                                              "num_experts_per_tok"};
+constexpr const char* kMambaConfigFields[] = {"d_model", "ssm_cfg", "rms_norm_eps", "vocab_size", "d_inner",
+                                              "d_xb", "intermediate_size", "hidden_act", "n_layer", "attn_layers",
+                                              "num_experts", "norm_topk_prob", "hidden_size",
+                                              "moe_intermediate_size", "num_experts_per_tok"};
 
 }  // namespace
 
@@ -135,9 +124,8 @@ Result<ModelSpec> m1_hybrid_mapping_spec(const json& config) {
     STRATA_TRY(std::vector<int> attn, m1_attn_layers(config));
     STRATA_TRY(ModelSpec s, mapping_spec_from_hf_config(without_mamba(config)));
     if (!s.is_moe())
-        return Status::unsupported(
-            "dense M1 hybrids have no Megatron mapping table yet (M1 itself builds MoE "
-            "hybrids only)");
+        return Status::unsupported("dense M1 hybrids have no Megatron mapping table yet (M1 itself builds MoE "
+                                   "hybrids only)");
     const auto hf_layers = static_cast<int>(s.layers);
     s.model_type = kM1HybridModelType;
     s.layer_kinds.assign(s.layers, LayerKind{MixerKind::Mamba2, MlpKind::MoE});
@@ -199,14 +187,12 @@ Result<json> m1_hybrid_config_from_megatron_args(const json& args) {
     STRATA_TRY(auto kinds, layers_from_megatron_pattern(pattern.layers, moe ? MlpKind::MoE : MlpKind::Dense));
     std::vector<int> attn;
     for (size_t i = 0; i < kinds.size(); ++i) {
-        if (kinds[i].mixer == MixerKind::Attention)
-            attn.push_back(static_cast<int>(i));
+        if (kinds[i].mixer == MixerKind::Attention) attn.push_back(static_cast<int>(i));
         else if (kinds[i].mixer != MixerKind::Mamba2)
             return Status::unsupported("hybrid pattern '" + text + "' has a mixer other than '*' and 'M'");
     }
     json gpt = args;
-    for (const char* key : {"hybrid_layer_pattern", "hybrid_override_pattern", "strata_m1_mamba_config"})
-        gpt.erase(key);
+    for (const char* key : {"hybrid_layer_pattern", "hybrid_override_pattern", "strata_m1_mamba_config"}) gpt.erase(key);
     gpt["num_layers"] = kinds.size();
     STRATA_TRY(json config, hf_config_from_megatron_args(gpt));
     if (args.contains("strata_m1_mamba_config") && args["strata_m1_mamba_config"].is_string()) {
@@ -228,26 +214,19 @@ Result<json> m1_hybrid_config_from_megatron_args(const json& args) {
         const auto hidden = config["hidden_size"].get<uint64_t>();
         json ssm = {{"expand", nh * p / hidden}, {"ngroups", nh}};
         if (n != 128) ssm["d_state"] = n;
-        json mc = {{"d_model", hidden},
-                   {"ssm_cfg", ssm},
-                   {"rms_norm_eps", config["rms_norm_eps"]},
-                   {"vocab_size", nullptr},
-                   {"d_inner", nh * p},
+        json mc = {{"d_model", hidden}, {"ssm_cfg", ssm}, {"rms_norm_eps", config["rms_norm_eps"]},
+                   {"vocab_size", nullptr}, {"d_inner", nh * p},
                    {"d_xb", config["num_key_value_heads"].get<uint64_t>() * hd},
-                   {"intermediate_size", config["intermediate_size"]},
-                   {"hidden_act", "silu"},
-                   {"n_layer", kinds.size()},
-                   {"attn_layers", attn},
-                   {"hidden_size", hidden}};
+                   {"intermediate_size", config["intermediate_size"]}, {"hidden_act", "silu"},
+                   {"n_layer", kinds.size()}, {"attn_layers", attn}, {"hidden_size", hidden}};
         for (const char* k : {"num_experts", "norm_topk_prob", "moe_intermediate_size", "num_experts_per_tok"})
             mc[k] = config.contains(k) ? config[k] : json(nullptr);
         config["mamba_config"] = mc;
     }
     STRATA_TRY(std::vector<int> stored_attn, m1_attn_layers(config));
     if (stored_attn != attn)
-        return Status::corrupt(
-            "Megatron args: the hybrid pattern's attention layers differ from mamba_config's "
-            "attn_layers");
+        return Status::corrupt("Megatron args: the hybrid pattern's attention layers differ from mamba_config's "
+                               "attn_layers");
     return config;
 }
 
@@ -260,19 +239,16 @@ Status detect_m1_hybrid_options(const Checkpoint& ckpt, LayoutOptions& o) {
     };
     if (args.contains("strata_mamba_layout") && args["strata_mamba_layout"].is_string()) {
         auto l = parse_mamba_layout(args["strata_mamba_layout"].get<std::string>());
-        if (!l)
-            return Status::corrupt("Megatron args: unknown strata_mamba_layout " + args["strata_mamba_layout"].dump());
+        if (!l) return Status::corrupt("Megatron args: unknown strata_mamba_layout " + args["strata_mamba_layout"].dump());
         o.mamba = *l;
     } else {
         o.mamba = args.value("mamba_num_groups", 0) == args.value("mamba_num_heads", -1) ? MambaLayout::Exact
-                                                                                         : MambaLayout::M1;
+                                                                                          : MambaLayout::M1;
     }
     o.conv1d_params = any(".mixer.conv1d_weight");
     o.moe_symbol_e = pattern_of(args).find('E') != std::string::npos;
-    if (any(".mixer.in_proj.layer_norm_weight") || any(".linear_qkv.layer_norm_weight"))
-        o.norms = NormLayout::Te;
-    else if (any(".input_layernorm.weight"))
-        o.norms = NormLayout::Local;
+    if (any(".mixer.in_proj.layer_norm_weight") || any(".linear_qkv.layer_norm_weight")) o.norms = NormLayout::Te;
+    else if (any(".input_layernorm.weight")) o.norms = NormLayout::Local;
     else {
         for (const auto& t : ckpt.tensors)
             if (t.name.ends_with(".norm.weight") && t.name.find(".mixer.") == std::string::npos &&
@@ -289,8 +265,7 @@ std::vector<std::string> m1_hybrid_layout_messages(const Layout& layout) {
     if (o.kind != LayoutKind::Megatron || s.model_type != kM1HybridModelType) return out;
     const MambaDims& d = s.mamba;
     if (auto p = m1_hybrid_pattern(s, o)) {
-        const uint64_t rows =
-            o.mamba == MambaLayout::Exact ? 4 * d.d_inner + d.n_heads : 2 * d.d_inner + 2 * d.x_db + d.n_heads;
+        const uint64_t rows = o.mamba == MambaLayout::Exact ? 4 * d.d_inner + d.n_heads : 2 * d.d_inner + 2 * d.x_db + d.n_heads;
         out.push_back("hybrid pattern (" + std::to_string(p->size()) + " Megatron layers): " + *p + "; Mamba layout " +
                       mamba_layout_name(o.mamba) + ", in_proj " + std::to_string(rows) + " rows (" +
                       std::to_string(rows / static_cast<uint64_t>(o.plan.tp)) + " per TP rank), conv1d keys " +
@@ -308,8 +283,7 @@ std::vector<std::string> m1_hybrid_layout_messages(const Layout& layout) {
                       " distinct q_proj heads and its gated-norm group becomes " + std::to_string(d.d_inner / g) +
                       " instead of " + std::to_string(d.head_dim) +
                       ". Only an M1-style mixer loads it as is; --mamba-layout exact is function-preserving in stock "
-                      "Megatron (mamba_num_groups " +
-                      std::to_string(d.n_heads) + ")");
+                      "Megatron (mamba_num_groups " + std::to_string(d.n_heads) + ")");
     }
     return out;
 }

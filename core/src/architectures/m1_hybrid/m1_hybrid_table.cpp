@@ -21,21 +21,18 @@ MappingRegistry build_m1_hybrid_registry() {
     auto mixer = [](MappingPtr k) { return hybrid_slot(std::move(k), HybridSlot::Mixer); };
     auto mlp = [](MappingPtr k) { return hybrid_slot(std::move(k), HybridSlot::Mlp); };
 
-    MappingRegistry r("m1_hybrid",
-                      "Megatron-Core mamba_mixer.py / hybrid stack spec (facts mamba-megatron §2.1-2.3, "
-                      "§5b); Megatron-Bridge qwen3_moe_bridge.py");
+    MappingRegistry r("m1_hybrid", "Megatron-Core mamba_mixer.py / hybrid stack spec (facts mamba-megatron §2.1-2.3, "
+                                   "§5b); Megatron-Bridge qwen3_moe_bridge.py");
     r.add(mg, "embedding.word_embeddings.weight", {{"", "model.embed_tokens.weight"}}, vocab(), Placement::FirstStage);
     r.add(mg, "output_layer.weight", {{"", "lm_head.weight"}}, vocab(), Placement::LastStage);
     r.add(mg, "decoder.final_norm.weight", {{"", "model.norm.weight"}}, replicated(), Placement::LastStage);
     // Mixer slot 2i: the pre-mixer norm is named by the mixer (TE fuses it into linear_qkv / in_proj).
     r.add(mg, "decoder.layers.*.input_layernorm.weight", {{"", L + "input_layernorm.weight"}}, hybrid_input_norm());
     r.add(mg, "decoder.layers.*.self_attention.linear_qkv.weight",
-          {{"q", L + "self_attn.q_proj.weight"},
-           {"k", L + "self_attn.k_proj.weight"},
+          {{"q", L + "self_attn.q_proj.weight"}, {"k", L + "self_attn.k_proj.weight"},
            {"v", L + "self_attn.v_proj.weight"}},
           mixer(qkv()));
-    r.add(mg, "decoder.layers.*.self_attention.linear_proj.weight", {{"", L + "self_attn.o_proj.weight"}},
-          mixer(row()));
+    r.add(mg, "decoder.layers.*.self_attention.linear_proj.weight", {{"", L + "self_attn.o_proj.weight"}}, mixer(row()));
     // Qwen3 qk-norm: the stock hybrid attention spec has none, a custom spec names them so (§2.2).
     r.add(mg, "decoder.layers.*.self_attention.q_layernorm.weight", {{"", L + "self_attn.q_norm.weight"}},
           mixer(replicated()));

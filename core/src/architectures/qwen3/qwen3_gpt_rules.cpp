@@ -4,8 +4,7 @@ namespace strata {
 
 void add_qwen3_gpt_rules(MappingRegistry& r) {
     const RuleCondition mg{LayoutKind::Megatron, {}, {}};
-    const RuleCondition te{LayoutKind::Megatron, {}, NormLayout::Te},
-        local{LayoutKind::Megatron, {}, NormLayout::Local};
+    const RuleCondition te{LayoutKind::Megatron, {}, NormLayout::Te}, local{LayoutKind::Megatron, {}, NormLayout::Local};
     const std::string L = "model.layers.*.";
     r.add(mg, "embedding.word_embeddings.weight", {{"", "model.embed_tokens.weight"}}, vocab(), Placement::FirstStage);
     r.add(mg, "output_layer.weight", {{"", "lm_head.weight"}}, vocab(), Placement::LastStage);
