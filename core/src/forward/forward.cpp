@@ -45,7 +45,7 @@ Status check_features(const json& cfg, const ModelSpec& spec, const ForwardTrait
         const auto rs = cfg.find(key);
         if (rs == cfg.end() || !rs->is_object()) continue;
         const std::string type = rs->value("rope_type", rs->value("type", std::string("default")));
-        if (type != "default")
+        if (type != "default" && type != spec.rope_scaling_type)  // what the family read into ModelSpec runs
             return Status::unsupported("forward: " + std::string(key) + " type '" + type + "' is not supported");
     }
     return Status::ok();

@@ -54,6 +54,13 @@ struct ModelSpec {
     double rms_norm_eps = 1e-6;
     double rope_theta = 10000.0;
     double partial_rotary_factor = 1.0;
+    // rope_scaling (transformers modeling_rope_utils.py): "" = none; "llama3" scales the inverse
+    // frequencies by wavelength with the factors below (_compute_llama3_parameters).
+    std::string rope_scaling_type;
+    double rope_scaling_factor = 1.0;
+    double rope_low_freq_factor = 1.0;
+    double rope_high_freq_factor = 4.0;
+    uint64_t rope_original_max_position = 8192;
     uint64_t mtp_layers = 0;
     MambaDims mamba;
     GdnDims gdn;
