@@ -38,6 +38,13 @@ uint64_t megatron_padded_vocab_size(uint64_t vocab, int divisible_by, int tp) {
     return (vocab + m - 1) / m * m;
 }
 
+uint64_t megatron_local_experts(uint64_t experts, int ep) { return experts / static_cast<uint64_t>(std::max(ep, 1)); }
+
+ExpertPlace megatron_expert_place(uint64_t global_expert, uint64_t experts, int ep) {
+    const uint64_t local = std::max<uint64_t>(megatron_local_experts(experts, ep), 1);
+    return {static_cast<int>(global_expert / local), global_expert % local};
+}
+
 // hybrid_layer_allocation.py select_pipeline_segment; transformer_config.py for GPT.
 Result<std::vector<int>> megatron_stage_layer_counts(int n, const ParallelPlan& plan) {
     const int pp = plan.pp;
