@@ -216,5 +216,5 @@ TEST_CASE("unsupported plans say why", "[mapping]") {
     auto tp4 = build_layout(*spec, *entries, **reg, megatron(4, 1, 1));
     REQUIRE_FALSE(tp4);
     CHECK_THAT(tp4.status().message(), Catch::Contains("query groups"));
-    CHECK_FALSE(mapping_registry_for("llama"));
+    CHECK_FALSE(mapping_registry_for("gpt_neox"));
 }

@@ -10,11 +10,12 @@
 #include "strata/convert/megatron_args.h"
 #include "strata/formats/format_registry.h"
 #include "strata/formats/megatron.h"
+#include "strata/formats/megatron_writer.h"
 #include "strata/formats/safetensors.h"
-#include "strata/formats/torch_pt.h"
 #include "strata/hybrid/hybrid_layout.h"
 #include "strata/io/atomic_output.h"
 #include "strata/mapping/mapping_registry.h"
+#include "strata/model/architecture.h"
 #include "strata/model/hf_config.h"
 
 namespace strata {
@@ -68,7 +69,8 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
     if (options.out.empty() && !options.dry_run) return Status::invalid_argument("--out is required");
     STRATA_TRY(Checkpoint ckpt, open_checkpoint(options.source));
     STRATA_TRY(CanonicalView view, CanonicalView::open(ckpt, {options.allow_unmapped}));
-    STRATA_RETURN_IF_ERROR(check_m1_tied_replicas(view));  // exact-layout hybrids: x/B copies still tied
+    STRATA_TRY(const Architecture* arch, architecture_for_model_type(view.layout().spec.model_type));
+    STRATA_RETURN_IF_ERROR(arch->check_source_view(view));  // e.g. exact-layout hybrids: x/B copies still tied
     if (options.require_source && view.layout().options.kind != *options.require_source)
         return Status::invalid_argument("the source is a " + describe_layout(view.layout().options) +
                                         " checkpoint; this needs " + layout_kind_name(*options.require_source))
@@ -86,13 +88,13 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
         if (options.norms) target_options.norms = *options.norms;
     }
     STRATA_TRY(Layout target, target_layout(view, target_options));
-    for (const std::string& line : m1_hybrid_layout_messages(target)) progress.log(line);  // hybrids: pattern, warnings
+    for (const std::string& line : arch->layout_messages(target)) progress.log(line);  // hybrids: pattern, warnings
     ConvertReport report;
     report.unmapped = view.unmapped();
     STRATA_TRY(report.plan, plan_conversion(view, target, {options.dtype}));
     ConversionPlan& plan = report.plan;
     const bool megatron = options.target.kind == LayoutKind::Megatron;
-    const std::string iter_dir = options.iteration > 0 ? megatron_iteration_folder(options.iteration) : "release";
+    const std::string iter_dir = MegatronWriter({}, {}, options.iteration).iteration_folder();
     if (megatron)
         for (auto& f : plan.files) f.path = iter_dir + "/" + f.path;
     if (options.dry_run) return report;
@@ -104,16 +106,12 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
 
     std::vector<std::unique_ptr<CheckpointWriter>> owned;
     std::vector<CheckpointWriter*> writers;
+    const MegatronWriter megatron_writer(
+        root, megatron ? megatron_args_for(config, target, options.iteration) : nlohmann::json(), options.iteration);
     if (megatron) {
-        const auto args = megatron_args_for(config, target, options.iteration);
         for (const auto& f : plan.files) {
-            const fs::path file = root / f.path;
-            std::error_code ec;
-            fs::create_directories(file.parent_path(), ec);
-            if (ec) return Status::io("cannot create folder: " + ec.message()).in_file(file.parent_path().string());
-            TorchPtWriterOptions wo;
-            wo.extra = megatron_extra_entries(args, options.iteration);
-            owned.push_back(std::make_unique<TorchPtWriter>(file, std::move(wo)));
+            STRATA_TRY(auto w, megatron_writer.rank_file(f.path));
+            owned.push_back(std::move(w));
         }
     } else {
         owned.push_back(std::make_unique<SafetensorsWriter>(root));
@@ -130,8 +128,7 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
     }
     STRATA_RETURN_IF_ERROR(cancel.check());
     if (megatron) {
-        STRATA_RETURN_IF_ERROR(write_text(root / "latest_checkpointed_iteration.txt",
-                                          options.iteration > 0 ? std::to_string(options.iteration) : "release"));
+        STRATA_RETURN_IF_ERROR(megatron_writer.finish());
     } else {
         STRATA_RETURN_IF_ERROR(write_hf_config_files(root, config));  // + mamba_config.json for M1 hybrids
     }

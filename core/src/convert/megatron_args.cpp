@@ -3,19 +3,12 @@
 // fields are those Megatron's check_checkpoint_args reads (megatron/training/checkpointing.py).
 #include "strata/convert/megatron_args.h"
 
-#include "strata/convert/gdn_hybrid_args.h"
-#include "strata/hybrid/hybrid_layout.h"
+#include "strata/model/architecture.h"
 
 namespace strata {
 namespace {
 
 using nlohmann::json;
-
-Result<uint64_t> dim(const json& c, const char* key) {
-    if (!c.contains(key) || !c[key].is_number_integer() || c[key].get<int64_t>() <= 0)
-        return Status::invalid_argument(std::string("config: '") + key + "' must be a positive integer");
-    return c[key].get<uint64_t>();
-}
 
 template <typename T>
 T value_or(const json& c, const char* key, T fallback) {
@@ -32,31 +25,8 @@ T value_or(const json& c, const char* key, T fallback) {
 Result<ModelSpec> mapping_spec_from_hf_config(const json& c) {
     if (!c.is_object() || !c.contains("model_type") || !c["model_type"].is_string())
         return Status::invalid_argument("config.json has no 'model_type'");
-    if (is_m1_hybrid_config(c)) return m1_hybrid_mapping_spec(c);    // M1 hybrid: hybrid/hybrid_layout.h
-    if (is_gdn_hybrid_config(c)) return gdn_hybrid_mapping_spec(c);  // Qwen3-Next / 3.5: convert/gdn_hybrid_args.h
-    ModelSpec s;
-    s.model_type = c["model_type"].get<std::string>();
-    if (s.model_type != "qwen3_moe" && s.model_type != "qwen3")
-        return Status::unsupported("model_type '" + s.model_type + "' has no mapping table (known: qwen3_moe, qwen3)");
-    STRATA_TRY(s.hidden, dim(c, "hidden_size"));
-    STRATA_TRY(s.layers, dim(c, "num_hidden_layers"));
-    STRATA_TRY(s.heads, dim(c, "num_attention_heads"));
-    STRATA_TRY(s.kv_heads, dim(c, "num_key_value_heads"));
-    STRATA_TRY(s.vocab, dim(c, "vocab_size"));
-    s.head_dim = value_or<uint64_t>(c, "head_dim", s.hidden / s.heads);
-    s.ffn = value_or<uint64_t>(c, "intermediate_size", 0);
-    if (s.model_type == "qwen3_moe") {
-        STRATA_TRY(s.experts, dim(c, "num_experts"));
-        STRATA_TRY(s.expert_ffn, dim(c, "moe_intermediate_size"));
-        s.experts_per_token = value_or<uint64_t>(c, "num_experts_per_tok", 1);
-        s.norm_topk_prob = value_or<bool>(c, "norm_topk_prob", true);
-    }
-    s.tied_embeddings = value_or<bool>(c, "tie_word_embeddings", false);
-    s.qk_norm = true;
-    s.rms_norm_eps = value_or<double>(c, "rms_norm_eps", 1e-6);
-    s.rope_theta = value_or<double>(c, "rope_theta", 10000.0);
-    s.layer_kinds.assign(s.layers, LayerKind{MixerKind::Attention, s.experts ? MlpKind::MoE : MlpKind::Dense});
-    return s;
+    STRATA_TRY(const Architecture* arch, architecture_for_hf_config(c));
+    return arch->mapping_spec_from_hf_config(c);
 }
 
 json megatron_args_for(const json& config, const Layout& layout, int iteration) {
@@ -129,81 +99,13 @@ json megatron_args_for(const json& config, const Layout& layout, int iteration) 
         a["num_experts"] = nullptr;
     }
     a["hf_model_type"] = s.model_type;  // informational: the source architecture
-    if (s.model_type == kM1HybridModelType) add_m1_hybrid_megatron_args(config, layout, a);
-    if (is_gdn_hybrid_config(config)) add_gdn_hybrid_megatron_args(config, layout, a);
+    if (auto arch = architecture_for_model_type(s.model_type)) (*arch)->add_megatron_args(config, layout, a);
     return a;
 }
 
 Result<json> hf_config_from_megatron_args(const json& a) {
-    if (!a.is_object()) return Status::invalid_argument("Megatron checkpoint has no args to rebuild config.json from");
-    if (is_m1_hybrid_megatron_args(a)) return m1_hybrid_config_from_megatron_args(a);
-    if (is_gdn_hybrid_megatron_args(a)) return gdn_hybrid_config_from_megatron_args(a);
-    auto need = [&](const char* key) -> Result<uint64_t> {
-        auto r = dim(a, key);
-        if (!r) return Status::invalid_argument(std::string("Megatron args: '") + key + "' is missing or not positive");
-        return r;
-    };
-    STRATA_TRY(uint64_t layers, need("num_layers"));
-    STRATA_TRY(uint64_t hidden, need("hidden_size"));
-    STRATA_TRY(uint64_t heads, need("num_attention_heads"));
-    const uint64_t groups = value_or<uint64_t>(a, "num_query_groups", heads);
-    const uint64_t head_dim = value_or<uint64_t>(a, "kv_channels", hidden / heads);
-    uint64_t vocab = value_or<uint64_t>(a, "vocab_size", 0);
-    if (vocab == 0) vocab = value_or<uint64_t>(a, "padded_vocab_size", 0);
-    if (vocab == 0) return Status::invalid_argument("Megatron args: no vocab_size or padded_vocab_size");
-    if (!value_or<bool>(a, "qk_layernorm", false))
-        return Status::unsupported("Megatron args without qk_layernorm: only Qwen3 / Qwen3-MoE have mapping tables");
-    const uint64_t experts = value_or<uint64_t>(a, "num_experts", 0);
-    const std::string pdt = value_or<std::string>(a, "params_dtype", "");
-    const bool bf16 = value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
-    const bool fp16 = value_or<bool>(a, "fp16", pdt == "torch.float16");
-    json c = json::object();
-    c["architectures"] = {experts ? "Qwen3MoeForCausalLM" : "Qwen3ForCausalLM"};
-    c["attention_bias"] = value_or<bool>(a, "add_qkv_bias", false);
-    c["attention_dropout"] = value_or<double>(a, "attention_dropout", 0.0);
-    if (experts) c["decoder_sparse_step"] = 1;
-    c["head_dim"] = head_dim;
-    c["hidden_act"] = "silu";
-    c["hidden_size"] = hidden;
-    c["initializer_range"] = value_or<double>(a, "init_method_std", 0.02);
-    c["intermediate_size"] = value_or<uint64_t>(a, "ffn_hidden_size", 0);
-    c["max_position_embeddings"] = value_or<uint64_t>(a, "max_position_embeddings", 4096);
-    c["model_type"] = experts ? "qwen3_moe" : "qwen3";
-    if (experts) {
-        c["mlp_only_layers"] = json::array();
-        c["moe_intermediate_size"] = value_or<uint64_t>(a, "moe_ffn_hidden_size", 0);
-        c["norm_topk_prob"] = value_or<bool>(a, "norm_topk_prob", !value_or<bool>(a, "moe_router_pre_softmax", false));
-        c["num_experts"] = experts;
-        c["num_experts_per_tok"] = value_or<uint64_t>(a, "moe_router_topk", 2);
-        c["router_aux_loss_coef"] = value_or<double>(a, "moe_aux_loss_coeff", 1e-3);
-    }
-    c["num_attention_heads"] = heads;
-    c["num_hidden_layers"] = layers;
-    c["num_key_value_heads"] = groups;
-    c["rms_norm_eps"] = value_or<double>(a, "norm_epsilon", 1e-6);
-    c["rope_theta"] = value_or<double>(a, "rotary_base", 10000.0);
-    c["tie_word_embeddings"] = !value_or<bool>(a, "untie_embeddings_and_output_weights", true);
-    c["torch_dtype"] = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
-    c["vocab_size"] = vocab;
-    return c;
-}
-
-Result<ParallelPlan> parallel_plan_from_megatron_args(const json& a) {
-    ParallelPlan p;
-    p.tp = value_or<int>(a, "tensor_model_parallel_size", 1);
-    p.pp = value_or<int>(a, "pipeline_model_parallel_size", 1);
-    p.ep = value_or<int>(a, "expert_model_parallel_size", 1);
-    p.etp = value_or<int>(a, "expert_tensor_parallel_size", 0);
-    p.make_vocab_size_divisible_by = value_or<int>(a, "make_vocab_size_divisible_by", 128);
-    if (a.contains("decoder_first_pipeline_num_layers") && a["decoder_first_pipeline_num_layers"].is_number_integer())
-        p.first_stage_layers = a["decoder_first_pipeline_num_layers"].get<int>();
-    if (a.contains("decoder_last_pipeline_num_layers") && a["decoder_last_pipeline_num_layers"].is_number_integer())
-        p.last_stage_layers = a["decoder_last_pipeline_num_layers"].get<int>();
-    const int vpp = value_or<int>(a, "virtual_pipeline_model_parallel_size", 1);
-    if (vpp > 1) return Status::unsupported("Megatron checkpoints with virtual pipeline stages are not read yet");
-    if (p.tp < 1 || p.pp < 1 || p.ep < 1 || p.etp < 0)
-        return Status::invalid_argument("Megatron args hold invalid parallel sizes");
-    return p;
+    STRATA_TRY(const Architecture* arch, architecture_for_megatron_args(a));
+    return arch->hf_config_from_megatron_args(a);
 }
 
 }  // namespace strata

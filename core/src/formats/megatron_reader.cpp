@@ -93,20 +93,6 @@ bool is_distributed_checkpoint(const fs::path& dir) {
 
 }  // namespace
 
-std::string megatron_iteration_folder(int64_t iteration) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "iter_%07lld", static_cast<long long>(iteration));
-    return buf;
-}
-
-std::string megatron_rank_folder(int tp, int pp, int ep, int pp_size, int ep_size) {
-    char buf[64];
-    int n = std::snprintf(buf, sizeof buf, "mp_rank_%02d", tp);
-    if (pp_size > 1) n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "_%03d", pp);
-    if (ep_size > 1) std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "_%03d", ep);
-    return buf;
-}
-
 std::vector<std::pair<std::string, PickleValue>> megatron_extra_entries(const nlohmann::json& args, int64_t iteration) {
     return {{"args", PickleValue::from_json(args, /*as_namespace=*/true)},
             {"checkpoint_version", PickleValue::real(3.0)},

@@ -7,7 +7,7 @@
 
 #include "strata/formats/safetensors.h"
 #include "strata/io/atomic_output.h"
-#include "strata/model/hf_config.h"
+#include "strata/formats/hf_config_files.h"
 
 namespace strata {
 namespace fs = std::filesystem;

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "strata/formats/safetensors.h"
-#include "strata/model/hf_config.h"
+#include "strata/formats/hf_config_files.h"
 
 namespace strata {
 namespace fs = std::filesystem;

@@ -11,31 +11,22 @@
 #include "forward/forward_internal.h"
 #include "forward/layers.h"
 #include "strata/formats/format_registry.h"
+#include "strata/model/architecture.h"
 
 namespace strata {
 namespace {
 
 using nlohmann::json;
 
-// The Qwen3-Next family (Qwen3NextRMSNorm and its Qwen3.5 subclasses) stores every
-// RMSNorm weight zero-centred: input, post-attention, final, q_norm and k_norm apply (1 + w).
-bool gdn_family(const std::string& model_type) {
-    return model_type == "qwen3_next" || model_type == "qwen3_5" || model_type == "qwen3_5_moe";
-}
-
 // Config features the reference forward does not implement: refuse rather than be wrong.
-Status check_features(const json& cfg, const ModelSpec& spec) {
-    if (spec.model_type != "qwen3_moe" && spec.model_type != "qwen3" && spec.model_type != "m1_hybrid" &&
-        !gdn_family(spec.model_type))
-        return Status::unsupported("forward: model_type '" + spec.model_type +
-                                   "' is not supported (supported: qwen3_moe, qwen3, qwen3_next, qwen3_5, "
-                                   "qwen3_5_moe, M1 hybrids)");
+Status check_features(const json& cfg, const ModelSpec& spec, const ForwardTraits& traits) {
+    if (!traits.supported) return Status::unsupported("forward: model_type '" + spec.model_type + "' is not supported");
     if (spec.layer_kinds.empty() || spec.layer_kinds.size() != spec.layers)
         return Status::unsupported(
             "forward: the model's layer kinds are unknown (a Megatron hybrid pattern with "
             "MLP-only layers has no HF layer structure)");
     // Gated attention, GDN mixers and shared experts exist only in the GDN family's modules.
-    if (!gdn_family(spec.model_type)) {
+    if (!traits.gated_modules) {
         if (spec.has_mixer(MixerKind::GatedDeltaNet))
             return Status::unsupported("forward: gated DeltaNet layers outside qwen3_next / qwen3_5 models");
         if (spec.attention_output_gate) return Status::unsupported("forward: gated attention is not supported");
@@ -54,7 +45,7 @@ Status check_features(const json& cfg, const ModelSpec& spec) {
         const auto rs = cfg.find(key);
         if (rs == cfg.end() || !rs->is_object()) continue;
         const std::string type = rs->value("rope_type", rs->value("type", std::string("default")));
-        if (type != "default")
+        if (type != "default" && type != spec.rope_scaling_type)  // what the family read into ModelSpec runs
             return Status::unsupported("forward: " + std::string(key) + " type '" + type + "' is not supported");
     }
     return Status::ok();
@@ -77,13 +68,11 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
     if (tokens.empty()) return Status::invalid_argument("forward: no tokens");
     STRATA_TRY(DetectedLayout detected, detect_layout(ckpt));
     STRATA_TRY(ModelSpec spec, model_spec_from_hf_config(detected.hf_config));
-    // transformers' Qwen3MoeConfig defaults norm_topk_prob to False; ModelSpec defaults to true.
-    if (spec.model_type == "qwen3_moe" && detected.hf_config.is_object() &&
-        !detected.hf_config.contains("norm_topk_prob") && detected.options.kind != LayoutKind::Megatron)
-        spec.norm_topk_prob = false;
-    // Qwen3.5-MoE's router (Qwen3VLMoeTextTopKRouter) always renormalises; its config has no such field.
-    if (spec.model_type == "qwen3_5_moe") spec.norm_topk_prob = true;
-    STRATA_RETURN_IF_ERROR(check_features(detected.hf_config, spec));
+    auto arch = architecture_for_model_type(spec.model_type);
+    if (!arch) return Status::unsupported("forward: " + arch.status().message());
+    const ForwardTraits traits = (*arch)->forward_traits(spec);
+    (*arch)->adjust_forward_spec(spec, detected.hf_config, detected.options.kind == LayoutKind::Megatron);
+    STRATA_RETURN_IF_ERROR(check_features(detected.hf_config, spec, traits));
     for (size_t i = 0; i < tokens.size(); ++i)
         if (tokens[i] < 0 || static_cast<uint64_t>(tokens[i]) >= spec.vocab)
             return Status::invalid_argument("forward: token " + std::to_string(tokens[i]) + " at position " +
@@ -102,8 +91,8 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
     const auto V = spec.vocab;
     std::vector<int32_t> positions(tokens.size());
     std::iota(positions.begin(), positions.end(), 0);
-    const bool zc = gdn_family(spec.model_type);
-    LayerCtx ctx{spec, weights, ex, res, cancel, positions, T, zc};
+    const bool zc = traits.zero_centred_norms;
+    LayerCtx ctx{spec, weights, ex, res, cancel, positions, T, zc, traits.grouped_gdn_projection};
     const auto eps = static_cast<float>(spec.rms_norm_eps);
     progress.begin("forward", spec.layers + 2);
 

@@ -137,7 +137,7 @@ Status gdn_block(const LayerCtx& c, int layer, std::span<const float> h, std::ve
     const std::string p = layer_prefix(layer) + "linear_attn.";
     const auto T = c.tokens;
     Projected x;
-    if (s.model_type == "qwen3_next") {
+    if (c.grouped_gdn_projection) {
         STRATA_RETURN_IF_ERROR(project_grouped(c, p, h, g, x));
     } else {
         STRATA_RETURN_IF_ERROR(project_separate(c, p, h, g, x));

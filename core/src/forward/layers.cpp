@@ -43,6 +43,49 @@ Status add_shared_expert(const LayerCtx& c, const std::string& p, std::span<cons
 
 }  // namespace
 
+// RoPE with rope_scaling type "llama3" (transformers modeling_rope_utils.py
+// _compute_llama3_parameters): inverse frequencies whose wavelength exceeds
+// original_max_position / low_freq_factor are divided by factor, those shorter than
+// original_max_position / high_freq_factor kept, the band between interpolated. Applied on the
+// host (rotate-half, as the rope kernel), in float32 like transformers.
+Status rope_scaled(const ModelSpec& s, std::vector<float>& x, std::span<const int32_t> positions, int64_t heads,
+                   int64_t hd) {
+    if (s.rope_scaling_type != "llama3")
+        return Status::unsupported("forward: rope_scaling type '" + s.rope_scaling_type + "' is not supported");
+    const int64_t half = hd / 2;
+    const auto factor = static_cast<float>(s.rope_scaling_factor);
+    const auto low = static_cast<float>(s.rope_low_freq_factor), high = static_cast<float>(s.rope_high_freq_factor);
+    const auto old_len = static_cast<float>(s.rope_original_max_position);
+    const float low_wavelen = old_len / low, high_wavelen = old_len / high;
+    std::vector<float> inv(static_cast<size_t>(half));
+    for (int64_t i = 0; i < half; ++i) {
+        const float f =
+            1.0f / std::pow(static_cast<float>(s.rope_theta), static_cast<float>(2 * i) / static_cast<float>(hd));
+        const float wavelen = 2.0f * static_cast<float>(M_PI) / f;
+        float g = wavelen > low_wavelen ? f / factor : f;
+        const float smooth = (old_len / wavelen - low) / (high - low);
+        const bool medium = !(wavelen < high_wavelen) && !(wavelen > low_wavelen);
+        if (medium) g = (1.0f - smooth) * g / factor + smooth * g;
+        inv[static_cast<size_t>(i)] = g;
+    }
+    const auto T = static_cast<int64_t>(positions.size());
+    for (int64_t t = 0; t < T; ++t) {
+        const auto pos = static_cast<float>(positions[static_cast<size_t>(t)]);
+        for (int64_t i = 0; i < half; ++i) {
+            const float ang = pos * inv[static_cast<size_t>(i)];
+            const auto c = static_cast<float>(std::cos(static_cast<double>(ang)));
+            const auto sn = static_cast<float>(std::sin(static_cast<double>(ang)));
+            for (int64_t h = 0; h < heads; ++h) {
+                float* p = x.data() + (t * heads + h) * hd;
+                const float x1 = p[i], x2 = p[i + half];
+                p[i] = x1 * c - x2 * sn;
+                p[i + half] = x2 * c + x1 * sn;
+            }
+        }
+    }
+    return Status::ok();
+}
+
 // transformers models/qwen3/modeling_qwen3.py Qwen3Attention: q/k projected, RMSNorm per
 // head (q_norm/k_norm over head_dim), RoPE (rotate-half), causal GQA softmax(qk^T/sqrt(d))v, o_proj.
 // With attention_output_gate (models/qwen3_next/modeling_qwen3_next.py Qwen3NextAttention)
@@ -83,8 +126,13 @@ Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, s
     }
     const auto theta = static_cast<float>(s.rope_theta);
     const auto prf = static_cast<float>(s.partial_rotary_factor);
-    STRATA_RETURN_IF_ERROR(c.ex.rope(q, c.positions, nh, hd, theta, prf));
-    STRATA_RETURN_IF_ERROR(c.ex.rope(k, c.positions, nkv, hd, theta, prf));
+    if (!s.rope_scaling_type.empty()) {
+        STRATA_RETURN_IF_ERROR(rope_scaled(s, q, c.positions, nh, hd));
+        STRATA_RETURN_IF_ERROR(rope_scaled(s, k, c.positions, nkv, hd));
+    } else {
+        STRATA_RETURN_IF_ERROR(c.ex.rope(q, c.positions, nh, hd, theta, prf));
+        STRATA_RETURN_IF_ERROR(c.ex.rope(k, c.positions, nkv, hd, theta, prf));
+    }
     STRATA_RETURN_IF_ERROR(c.ex.attention(cs(q), cs(k), cs(v), T, nh, nkv, hd, tmp));
     for (size_t i = 0; i < gate.size(); ++i) tmp[i] *= sigmoid(gate[i]);
     STRATA_TRY(Weight wo, c.w.load(p + "o_proj.weight", {s.hidden, s.heads * s.head_dim}, c.ex.backend(), bf, c.res));

@@ -32,6 +32,8 @@ struct LayerCtx {
     int64_t tokens = 0;
     // Qwen3-Next family: input/post-attention/final/q/k norms apply (1 + w).
     bool zero_centred_norms = false;
+    // Qwen3-Next: GDN in_proj_qkvz / in_proj_ba grouped per key head (ForwardTraits).
+    bool grouped_gdn_projection = false;
 };
 
 Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);

@@ -4,6 +4,7 @@
 
 #include "forward/forward_internal.h"
 #include "strata/kernels/bulk_convert.h"
+#include "strata/model/architecture.h"
 
 namespace strata::fwd {
 
@@ -92,7 +93,8 @@ Result<WeightSource> WeightSource::open(const Checkpoint& ckpt, const ModelSpec&
     // An M1 hybrid whose CanonicalView cannot be built (a mamba_config the m1_hybrid table
     // rejects, stray tensors) is still an HF folder: read its HF names as stored, so the
     // forward can show what such a checkpoint computes. Megatron layouts have no such fallback.
-    if (spec.model_type == "m1_hybrid" && ckpt.format != "megatron") return src;
+    auto arch = architecture_for_model_type(spec.model_type);
+    if (arch && (*arch)->forward_traits(spec).hf_names_fallback && ckpt.format != "megatron") return src;
     return view.status();
 }
 

@@ -11,6 +11,7 @@
 #include "strata/formats/safetensors.h"
 #include "strata/io/atomic_output.h"
 #include "strata/kernels/bulk_convert.h"
+#include "strata/model/architecture.h"
 #include "strata/model/hf_config.h"
 #include "strata/model/hf_layout.h"
 #include "strata/pattern/layer_pattern.h"
@@ -124,10 +125,16 @@ Result<HybridizePlan> plan_hybridize(const Checkpoint& src, const HybridizeOptio
     if (!config.is_object()) return Status::invalid_argument("no config.json beside the source weights");
     if (config.contains("mamba_config"))
         return Status::invalid_argument("the source is already an M1 hybrid (it has mamba_config.json)");
-    const std::string type = config.value("model_type", "");
-    if (type != "qwen3_moe" && type != "qwen3")
-        return Status::unsupported("config.json: model_type '" + type +
-                                   "': hybridize supports the M1 recipe for qwen3_moe and qwen3");
+    auto arch = architecture_for_hf_config(config);
+    if (!arch || !(*arch)->m1_hybridize_source()) {
+        std::string sources;
+        for (const Architecture* a : architectures())
+            if (a->m1_hybridize_source()) sources += (sources.empty() ? "" : "; ") + a->supported_text();
+        auto type = hf_model_type(config);
+        return Status::unsupported("config.json: model_type '" + (type ? *type : std::string()) +
+                                   "': hybridize supports the M1 recipe for " + sources);
+    }
+    STRATA_TRY(const ModelSpec source_spec, (*arch)->mapping_spec_from_hf_config(config));
     HybridizePlan plan;
     STRATA_TRY(plan.dims, m1_dims(config, options.mamba));
     const M1Dims& d = plan.dims;
@@ -188,7 +195,7 @@ Result<HybridizePlan> plan_hybridize(const Checkpoint& src, const HybridizeOptio
     plan.mamba_config = m1_mamba_config(config, d, plan.attn_layers, static_cast<uint64_t>(num_layers));
     std::vector<LayerKind> kinds;
     for (bool m : plan.is_mamba)
-        kinds.push_back({m ? MixerKind::Mamba2 : MixerKind::Attention, type == "qwen3_moe" ? MlpKind::MoE : MlpKind::Dense});
+        kinds.push_back({m ? MixerKind::Mamba2 : MixerKind::Attention, source_spec.is_moe() ? MlpKind::MoE : MlpKind::Dense});
     STRATA_TRY(plan.megatron_pattern, megatron_pattern_from_layers(kinds));
     return plan;
 }

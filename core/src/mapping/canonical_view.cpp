@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <cctype>
 
-#include "strata/convert/gdn_hybrid_args.h"
-#include "strata/convert/megatron_args.h"
-#include "strata/convert/transforms.h"
-#include "strata/hybrid/hybrid_layout.h"
+#include "strata/mapping/box_copy.h"
 #include "strata/mapping/mapping_registry.h"
+#include "strata/megatron/megatron_rules.h"
+#include "strata/model/architecture.h"
 #include "strata/model/hf_layout.h"
 
 namespace strata {
@@ -90,14 +89,15 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
             return Status::invalid_argument("Megatron checkpoint has no args; Strata needs them for the layout")
                 .in_file(ckpt.path.string());
         STRATA_TRY(d.options.plan, parallel_plan_from_megatron_args(ckpt.config));
-        STRATA_TRY(d.hf_config, hf_config_from_megatron_args(ckpt.config));
+        STRATA_TRY(const Architecture* arch, architecture_for_megatron_args(ckpt.config));
+        STRATA_TRY(d.hf_config, arch->hf_config_from_megatron_args(ckpt.config));
         d.options.experts = any_name(ckpt, ".experts.weight1")          ? ExpertLayout::LegacyGrouped
                             : any_name(ckpt, ".experts.local_experts.") ? ExpertLayout::Sequential
                                                                         : ExpertLayout::Grouped;
         d.options.norms = any_name(ckpt, ".input_layernorm.weight") ? NormLayout::Local : NormLayout::Te;
         if (ckpt.config.contains("padded_vocab_size") && ckpt.config["padded_vocab_size"].is_number_integer())
             d.options.padded_vocab = ckpt.config["padded_vocab_size"].get<uint64_t>();
-        if (is_m1_hybrid_megatron_args(ckpt.config)) STRATA_RETURN_IF_ERROR(detect_m1_hybrid_options(ckpt, d.options));
+        STRATA_RETURN_IF_ERROR(arch->detect_megatron_options(ckpt, d.options));
         return d;
     }
     if (!ckpt.config.is_object())
@@ -107,13 +107,18 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
     d.options.kind = any_name(ckpt, ".mlp.experts.gate_up_proj") ? LayoutKind::HfFusedV5
                      : any_name(ckpt, ".mlp.experts.gate_proj")  ? LayoutKind::HfFused
                                                                  : LayoutKind::Hf;
-    if (is_gdn_hybrid_config(ckpt.config)) STRATA_RETURN_IF_ERROR(detect_gdn_hybrid_hf_options(ckpt, d.options));
+    // An unknown model_type is refused later, by the mapping spec, with the list of known ones.
+    if (auto arch = architecture_for_hf_config(ckpt.config))
+        STRATA_RETURN_IF_ERROR((*arch)->detect_hf_options(ckpt, d.options));
     return d;
 }
 
 Result<CanonicalView> CanonicalView::open(const Checkpoint& ckpt, const CanonicalViewOptions& options) {
     STRATA_TRY(DetectedLayout detected, detect_layout(ckpt));
-    STRATA_TRY(ModelSpec spec, mapping_spec_from_hf_config(detected.hf_config));
+    if (!detected.hf_config.contains("model_type") || !detected.hf_config["model_type"].is_string())
+        return Status::invalid_argument("config.json has no 'model_type'");
+    STRATA_TRY(const Architecture* arch, architecture_for_hf_config(detected.hf_config));
+    STRATA_TRY(ModelSpec spec, arch->mapping_spec_from_hf_config(detected.hf_config));
     STRATA_TRY(const MappingRegistry* registry, mapping_registry_for(spec.model_type));
     auto dtype = parse_dtype_loose(detected.hf_config.value("torch_dtype", std::string("bfloat16")));
     STRATA_TRY(auto canonical, hf_tensor_entries(detected.hf_config, dtype.value_or(DType::BF16)));

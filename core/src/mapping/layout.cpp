@@ -7,6 +7,7 @@
 
 #include "strata/mapping/mapping_registry.h"
 #include "strata/mapping/param_mapping.h"
+#include "strata/megatron/megatron_rules.h"
 
 namespace strata {
 
@@ -103,35 +104,11 @@ Result<uint64_t> megatron_padded_vocab(uint64_t vocab, const ParallelPlan& plan,
                                             std::to_string(plan.tp) + "; keep vocab padding on");
         return vocab;
     }
-    const uint64_t multiple =
-        static_cast<uint64_t>(std::max(1, plan.make_vocab_size_divisible_by)) * static_cast<uint64_t>(plan.tp);
-    return (vocab + multiple - 1) / multiple * multiple;
+    return megatron_padded_vocab_size(vocab, plan.make_vocab_size_divisible_by, plan.tp);
 }
 
 Result<std::vector<int>> megatron_stage_layers(int layers, const ParallelPlan& plan) {
-    const int pp = plan.pp;
-    std::vector<int> counts(pp, 0);
-    int rest = layers, middle = pp;
-    if (plan.first_stage_layers) {
-        counts[0] = *plan.first_stage_layers;
-        rest -= counts[0];
-        --middle;
-    }
-    if (plan.last_stage_layers && pp > 1) {
-        counts[pp - 1] = *plan.last_stage_layers;
-        rest -= counts[pp - 1];
-        --middle;
-    }
-    if (middle > 0) {
-        if (rest < 0 || rest % middle != 0)
-            return Status::invalid_argument(std::to_string(layers) + " layers do not split evenly over PP " +
-                                            std::to_string(pp));
-        for (int s = 0; s < pp; ++s)
-            if (!((s == 0 && plan.first_stage_layers) || (s == pp - 1 && pp > 1 && plan.last_stage_layers)))
-                counts[s] = rest / middle;
-    } else if (rest != 0) {
-        return Status::invalid_argument("first/last stage layer counts do not add up to " + std::to_string(layers));
-    }
+    STRATA_TRY(std::vector<int> counts, megatron_stage_layer_counts(layers, plan));
     std::vector<int> starts{0};
     for (int c : counts) {
         if (c <= 0) return Status::invalid_argument("a pipeline stage would hold no layers");
@@ -141,19 +118,7 @@ Result<std::vector<int>> megatron_stage_layers(int layers, const ParallelPlan& p
 }
 
 std::string megatron_rank_dir(const RankCoord& rank, const ParallelPlan& plan) {
-    char buf[64];
-    std::string s = "mp_rank_";
-    std::snprintf(buf, sizeof buf, "%02d", rank.tp);
-    s += buf;
-    if (plan.pp > 1) {
-        std::snprintf(buf, sizeof buf, "_%03d", rank.pp);
-        s += buf;
-    }
-    if (plan.ep > 1) {
-        std::snprintf(buf, sizeof buf, "_%03d", rank.ep);
-        s += buf;
-    }
-    return s;
+    return megatron_rank_folder(rank.tp, rank.pp, rank.ep, plan.pp, plan.ep);
 }
 
 namespace {
@@ -178,7 +143,8 @@ Status add_tied_output_copy(const MappingRegistry& registry, const LayoutOptions
     const MappingMember& member = embedding->group.members.front();
     // The lm_head name that sits beside this embedding (VL wrappers keep lm_head top-level).
     auto m = registry.match_canonical(options, "lm_head.weight");
-    if (!m) return Status::unsupported("tied embeddings with PP > 1: no output layer rule for " + registry.model_type());
+    if (!m)
+        return Status::unsupported("tied embeddings with PP > 1: no output layer rule for " + registry.model_type());
     Pending copy;
     copy.rule = m->rule;
     copy.group.layout_name = registry.rules()[m->rule].layout.fill(m->captures);

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "strata/mapping/param_mapping.h"
+#include "strata/megatron/megatron_rules.h"
 
 namespace strata {
 namespace {
@@ -53,8 +54,7 @@ bool MappingContext::is_expert_name(std::string_view name) {
 }
 
 uint64_t MappingContext::local_experts() const {
-    const auto ep = static_cast<uint64_t>(options().kind == LayoutKind::Megatron ? options().plan.ep : 1);
-    return spec().experts / ep;
+    return megatron_local_experts(spec().experts, options().kind == LayoutKind::Megatron ? options().plan.ep : 1);
 }
 
 static Result<int> stage_of(const Layout& layout, const MappingGroup& group) {
@@ -118,9 +118,10 @@ Result<MappingContext::ExpertSlot> MappingContext::expert_slot(const MappingMemb
         return Status::invalid_argument("expert " + id + " is past the model's " + std::to_string(spec().experts) +
                                         " experts")
             .in_tensor(name);
-    const uint64_t el = local_experts();
-    slot.ep = static_cast<int>(slot.global / el);
-    slot.local = slot.global % el;
+    const ExpertPlace place = megatron_expert_place(
+        slot.global, spec().experts, options().kind == LayoutKind::Megatron ? options().plan.ep : 1);
+    slot.ep = place.ep_rank;
+    slot.local = place.local;
     slot.name = name;
     // TEGroupedMLP: trailing "weight<G>"; SequentialMLP: "local_experts.<G>.".
     const std::string seq = "local_experts." + id + ".";

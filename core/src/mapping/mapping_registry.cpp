@@ -1,5 +1,7 @@
 #include "strata/mapping/mapping_registry.h"
 
+#include "strata/model/architecture.h"
+
 namespace strata {
 
 bool RuleCondition::applies(const LayoutOptions& o) const {
@@ -34,24 +36,18 @@ std::optional<MappingRegistry::Match> MappingRegistry::match_canonical(const Lay
 }
 
 Result<const MappingRegistry*> mapping_registry_for(const std::string& model_type) {
-    static const MappingRegistry kQwen3Moe = build_qwen3_moe_registry();
-    static const MappingRegistry kQwen3 = build_qwen3_registry();
-    if (model_type == kQwen3Moe.model_type()) return &kQwen3Moe;
-    if (model_type == kQwen3.model_type()) return &kQwen3;
-    static const MappingRegistry kM1Hybrid = build_m1_hybrid_registry();
-    if (model_type == kM1Hybrid.model_type()) return &kM1Hybrid;
-    static const MappingRegistry kQwen3Next = build_qwen3_next_registry();
-    static const MappingRegistry kQwen35 = build_qwen3_5_registry();
-    static const MappingRegistry kQwen35Moe = build_qwen3_5_moe_registry();
-    for (const MappingRegistry* r : {&kQwen3Next, &kQwen35, &kQwen35Moe})
-        if (model_type == r->model_type()) return r;
+    for (const Architecture* a : architectures())
+        if (const MappingRegistry* r = a->mapping_registry(model_type)) return r;
     std::string known;
     for (const auto& n : mapping_registry_names()) known += (known.empty() ? "" : ", ") + n;
     return Status::unsupported("no mapping table for model_type '" + model_type + "' (known: " + known + ")");
 }
 
 std::vector<std::string> mapping_registry_names() {
-    return {"qwen3_moe", "qwen3", "m1_hybrid", "qwen3_next", "qwen3_5", "qwen3_5_moe"};
+    std::vector<std::string> out;
+    for (const Architecture* a : architectures())
+        for (auto& n : a->mapping_table_names()) out.push_back(std::move(n));
+    return out;
 }
 
 }  // namespace strata

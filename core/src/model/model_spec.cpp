@@ -9,6 +9,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "strata/model/architecture.h"
+#include "strata/model/hf_config_fields.h"
 #include "strata/pattern/layer_pattern.h"
 
 namespace strata {
@@ -241,35 +243,10 @@ Status read_m1(const json& mc, ModelSpec& spec) {
             return Status::invalid_argument("mamba_config: attn_layers: " + m.text);
     const auto mixers = mixers_from_attn_layers(attn, static_cast<int>(spec.layers));
     for (size_t i = 0; i < mixers.size(); ++i) spec.layer_kinds[i].mixer = mixers[i];
-    spec.model_type = "m1_hybrid";
     return Status::ok();
 }
 
 }  // namespace
-
-const char* mixer_kind_name(MixerKind kind) {
-    switch (kind) {
-        case MixerKind::Attention:
-            return "attention";
-        case MixerKind::Mamba2:
-            return "mamba2";
-        case MixerKind::GatedDeltaNet:
-            return "gdn";
-    }
-    return "?";
-}
-
-const char* mlp_kind_name(MlpKind kind) {
-    switch (kind) {
-        case MlpKind::Dense:
-            return "dense";
-        case MlpKind::MoE:
-            return "moe";
-        case MlpKind::None:
-            return "none";
-    }
-    return "?";
-}
 
 bool ModelSpec::has_mixer(MixerKind kind) const {
     return std::any_of(layer_kinds.begin(), layer_kinds.end(), [&](const LayerKind& k) { return k.mixer == kind; });
@@ -279,47 +256,84 @@ bool ModelSpec::has_mlp(MlpKind kind) const {
     return std::any_of(layer_kinds.begin(), layer_kinds.end(), [&](const LayerKind& k) { return k.mlp == kind; });
 }
 
-Result<ModelSpec> model_spec_from_hf_config(const json& config) {
+namespace {
+
+// The language model's part of a config.json: itself, or the text_config of a VL wrapper.
+struct LmConfig {
+    const json* lm = nullptr;
+    bool use_text = false;
+    std::string type;  // without "_text"
+};
+
+Result<LmConfig> lm_config(const json& config) {
     if (!config.is_object()) return Status::invalid_argument("config.json: not a JSON object");
     const Fields top(config, "config.json");
-    STRATA_TRY(std::string type, top.string_or({"model_type"}, ""));
-    if (type.empty()) return top.missing({"model_type"});
+    LmConfig out;
+    STRATA_TRY(out.type, top.string_or({"model_type"}, ""));
+    if (out.type.empty()) return top.missing({"model_type"});
     // VL wrappers (Qwen3_5(Moe)ForConditionalGeneration) keep the LM under text_config.
     const json* text = top.find("text_config");
-    const bool use_text = text && text->is_object() && !config.contains("num_hidden_layers");
-    const json& lm = use_text ? *text : config;
-    const Fields f(lm, use_text ? "config.json text_config" : "config.json");
-    if (use_text) {
-        STRATA_TRY(std::string tt, f.string_or({"model_type"}, type));
-        type = tt;
+    out.use_text = text && text->is_object() && !config.contains("num_hidden_layers");
+    out.lm = out.use_text ? text : &config;
+    if (out.use_text) {
+        const Fields f(*text, "config.json text_config");
+        STRATA_TRY(out.type, f.string_or({"model_type"}, out.type));
     }
-    if (type.size() > 5 && type.ends_with("_text")) type.resize(type.size() - 5);
+    if (out.type.size() > 5 && out.type.ends_with("_text")) out.type.resize(out.type.size() - 5);
+    return out;
+}
 
+Fields lm_fields(const LmConfig& c) { return Fields(*c.lm, c.use_text ? "config.json text_config" : "config.json"); }
+
+}  // namespace
+
+Result<std::string> hf_model_type(const json& config) {
+    STRATA_TRY(LmConfig c, lm_config(config));
+    return c.type;
+}
+
+Result<ModelSpec> read_hf_common_spec(const json& config) {
+    STRATA_TRY(LmConfig c, lm_config(config));
+    const Fields f = lm_fields(c);
     ModelSpec spec;
-    spec.model_type = type;
-    if (type != "qwen3_moe" && type != "qwen3" && type != "qwen3_next" && type != "qwen3_5" && type != "qwen3_5_moe")
-        return Status::unsupported("config.json: model_type '" + type +
-                                   "' is not supported (supported: qwen3, qwen3_moe, qwen3_next, qwen3_5, "
-                                   "qwen3_5_moe, and M1 hybrids with mamba_config.json)");
+    spec.model_type = c.type;
     STRATA_RETURN_IF_ERROR(read_common(f, spec));
     // The wrapper ties lm_head to model.language_model.embed_tokens by its own top-level flag
     // (Megatron-Bridge qwen35_vl_bridge.py reads it there, not from text_config).
-    if (use_text && top.find("tie_word_embeddings")) {
+    const Fields top(config, "config.json");
+    if (c.use_text && top.find("tie_word_embeddings")) {
         STRATA_TRY(spec.tied_embeddings, top.bool_or("tie_word_embeddings", false));
     }
-    spec.qk_norm = true;  // every Qwen3-family attention has q_norm/k_norm
-    if (type == "qwen3" || type == "qwen3_5") {
-        if (spec.ffn == 0) return f.missing({"intermediate_size"});
-        spec.experts = 0;
-    }
-    STRATA_RETURN_IF_ERROR(fill_mlp_kinds(f, spec, type == "qwen3_5_moe"));
-    if (type == "qwen3_next" || type == "qwen3_5" || type == "qwen3_5_moe") {
-        spec.attention_output_gate = true;
-        STRATA_RETURN_IF_ERROR(read_gdn(f, spec));
-    }
-    if (spec.has_mlp(MlpKind::Dense) && spec.ffn == 0) return f.missing({"intermediate_size"});
-    if (const json* mc = top.find("mamba_config")) STRATA_RETURN_IF_ERROR(read_m1(*mc, spec));
     return spec;
+}
+
+Status read_hf_mlp_kinds(const json& config, ModelSpec& spec, bool all_moe) {
+    STRATA_TRY(LmConfig c, lm_config(config));
+    return fill_mlp_kinds(lm_fields(c), spec, all_moe);
+}
+
+Status read_hf_gdn_fields(const json& config, ModelSpec& spec) {
+    STRATA_TRY(LmConfig c, lm_config(config));
+    return read_gdn(lm_fields(c), spec);
+}
+
+Status read_hf_m1_fields(const json& config, ModelSpec& spec) {
+    const Fields top(config, "config.json");
+    const json* mc = top.find("mamba_config");
+    if (!mc) return top.missing({"mamba_config"});
+    return read_m1(*mc, spec);
+}
+
+Status hf_missing_field(const json& config, const char* key) {
+    auto c = lm_config(config);
+    if (!c) return c.status();
+    return lm_fields(*c).missing({key});
+}
+
+Result<ModelSpec> model_spec_from_hf_config(const json& config) {
+    if (!config.is_object()) return Status::invalid_argument("config.json: not a JSON object");
+    STRATA_TRY(const Architecture* arch, architecture_for_hf_config(config));
+    return arch->spec_from_hf_config(config);
 }
 
 Result<ModelSpec> model_spec_from_megatron_args(const json& args) {

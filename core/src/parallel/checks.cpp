@@ -6,6 +6,8 @@
 #include <functional>
 #include <numeric>
 
+#include "strata/megatron/megatron_rules.h"
+
 namespace strata {
 namespace {
 
@@ -160,8 +162,7 @@ PlanSizes plan_sizes(const ParallelPlan& plan) {
 }
 
 uint64_t padded_vocab_size(uint64_t vocab, int divisible_by, int tp) {
-    const uint64_t m = static_cast<uint64_t>(std::max(divisible_by, 1)) * static_cast<uint64_t>(std::max(tp, 1));
-    return (vocab + m - 1) / m * m;
+    return megatron_padded_vocab_size(vocab, divisible_by, tp);
 }
 
 Result<std::vector<StageLayers>> pipeline_layout(const ModelSpec& spec, const std::optional<LayerPattern>& pattern,
@@ -206,33 +207,8 @@ Result<std::vector<StageLayers>> pipeline_layout(const ModelSpec& spec, const st
             "0.17+");
     if (pp == 1 && vpp > 1) return Status::invalid_argument("VPP > 1 needs PP > 1");
 
-    // Per-stage counts: even split, or first/last overrides with the middle split evenly
-    // (hybrid_layer_allocation.py select_pipeline_segment; transformer_config.py for GPT).
-    std::vector<int> per_stage(static_cast<size_t>(pp), 0);
-    if (plan.first_stage_layers || plan.last_stage_layers) {
-        const int first = plan.first_stage_layers.value_or(0), last = plan.last_stage_layers.value_or(0);
-        const int fixed = (plan.first_stage_layers ? 1 : 0) + (plan.last_stage_layers ? 1 : 0);
-        if (first < 0 || last < 0) return Status::invalid_argument("first/last-stage layer counts must be >= 0");
-        if (fixed > pp) return Status::invalid_argument("first and last stage counts need PP >= 2");
-        const int middle_layers = n - first - last, middle = pp - fixed;
-        if (middle_layers < 0)
-            return Status::invalid_argument("first + last stage layers (" + std::to_string(first + last) +
-                                            ") exceed the " + std::to_string(n) + " layers");
-        if (middle > 0 && middle_layers % middle != 0)
-            return Status::invalid_argument("middle layers (" + std::to_string(middle_layers) +
-                                            ") must be evenly divisible by middle pipeline stages (" +
-                                            std::to_string(middle) + ")");
-        if (middle == 0 && middle_layers != 0)
-            return Status::invalid_argument("first + last stage layers must add up to " + std::to_string(n));
-        for (int r = 0; r < pp; ++r) per_stage[static_cast<size_t>(r)] = middle > 0 ? middle_layers / middle : 0;
-        if (plan.first_stage_layers) per_stage.front() = first;
-        if (plan.last_stage_layers) per_stage.back() = last;
-    } else {
-        if (n % pp != 0)
-            return Status::invalid_argument("number of layers (" + std::to_string(n) +
-                                            ") must be evenly divisible by PP=" + std::to_string(pp));
-        std::fill(per_stage.begin(), per_stage.end(), n / pp);
-    }
+    // Per-stage counts: even split, or first/last overrides with the middle split evenly.
+    STRATA_TRY(std::vector<int> per_stage, megatron_stage_layer_counts(n, plan));
     // GPT with VPP: every stage's layers split into vpp chunks; chunk v of rank r is model
     // chunk v·pp + r in layer order (interleaved schedule).
     for (int r = 0; r < pp; ++r)

@@ -14,25 +14,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "strata/mapping/box_copy.h"  // CopyOp
 #include "strata/mapping/canonical_view.h"
 #include "strata/mapping/layout.h"
 #include "strata/status.h"
 
 namespace strata {
-
-// One strided box copy: extent[k] elements along canonical dimension k, stepping
-// src_strides[k] in the source tensor and dst_strides[k] in the output tensor.
-struct CopyOp {
-    uint32_t source = 0;  // index into ConversionPlan::sources
-    uint64_t src_offset = 0;
-    std::vector<int64_t> src_strides;
-    uint64_t dst_offset = 0;
-    std::vector<int64_t> dst_strides;
-    std::vector<uint64_t> extent;
-    float add = 0.0f;        // output = source + add (zero-centred norms)
-    uint32_t canonical = 0;  // the canonical tensor the box belongs to (for printing)
-    Box box;                 // the box in that canonical tensor
-};
 
 struct PlanSource {
     uint32_t tensor = 0;  // index into the source Checkpoint::tensors

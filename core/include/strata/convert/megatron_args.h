@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "strata/mapping/layout.h"
+#include "strata/megatron/megatron_rules.h"  // parallel_plan_from_megatron_args
 #include "strata/model/model_spec.h"
 #include "strata/status.h"
 
@@ -25,8 +26,5 @@ nlohmann::json megatron_args_for(const nlohmann::json& hf_config, const Layout& 
 
 // Rebuilds config.json from args; Unsupported when the args describe no known architecture.
 Result<nlohmann::json> hf_config_from_megatron_args(const nlohmann::json& args);
-
-// The parallel plan and module choices stored in args (tensor_model_parallel_size ...).
-Result<ParallelPlan> parallel_plan_from_megatron_args(const nlohmann::json& args);
 
 }  // namespace strata

@@ -12,34 +12,10 @@
 
 #include "strata/convert/conversion_plan.h"
 #include "strata/dtype.h"
+#include "strata/mapping/box_copy.h"  // apply_copy, merge_box, op_range
 #include "strata/status.h"
 
 namespace strata {
-
-// True when cast/add between these dtypes is supported (same dtype always is).
-bool can_convert(DType from, DType to);
-
-// A CopyOp's box with the dimensions that are contiguous on both sides merged, so a
-// whole block becomes one run. The host copy and the device assembler both walk this.
-struct MergedBox {
-    std::vector<uint64_t> extent;
-    std::vector<int64_t> src_strides;
-    std::vector<int64_t> dst_strides;
-};
-MergedBox merge_box(const CopyOp& op);
-
-// Elements [first, end) of the source (or, with `dst`, the output) tensor an op touches;
-// Internal on malformed ops (mismatched ranks, negative strides). Empty boxes give end == first.
-struct ElementRange {
-    uint64_t first = 0;
-    uint64_t end = 0;
-};
-Result<ElementRange> op_range(const CopyOp& op, bool dst = false);
-
-// Copies op's box from `src` (the whole source tensor) into `dst` (the whole output
-// tensor). Bounds are checked against both spans: a bad op is an Internal error.
-Status apply_copy(std::span<const std::byte> src, DType src_dtype, const CopyOp& op, std::span<std::byte> dst,
-                  DType dst_dtype);
 
 // Zeroes the bytes of a zero_fill tensor that none of its ops write (vocab padding rows),
 // so a reused buffer needs no full clear; ops whose output box is not one contiguous run

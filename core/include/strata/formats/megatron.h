@@ -19,16 +19,12 @@
 #include "strata/formats/checkpoint.h"
 #include "strata/formats/format_registry.h"
 #include "strata/formats/pickle_value.h"
+#include "strata/megatron/megatron_rules.h"  // megatron_rank_folder, megatron_iteration_folder
 
 namespace strata {
 
 FormatHandler megatron_format();
 Result<Checkpoint> open_megatron(const std::filesystem::path& path);
-
-// "iter_0000010" (Megatron's get_checkpoint_name pads to 7 digits).
-std::string megatron_iteration_folder(int64_t iteration);
-// "mp_rank_01", "mp_rank_01_002" (PP > 1), "mp_rank_01_003" (EP > 1), "mp_rank_01_002_003".
-std::string megatron_rank_folder(int tp, int pp, int ep, int pp_size, int ep_size);
 
 // The top-level entries Megatron's generate_state_dict writes before "model": args
 // (an argparse.Namespace built from a JSON object), checkpoint_version 3.0, iteration.

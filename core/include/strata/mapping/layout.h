@@ -14,7 +14,7 @@
 
 #include "strata/formats/tensor_entry.h"
 #include "strata/model/model_spec.h"
-#include "strata/parallel/parallel_plan.h"
+#include "strata/megatron/parallel_plan.h"
 #include "strata/status.h"
 #include "strata/tensor_info.h"
 

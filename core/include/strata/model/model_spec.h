@@ -10,20 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "strata/pattern/layer_kind.h"
 #include "strata/status.h"
 
 namespace strata {
-
-// The token mixer of one HF layer.
-enum class MixerKind { Attention, Mamba2, GatedDeltaNet };
-// The channel mixer of one HF layer (None: a mixer-only layer, e.g. pure Mamba2).
-enum class MlpKind { Dense, MoE, None };
-
-struct LayerKind {
-    MixerKind mixer = MixerKind::Attention;
-    MlpKind mlp = MlpKind::Dense;
-    bool operator==(const LayerKind&) const = default;
-};
 
 struct MambaDims {
     uint64_t d_inner = 0;   // expand * hidden (M1: heads * head_dim)
@@ -64,6 +54,13 @@ struct ModelSpec {
     double rms_norm_eps = 1e-6;
     double rope_theta = 10000.0;
     double partial_rotary_factor = 1.0;
+    // rope_scaling (transformers modeling_rope_utils.py): "" = none; "llama3" scales the inverse
+    // frequencies by wavelength with the factors below (_compute_llama3_parameters).
+    std::string rope_scaling_type;
+    double rope_scaling_factor = 1.0;
+    double rope_low_freq_factor = 1.0;
+    double rope_high_freq_factor = 4.0;
+    uint64_t rope_original_max_position = 8192;
     uint64_t mtp_layers = 0;
     MambaDims mamba;
     GdnDims gdn;
@@ -84,8 +81,5 @@ Result<ModelSpec> model_spec_from_hf_config(const nlohmann::json& config);
 // The hybrid pattern (hybrid_layer_pattern / hybrid_override_pattern, or the ratios) gives
 // the layer kinds: each mixer slot plus the MLP slot after it is one HF layer.
 Result<ModelSpec> model_spec_from_megatron_args(const nlohmann::json& args);
-
-const char* mixer_kind_name(MixerKind kind);  // "attention", "mamba2", "gdn"
-const char* mlp_kind_name(MlpKind kind);      // "dense", "moe", "none"
 
 }  // namespace strata

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "strata/model/model_spec.h"
+#include "strata/pattern/layer_kind.h"
 #include "strata/status.h"
 
 namespace strata {

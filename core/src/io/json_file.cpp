@@ -1,4 +1,4 @@
-#include "strata/model/hf_config.h"
+#include "strata/io/json_file.h"
 
 #include <fstream>
 #include <sstream>
@@ -16,20 +16,6 @@ Result<nlohmann::json> read_json_file(const fs::path& path) {
     } catch (const nlohmann::json::parse_error& e) {
         return Status::corrupt(std::string("not valid JSON: ") + e.what()).in_file(path.string());
     }
-}
-
-Result<nlohmann::json> read_hf_config_beside(const fs::path& folder) {
-    std::error_code ec;
-    const fs::path config = folder / "config.json";
-    if (!fs::exists(config, ec)) return nlohmann::json();
-    STRATA_TRY(auto j, read_json_file(config));
-    if (!j.is_object()) return Status::corrupt("config.json is not a JSON object").in_file(config.string());
-    const fs::path mamba = folder / "mamba_config.json";
-    if (fs::exists(mamba, ec)) {
-        STRATA_TRY(auto m, read_json_file(mamba));
-        j["mamba_config"] = std::move(m);
-    }
-    return j;
 }
 
 Status write_json_file(const fs::path& path, const nlohmann::json& value) {

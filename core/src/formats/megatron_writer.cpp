@@ -1,0 +1,38 @@
+// Megatron legacy checkpoint writer (formats/megatron_writer.h).
+#include "strata/formats/megatron_writer.h"
+
+#include <fstream>
+
+#include "strata/formats/megatron.h"
+#include "strata/formats/torch_pt.h"
+
+namespace strata {
+namespace fs = std::filesystem;
+
+MegatronWriter::MegatronWriter(fs::path root, nlohmann::json args, int64_t iteration)
+    : root_(std::move(root)), args_(std::move(args)), iteration_(iteration) {}
+
+std::string MegatronWriter::iteration_folder() const {
+    return iteration_ > 0 ? megatron_iteration_folder(iteration_) : "release";
+}
+
+Result<std::unique_ptr<CheckpointWriter>> MegatronWriter::rank_file(const std::string& relative) const {
+    const fs::path file = root_ / relative;
+    std::error_code ec;
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) return Status::io("cannot create folder: " + ec.message()).in_file(file.parent_path().string());
+    TorchPtWriterOptions wo;
+    wo.extra = megatron_extra_entries(args_, iteration_);
+    return std::unique_ptr<CheckpointWriter>(std::make_unique<TorchPtWriter>(file, std::move(wo)));
+}
+
+Status MegatronWriter::finish() const {
+    const fs::path path = root_ / "latest_checkpointed_iteration.txt";
+    std::ofstream f(path, std::ios::binary);
+    f << (iteration_ > 0 ? std::to_string(iteration_) : "release");
+    f.close();
+    if (!f) return Status::io("cannot write").in_file(path.string());
+    return Status::ok();
+}
+
+}  // namespace strata

@@ -1,0 +1,97 @@
+// Megatron's rules (megatron/megatron_rules.h): one implementation each.
+#include "strata/megatron/megatron_rules.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace strata {
+namespace {
+
+template <typename T>
+T value_or(const nlohmann::json& c, const char* key, T fallback) {
+    if (!c.is_object() || !c.contains(key) || c[key].is_null()) return fallback;
+    try {
+        return c[key].get<T>();
+    } catch (const nlohmann::json::exception&) {
+        return fallback;
+    }
+}
+
+}  // namespace
+
+std::string megatron_iteration_folder(int64_t iteration) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "iter_%07lld", static_cast<long long>(iteration));
+    return buf;
+}
+
+std::string megatron_rank_folder(int tp, int pp, int ep, int pp_size, int ep_size) {
+    char buf[64];
+    int n = std::snprintf(buf, sizeof buf, "mp_rank_%02d", tp);
+    if (pp_size > 1) n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "_%03d", pp);
+    if (ep_size > 1) std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "_%03d", ep);
+    return buf;
+}
+
+uint64_t megatron_padded_vocab_size(uint64_t vocab, int divisible_by, int tp) {
+    const uint64_t m = static_cast<uint64_t>(std::max(divisible_by, 1)) * static_cast<uint64_t>(std::max(tp, 1));
+    return (vocab + m - 1) / m * m;
+}
+
+uint64_t megatron_local_experts(uint64_t experts, int ep) { return experts / static_cast<uint64_t>(std::max(ep, 1)); }
+
+ExpertPlace megatron_expert_place(uint64_t global_expert, uint64_t experts, int ep) {
+    const uint64_t local = std::max<uint64_t>(megatron_local_experts(experts, ep), 1);
+    return {static_cast<int>(global_expert / local), global_expert % local};
+}
+
+// hybrid_layer_allocation.py select_pipeline_segment; transformer_config.py for GPT.
+Result<std::vector<int>> megatron_stage_layer_counts(int n, const ParallelPlan& plan) {
+    const int pp = plan.pp;
+    std::vector<int> per_stage(static_cast<size_t>(std::max(pp, 1)), 0);
+    if (plan.first_stage_layers || plan.last_stage_layers) {
+        const int first = plan.first_stage_layers.value_or(0), last = plan.last_stage_layers.value_or(0);
+        const int fixed = (plan.first_stage_layers ? 1 : 0) + (plan.last_stage_layers ? 1 : 0);
+        if (first < 0 || last < 0) return Status::invalid_argument("first/last-stage layer counts must be >= 0");
+        if (fixed > pp) return Status::invalid_argument("first and last stage counts need PP >= 2");
+        const int middle_layers = n - first - last, middle = pp - fixed;
+        if (middle_layers < 0)
+            return Status::invalid_argument("first + last stage layers (" + std::to_string(first + last) +
+                                            ") exceed the " + std::to_string(n) + " layers");
+        if (middle > 0 && middle_layers % middle != 0)
+            return Status::invalid_argument("middle layers (" + std::to_string(middle_layers) +
+                                            ") must be evenly divisible by middle pipeline stages (" +
+                                            std::to_string(middle) + ")");
+        if (middle == 0 && middle_layers != 0)
+            return Status::invalid_argument("first + last stage layers must add up to " + std::to_string(n));
+        for (int r = 0; r < pp; ++r) per_stage[static_cast<size_t>(r)] = middle > 0 ? middle_layers / middle : 0;
+        if (plan.first_stage_layers) per_stage.front() = first;
+        if (plan.last_stage_layers) per_stage.back() = last;
+    } else {
+        if (pp < 1 || n % pp != 0)
+            return Status::invalid_argument("number of layers (" + std::to_string(n) +
+                                            ") must be evenly divisible by PP=" + std::to_string(pp));
+        std::fill(per_stage.begin(), per_stage.end(), n / pp);
+    }
+    return per_stage;
+}
+
+Result<ParallelPlan> parallel_plan_from_megatron_args(const nlohmann::json& a) {
+    ParallelPlan p;
+    p.tp = value_or<int>(a, "tensor_model_parallel_size", 1);
+    p.pp = value_or<int>(a, "pipeline_model_parallel_size", 1);
+    p.ep = value_or<int>(a, "expert_model_parallel_size", 1);
+    p.etp = value_or<int>(a, "expert_tensor_parallel_size", 0);
+    p.make_vocab_size_divisible_by = value_or<int>(a, "make_vocab_size_divisible_by", 128);
+    if (a.contains("decoder_first_pipeline_num_layers") && a["decoder_first_pipeline_num_layers"].is_number_integer())
+        p.first_stage_layers = a["decoder_first_pipeline_num_layers"].get<int>();
+    if (a.contains("decoder_last_pipeline_num_layers") && a["decoder_last_pipeline_num_layers"].is_number_integer())
+        p.last_stage_layers = a["decoder_last_pipeline_num_layers"].get<int>();
+    const int vpp = value_or<int>(a, "virtual_pipeline_model_parallel_size", 1);
+    if (vpp > 1) return Status::unsupported("Megatron checkpoints with virtual pipeline stages are not read yet");
+    if (p.tp < 1 || p.pp < 1 || p.ep < 1 || p.etp < 0)
+        return Status::invalid_argument("Megatron args hold invalid parallel sizes");
+    return p;
+}
+
+}  // namespace strata
