@@ -71,7 +71,7 @@ struct Lines final : ProgressSink {
 
 }  // namespace
 
-TEST_CASE("--force never replaces the source or a folder that contains it or lies inside it", "[output][force]") {
+TEST_CASE("output: --force never replaces the source or a folder that contains it or lies inside it", "[output][force]") {
     test::TempDir dir;
     fs::create_directories(dir / "parent");
     const fs::path src = test::synth_ok(dir / "parent/tiny");
@@ -95,7 +95,7 @@ TEST_CASE("--force never replaces the source or a folder that contains it or lie
     CHECK(tree_hash(src) == before);
 }
 
-TEST_CASE("--force replaces a previous Strata output, and nothing else", "[output][force]") {
+TEST_CASE("output: --force replaces a previous Strata output, and nothing else", "[output][force]") {
     test::TempDir dir;
     const fs::path src = test::synth_ok(dir / "tiny");
     NullProgress p;
