@@ -68,7 +68,8 @@ bool verified_by_manifest(const fs::path& out, std::string* why) {
         char hex[17];
         std::snprintf(hex, sizeof hex, "%016llx",
                       static_cast<unsigned long long>(XXH3_64bits(bytes->data(), bytes->size())));
-        if (m["xxh3"].get<std::string>() != hex) return *why = "hash differs for " + m["name"].get<std::string>(), false;
+        if (m["xxh3"].get<std::string>() != hex)
+            return *why = "hash differs for " + m["name"].get<std::string>(), false;
     }
     return true;
 }
@@ -145,8 +146,8 @@ TEST_CASE("cli: strata clean removes dead runs' temporaries and says so", "[cli]
     CHECK_THAT(out, Catch::Contains("would remove stale temporary") && Catch::Contains(name));
     CHECK(fs::exists(dir / name));
     REQUIRE(run_cli("clean " + dir.path().string(), &out, &err) == 0);
-    CHECK_THAT(out, Catch::Contains("removed stale temporary") &&
-                        Catch::Contains("process " + std::to_string(child)) && Catch::Contains("is gone"));
+    CHECK_THAT(out, Catch::Contains("removed stale temporary") && Catch::Contains("process " + std::to_string(child)) &&
+                        Catch::Contains("is gone"));
     CHECK_FALSE(fs::exists(dir / name));
     REQUIRE(run_cli("clean " + dir.path().string(), &out, &err) == 0);
     CHECK_THAT(out, Catch::Contains("no Strata temporaries"));
@@ -158,8 +159,8 @@ TEST_CASE("cli: kill -9 at random points never leaves a finished-looking partial
     const fs::path src = strata::test::synth_ok(dir / "src");
     const uint64_t source_hash = tree_hash(src);
     const fs::path out = dir / "out";
-    const std::vector<std::string> convert = {"convert", src.string(), "--to", "megatron", "--tp", "2",
-                                              "--out",   out.string(), "--force"};
+    const std::vector<std::string> convert = {"convert", src.string(), "--to",       "megatron", "--tp",
+                                              "2",       "--out",      out.string(), "--force"};
     // How long one conversion takes here (process start included), to spread the kills over it.
     const auto t0 = std::chrono::steady_clock::now();
     {
@@ -183,8 +184,10 @@ TEST_CASE("cli: kill -9 at random points never leaves a finished-looking partial
         ::kill(pid, SIGKILL);
         int status = 0;
         ::waitpid(pid, &status, 0);
-        if (WIFSIGNALED(status)) ++killed;
-        else ++finished;
+        if (WIFSIGNALED(status))
+            ++killed;
+        else
+            ++finished;
         // The output is absent or complete and verified by its manifest (a --force killed while
         // replacing may leave the previous output aside; the next run puts it back).
         if (fs::exists(out)) {

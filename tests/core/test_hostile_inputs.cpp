@@ -64,8 +64,7 @@ auto within_seconds(double seconds, F&& f) {
 
 }  // namespace
 
-TEST_CASE("hostile: a number too large for a double in any JSON Strata reads is a Corrupt error",
-          "[hostile][json]") {
+TEST_CASE("hostile: a number too large for a double in any JSON Strata reads is a Corrupt error", "[hostile][json]") {
     TempDir dir;
     // config.json (the issue's repro: echo '{"num_hidden_layers":1e400}' > M/config.json; strata inspect M)
     fs::create_directories(dir / "m");
@@ -114,8 +113,8 @@ TEST_CASE("hostile: JSON nested 100k levels deep is refused at the 64-level limi
 }
 
 TEST_CASE("hostile: declared sizes are checked before anything is allocated from them", "[hostile][limits]") {
-    auto config = nlohmann::json{{"model_type", "qwen3"},        {"hidden_size", 64},   {"num_attention_heads", 4},
-                                 {"num_key_value_heads", 2},     {"vocab_size", 128},   {"intermediate_size", 128},
+    auto config = nlohmann::json{{"model_type", "qwen3"},    {"hidden_size", 64}, {"num_attention_heads", 4},
+                                 {"num_key_value_heads", 2}, {"vocab_size", 128}, {"intermediate_size", 128},
                                  {"num_hidden_layers", 1e9}};
     auto spec = within_seconds(2.0, [&] { return model_spec_from_hf_config(config); });
     REQUIRE_FALSE(spec.is_ok());
@@ -222,8 +221,7 @@ TEST_CASE("hostile: a shard symlinked outside the folder is refused with or with
     CHECK_THAT(a.status().message(), Catch::Contains("symlink that leaves the checkpoint folder"));
     fs::create_directories(dir / "index");
     fs::create_symlink(dir / "outside/secret.safetensors", dir / "index/model.safetensors");
-    write_file(dir / "index/model.safetensors.index.json",
-               std::string(R"({"weight_map":{"w":"model.safetensors"}})"));
+    write_file(dir / "index/model.safetensors.index.json", std::string(R"({"weight_map":{"w":"model.safetensors"}})"));
     auto b = open_safetensors(dir / "index");
     REQUIRE_FALSE(b.is_ok());
     CHECK_THAT(b.status().message(), Catch::Contains("symlink that leaves the checkpoint folder"));

@@ -71,7 +71,8 @@ struct Lines final : ProgressSink {
 
 }  // namespace
 
-TEST_CASE("output: --force never replaces the source or a folder that contains it or lies inside it", "[output][force]") {
+TEST_CASE("output: --force never replaces the source or a folder that contains it or lies inside it",
+          "[output][force]") {
     test::TempDir dir;
     fs::create_directories(dir / "parent");
     const fs::path src = test::synth_ok(dir / "parent/tiny");

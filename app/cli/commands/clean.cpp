@@ -19,8 +19,7 @@ void add_clean_command(CLI::App& app) {
     cmd->add_flag("--dry-run", args->dry_run, "only say what would be removed");
     cmd->callback([args] {
         std::error_code ec;
-        if (!std::filesystem::is_directory(args->dir, ec))
-            check(Status::not_found("not a folder").in_file(args->dir));
+        if (!std::filesystem::is_directory(args->dir, ec)) check(Status::not_found("not a folder").in_file(args->dir));
         const auto swept = sweep_stale_temps(args->dir, args->dry_run);
         int failed = 0, acted = 0;
         for (const SweptTemp& t : swept) {
@@ -28,8 +27,10 @@ void add_clean_command(CLI::App& app) {
             failed += t.action == SweptTemp::Action::Failed;
             acted += t.action == SweptTemp::Action::Removed || t.action == SweptTemp::Action::Restored;
         }
-        if (swept.empty()) std::cout << "no Strata temporaries in " << args->dir << "\n";
-        else if (acted == 0 && failed == 0) std::cout << "nothing stale in " << args->dir << "\n";
+        if (swept.empty())
+            std::cout << "no Strata temporaries in " << args->dir << "\n";
+        else if (acted == 0 && failed == 0)
+            std::cout << "nothing stale in " << args->dir << "\n";
         if (failed) exit_with(1);
     });
 }

@@ -73,16 +73,19 @@ Result<nlohmann::json> parse_json_bounded(std::string_view text, uint64_t max_de
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
             continue;
         }
-        if (c == '"') in_string = true;
+        if (c == '"')
+            in_string = true;
         else if (c == '[' || c == '{') {
             if (++depth > max_depth)
-                return Status::corrupt("JSON nests deeper than " + std::to_string(max_depth) + " levels")
-                    .at_offset(i);
+                return Status::corrupt("JSON nests deeper than " + std::to_string(max_depth) + " levels").at_offset(i);
         } else if ((c == ']' || c == '}') && depth > 0) {
             --depth;
         }

@@ -36,17 +36,17 @@ bool is_strata_output(const fs::path& dir) {
     return j && j->is_object() && j->contains("strata_manifest");
 }
 
-Status check_output_target(const fs::path& out, const std::vector<fs::path>& sources, bool overwrite,
-                           bool directory) {
+Status check_output_target(const fs::path& out, const std::vector<fs::path>& sources, bool overwrite, bool directory) {
     const fs::path target = resolved(out);
     for (const fs::path& source : sources) {
         if (source.empty()) continue;
         const fs::path src = resolved(source);
         std::error_code ec;
         if (within(src, target))
-            return Status::invalid_argument(target == src ? "the output is the source itself; Strata never replaces its input"
-                                                          : "the output folder contains the source " + src.string() +
-                                                                "; Strata never replaces its input")
+            return Status::invalid_argument(target == src
+                                                ? "the output is the source itself; Strata never replaces its input"
+                                                : "the output folder contains the source " + src.string() +
+                                                      "; Strata never replaces its input")
                 .in_file(out.string());
         if (fs::is_directory(src, ec) && within(target, src))
             return Status::invalid_argument("the output lies inside the source folder " + src.string() +

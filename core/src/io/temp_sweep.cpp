@@ -34,9 +34,12 @@ uint64_t tree_bytes(const fs::path& p) {
 
 std::string human(uint64_t bytes) {
     char buf[32];
-    if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.1f GB", static_cast<double>(bytes) / 1e9);
-    else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
-    else std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+    if (bytes >= (1ull << 30))
+        std::snprintf(buf, sizeof buf, "%.1f GB", static_cast<double>(bytes) / 1e9);
+    else if (bytes >= (1ull << 20))
+        std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
     return buf;
 }
 
@@ -133,8 +136,8 @@ std::vector<SweptTemp> sweep_stale_temps(const fs::path& folder, bool dry_run) {
 }
 
 std::string describe_swept(const SweptTemp& t, bool dry_run) {
-    const std::string owner = "process " + std::to_string(t.owner.pid) +
-                              (t.owner.host.empty() ? std::string() : " on " + t.owner.host);
+    const std::string owner =
+        "process " + std::to_string(t.owner.pid) + (t.owner.host.empty() ? std::string() : " on " + t.owner.host);
     switch (t.action) {
         case SweptTemp::Action::Removed:
             return std::string(dry_run ? "would remove" : "removed") + " stale temporary " + t.path.string() + " (" +

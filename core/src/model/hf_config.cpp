@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 Result<nlohmann::json> read_json_file(const fs::path& path) {
     auto text = read_small_file(path, kMaxJsonFileBytes);
     if (!text) {
-        if (text.status().code() == StatusCode::NotFound) return Status::not_found("cannot open").in_file(path.string());
+        if (text.status().code() == StatusCode::NotFound)
+            return Status::not_found("cannot open").in_file(path.string());
         return text.status();
     }
     auto j = parse_json_bounded(*text);

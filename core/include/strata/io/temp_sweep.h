@@ -17,8 +17,8 @@ namespace strata {
 struct TempOwner {
     long pid = 0;
     uint64_t serial = 0;
-    std::string host;  // empty for names written before owners carried a host
-    bool old = false;  // "<temp>.old": a previous output moved aside
+    std::string host;        // empty for names written before owners carried a host
+    bool old = false;        // "<temp>.old": a previous output moved aside
     std::string final_name;  // the output name the temporary was for
 };
 

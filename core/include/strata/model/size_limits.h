@@ -13,14 +13,14 @@
 
 namespace strata {
 
-constexpr uint64_t kMaxLayers = 10'000;              // decoder layers (HF) or Megatron layers
-constexpr uint64_t kMaxExperts = 65'536;             // routed experts per MoE layer
-constexpr uint64_t kMaxDim = uint64_t{1} << 24;      // hidden, FFN, head dims, head counts
-constexpr uint64_t kMaxVocab = uint64_t{1} << 28;    // vocabulary rows
-constexpr uint64_t kMaxParallel = 1'000'000;         // any one parallel size (TP, PP, EP...)
-constexpr uint64_t kMaxJsonDepth = 64;               // nesting of any JSON file Strata reads
+constexpr uint64_t kMaxLayers = 10'000;               // decoder layers (HF) or Megatron layers
+constexpr uint64_t kMaxExperts = 65'536;              // routed experts per MoE layer
+constexpr uint64_t kMaxDim = uint64_t{1} << 24;       // hidden, FFN, head dims, head counts
+constexpr uint64_t kMaxVocab = uint64_t{1} << 28;     // vocabulary rows
+constexpr uint64_t kMaxParallel = 1'000'000;          // any one parallel size (TP, PP, EP...)
+constexpr uint64_t kMaxJsonDepth = 64;                // nesting of any JSON file Strata reads
 constexpr uint64_t kMaxJsonFileBytes = 256ull << 20;  // config.json, index.json, mamba_config.json
-constexpr uint64_t kMaxSmallTextBytes = 4096;        // latest_checkpointed_iteration.txt and similar
+constexpr uint64_t kMaxSmallTextBytes = 4096;         // latest_checkpointed_iteration.txt and similar
 
 // InvalidArgument "<what> <value> exceeds the limit of <limit>" when value > limit.
 inline Status check_size_limit(std::string_view what, uint64_t value, uint64_t limit) {
