@@ -217,3 +217,18 @@ TEST_CASE("a source truncated during a conversion is the same clean error, not S
     CHECK(catching_sigbus([] {}));
     CHECK_FALSE(catching_sigbus([] { ::raise(SIGBUS); }));
 }
+
+TEST_CASE("reading a tensor of a source truncated after open is an error, not SIGBUS", "[output][source][sigbus]") {
+    test::TempDir dir;
+    const fs::path src = test::synth_ok(dir / "tiny");
+    auto ckpt = open_checkpoint(src);
+    REQUIRE(ckpt.is_ok());
+    const TensorInfo* last = &ckpt->tensors.front();
+    for (const auto& t : ckpt->tensors)
+        if (t.location.offset > last->location.offset) last = &t;
+    fs::resize_file(ckpt->file_of(*last).path, 4096);  // diff, forward and stats read through here too
+    auto bytes = ckpt->read(*last);
+    REQUIRE_FALSE(bytes.is_ok());
+    CHECK(bytes.status().code() == StatusCode::Io);
+    CHECK_THAT(bytes.status().to_string(), Catch::Contains("changed size"));
+}
