@@ -1,5 +1,6 @@
 // strata: the command-line client. Every command is a thin layer over a core call.
 #include <iostream>
+#include <new>
 
 #include "commands/command.h"
 #include "strata/build_info.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     strata::cli::add_diff_command(app);
     strata::cli::add_forward_command(app);
     strata::cli::add_compare_command(app);
+    strata::cli::add_clean_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {  // a command's own exit code (exit_with)
@@ -27,6 +29,14 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         // --help/--version exit 0; every usage error exits 2, like an invalid option value.
         return app.exit(e) == 0 ? 0 : 2;
+    } catch (const std::bad_alloc&) {
+        // Backstop: core limits declared sizes before allocating; this is the one-line error if one slips by.
+        std::cerr << "strata: error: out of memory\n";
+        return 1;
+    } catch (const std::exception& e) {
+        // Backstop for a library exception no core check caught: one line and a non-zero exit, never an abort.
+        std::cerr << "strata: error: internal: " << e.what() << "\n";
+        return 1;
     }
     return 0;
 }

@@ -43,5 +43,6 @@ void add_reshard_command(CLI::App& app);
 void add_diff_command(CLI::App& app);
 void add_forward_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_clean_command(CLI::App& app);
 
 }  // namespace strata::cli

@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "model_source.h"
+#include "strata/size_limits.h"
 #include "strata/pattern/layer_pattern.h"
 
 namespace strata::cli {
@@ -64,6 +65,7 @@ void run(const Args& a) {
     if (!a.attn_layers.empty()) {
         const int n = spec ? static_cast<int>(spec->layers) : a.layers;
         if (n <= 0) check(Status::invalid_argument("--attn-layers needs --layers N (HF layers) or --from MODEL"));
+        check(check_size_limit("--layers", static_cast<uint64_t>(n), kMaxLayers));
         auto attn = parse_index_list(a.attn_layers, n);
         check(attn.status());
         messages = validate_attn_layers(*attn, n);
@@ -84,6 +86,7 @@ void run(const Args& a) {
     } else {
         const int n = spec ? 2 * static_cast<int>(spec->layers) : a.layers;
         if (n <= 0) check(Status::invalid_argument("--ratios needs --layers N (Megatron layers) or --from MODEL"));
+        check(check_size_limit("--layers", static_cast<uint64_t>(n), 2 * kMaxLayers));
         auto p = pattern_from_ratios(n, ratios->attention, ratios->mlp);
         check(p.status());
         symbols = printed_pattern = *p;

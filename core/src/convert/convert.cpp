@@ -99,7 +99,9 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
         for (auto& f : plan.files) f.path = iter_dir + "/" + f.path;
     if (options.dry_run) return report;
 
-    STRATA_TRY(auto out, AtomicOutput::create(options.out, AtomicOutput::Kind::Directory, options.overwrite));
+    STRATA_TRY(auto out,
+               AtomicOutput::create(options.out, AtomicOutput::Kind::Directory, options.overwrite, {options.source}));
+    for (const std::string& line : out.swept()) progress.log(line);
     const fs::path root = out.temp_path();
     nlohmann::json config = view.hf_config();
     if (options.dtype) config["torch_dtype"] = std::string(torch_dtype_name(*options.dtype));
@@ -122,6 +124,10 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
         writers.push_back(owned[f].get());
     }
     STRATA_TRY(report.execution, execute_plan(ckpt, plan, writers, options.executor, progress, cancel));
+    // A source rewritten or truncated while it was read gives an output that matches no
+    // state of it: fail before anything is renamed into place.
+    for (const auto& f : ckpt.files)
+        if (f.map) STRATA_RETURN_IF_ERROR(f.map->check_unchanged());
     for (size_t f = 0; f < owned.size(); ++f) {
         auto st = owned[f]->finish();
         if (!st) return st.in_file(plan.files[f].path);

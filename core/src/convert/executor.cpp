@@ -15,6 +15,7 @@
 
 #include "strata/convert/device_assembler.h"
 #include "strata/convert/transforms.h"
+#include "strata/io/sigbus_guard.h"
 
 namespace strata {
 
@@ -132,6 +133,12 @@ private:
 
 }  // namespace
 
+Status source_changed(const Checkpoint& source) {
+    for (const auto& f : source.files)
+        if (f.map) STRATA_RETURN_IF_ERROR(f.map->check_unchanged());
+    return Status::io("a source file changed while it was being read (SIGBUS on its mapping)");
+}
+
 Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionPlan& plan,
                                      const std::vector<CheckpointWriter*>& writers, const ExecutorOptions& options,
                                      ProgressSink& progress, const CancelToken& cancel) {
@@ -178,8 +185,14 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
             const PlannedTensor& t = plan.tensors[jobs[j]];
             const uint64_t size = t.byte_size();
             if (auto direct = direct_span(source, plan, t)) {
-                result.hashes[jobs[j]] = XXH3_64bits(direct->data(), direct->size());
-                Status st = writers[t.file]->write(slot[jobs[j]], *direct);
+                // The mapped source is read here (hash, then the writer's copy): a file truncated
+                // meanwhile raises SIGBUS, which the guard turns into the source-changed error.
+                Status st;
+                const bool read = catching_sigbus([&] {
+                    result.hashes[jobs[j]] = XXH3_64bits(direct->data(), direct->size());
+                    st = writers[t.file]->write(slot[jobs[j]], *direct);
+                });
+                if (!read) return fail(source_changed(source).in_tensor(t.name));
                 const TensorInfo& info = source.tensors[plan.sources[t.ops[0].source].tensor];
                 source.file_of(info).map->advise_done(info.location.offset, info.location.nbytes);
                 if (!st) return fail(st.in_tensor(t.name));
@@ -194,7 +207,13 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
                 held += *staged;
             }
             budget.acquire(held, cancel);
-            auto bytes = on_device ? on_device->assemble(source, plan, t) : host.assemble(source, plan, t);
+            Result<std::span<const std::byte>> bytes = Status::internal("not assembled");
+            if (on_device) {
+                bytes = on_device->assemble(source, plan, t);
+            } else if (!catching_sigbus([&] { bytes = host.assemble(source, plan, t); })) {
+                budget.release(held);
+                return fail(source_changed(source).in_tensor(t.name));
+            }
             Status st = bytes.status();
             if (bytes) {
                 result.hashes[jobs[j]] = XXH3_64bits(bytes->data(), bytes->size());

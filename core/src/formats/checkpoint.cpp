@@ -1,5 +1,7 @@
 #include "strata/formats/checkpoint.h"
 
+#include "strata/io/sigbus_guard.h"
+
 #include <cstring>
 
 namespace strata {
@@ -88,7 +90,13 @@ Status Checkpoint::read(const TensorInfo& info, std::span<std::byte> out) const 
             .in_tensor(info.name);
     if (!info.location.is_contiguous()) return gather_strided(*this, info, out);
     STRATA_TRY(auto bytes, contiguous_bytes(info));
-    if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+    // A source truncated by another process raises SIGBUS on the mapping: report it as changed.
+    if (!bytes.empty() && !catching_sigbus([&] { std::memcpy(out.data(), bytes.data(), bytes.size()); })) {
+        const auto& map = *file_of(info).map;
+        Status changed = map.check_unchanged();
+        if (changed) changed = Status::io("source file changed while it was being read (SIGBUS on its mapping)");
+        return changed.in_tensor(info.name).in_file(map.path().string());
+    }
     return Status::ok();
 }
 

@@ -10,6 +10,8 @@
 
 #include "formats/torch_pt/torch_pt_internal.h"
 #include "strata/formats/megatron.h"
+#include "strata/io/bounded_read.h"
+#include "strata/size_limits.h"
 
 namespace strata {
 namespace fs = std::filesystem;
@@ -44,9 +46,14 @@ bool has_rank_folders(const fs::path& dir) {
     return false;
 }
 
+// A parallel size from args; 0 (refused by the caller as implausible) when it is negative or
+// too large for an int, so TP = 2^32+1 can never be read as 1.
 std::optional<int> arg_int(const nlohmann::json& args, const char* key) {
     if (!args.is_object() || !args.contains(key) || !args[key].is_number_integer()) return std::nullopt;
-    return args[key].get<int>();
+    if (args[key].is_number_unsigned())
+        return args[key].get<uint64_t>() > kMaxParallel ? 0 : static_cast<int>(args[key].get<uint64_t>());
+    const int64_t v = args[key].get<int64_t>();
+    return v < 0 || v > static_cast<int64_t>(kMaxParallel) ? 0 : static_cast<int>(v);
 }
 
 struct IterationDir {
@@ -59,8 +66,10 @@ Result<IterationDir> resolve_iteration(fs::path path) {
     std::error_code ec;
     const fs::path tracker = path / kTracker;
     if (fs::is_regular_file(tracker, ec)) {
-        std::ifstream in(tracker);
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // A few bytes in any real checkpoint; a huge or special file is refused before it is read.
+        auto read = read_small_file(tracker, kMaxSmallTextBytes);
+        if (!read) return Status(read.status().code(), read.status().message()).in_file(kTracker);
+        std::string text = std::move(*read);
         while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
         std::string folder;
         if (text == "release") {
@@ -162,8 +171,14 @@ Result<Checkpoint> open_megatron(const fs::path& path) {
         return Status::corrupt("rank folder names imply" + sizes() + " but args say PP=" +
                                std::to_string(a_pp.value_or(1)) + ", EP=" + std::to_string(a_ep.value_or(1)))
             .in_file(iter_display);
-    if (tp < 1 || pp < 1 || ep < 1 || static_cast<uint64_t>(tp) * pp * ep > 1'000'000)
-        return Status::corrupt("implausible parallel sizes" + sizes()).in_file(first_display);
+    auto shown = [&](const char* key, const std::optional<int>& v) {
+        return args.contains(key) && v && *v == 0 ? std::string(" (args: ") + key + " = " + args[key].dump() + ")"
+                                                  : std::string();
+    };
+    if (tp < 1 || pp < 1 || ep < 1 || static_cast<uint64_t>(tp) * pp * ep > kMaxParallel)
+        return Status::corrupt("implausible parallel sizes" + sizes() + shown("tensor_model_parallel_size", a_tp) +
+                               shown("pipeline_model_parallel_size", a_pp) + shown("expert_model_parallel_size", a_ep))
+            .in_file(first_display);
 
     std::set<std::string> found_names;
     for (const auto& f : found) found_names.insert(f.name);

@@ -8,6 +8,7 @@
 #include "strata/formats/safetensors.h"
 #include "strata/io/atomic_output.h"
 #include "strata/formats/hf_config_files.h"
+#include "strata/io/bounded_read.h"
 
 namespace strata {
 namespace fs = std::filesystem;
@@ -53,12 +54,9 @@ Result<json> parse_header_json(std::string_view text, std::string* duplicate) {
         }
         return true;
     };
-    try {
-        json j = json::parse(text.begin(), text.end(), cb);
-        return j;
-    } catch (const json::parse_error& e) {
-        return Status::corrupt(std::string("header is not valid JSON: ") + e.what());
-    }
+    auto j = parse_json_bounded(text, kMaxJsonDepth, cb);
+    if (!j) return Status::corrupt("header: " + j.status().message());
+    return j;
 }
 
 struct RawEntry {
@@ -189,6 +187,20 @@ Status append_safetensors_file(Checkpoint& ckpt, const fs::path& path, const std
 
 namespace {
 
+// A shard found in the folder (or named by an index) that is a symlink must stay inside it.
+Status check_stays_inside(const fs::path& folder, const fs::path& p, const std::string& name,
+                          const std::string& where) {
+    std::error_code ec;
+    if (!fs::is_symlink(p, ec)) return Status::ok();
+    const fs::path target = fs::canonical(p, ec);
+    if (ec) return Status::not_found("shard file '" + name + "' is a dangling symlink").in_file(where);
+    const fs::path root = fs::canonical(folder, ec);
+    const auto rel = target.lexically_relative(root);
+    if (ec || rel.empty() || *rel.begin() == "..")
+        return Status::corrupt("shard file '" + name + "' is a symlink that leaves the checkpoint folder").in_file(where);
+    return Status::ok();
+}
+
 // A shard name from an index must be a plain file inside the folder.
 Status check_shard_name(const fs::path& folder, const std::string& name, const std::string& index_name) {
     auto bad = [&](const std::string& why) {
@@ -201,13 +213,7 @@ Status check_shard_name(const fs::path& folder, const std::string& name, const s
     std::error_code ec;
     const fs::path p = folder / name;
     if (!fs::exists(p, ec)) return Status::not_found("shard file '" + name + "' does not exist").in_file(index_name);
-    if (fs::is_symlink(p, ec)) {
-        const fs::path target = fs::canonical(p, ec);
-        const fs::path root = fs::canonical(folder, ec);
-        const auto rel = target.lexically_relative(root);
-        if (ec || rel.empty() || *rel.begin() == "..") return bad("is a symlink that leaves the checkpoint folder");
-    }
-    return Status::ok();
+    return check_stays_inside(folder, p, name, index_name);
 }
 
 Result<Checkpoint> open_index(const fs::path& index_path) {
@@ -294,8 +300,11 @@ Result<Checkpoint> open_safetensors(const fs::path& path) {
             ckpt.format = "safetensors";
             ckpt.path = path;
             json meta = json::object();
-            for (const auto& f : files)
+            for (const auto& f : files) {
+                // The same rule as with an index: a symlinked shard must not leave the folder.
+                STRATA_RETURN_IF_ERROR(check_stays_inside(path, f, f.filename().string(), path.string()));
                 STRATA_RETURN_IF_ERROR(append_safetensors_file(ckpt, f, f.filename().string(), &meta));
+            }
             ckpt.metadata = {{"shards", files.size()}, {"shard_metadata", meta}};
         }
     } else if (path.string().size() >= 11 && path.string().ends_with(".index.json")) {
@@ -330,6 +339,8 @@ FormatHandler safetensors_format() {
         const std::string s = p.string();
         if (s.ends_with(".safetensors.index.json") || s.ends_with(".safetensors")) return true;
         // By bytes: a plausible header length followed by '{' (Netron's rule, plus whitespace).
+        // Regular files only: opening a FIFO to sniff it would block.
+        if (!fs::is_regular_file(p, ec)) return false;
         std::ifstream in(p, std::ios::binary);
         unsigned char b[9] = {};
         if (!in.read(reinterpret_cast<char*>(b), 9)) return false;

@@ -1,5 +1,6 @@
 // .npy v1.0 writer and v1/v2 reader (numpy/lib/format.py is the specification).
 #include "strata/forward/npy.h"
+#include "strata/io/bounded_read.h"
 
 #include <bit>
 #include <cstring>
@@ -95,11 +96,12 @@ Status write_npy_f32(const fs::path& path, std::span<const float> data, const st
 }
 
 Result<NpyArray> read_npy(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::not_found("cannot open").in_file(path.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string bytes = ss.str();
+    auto read = read_small_file(path, uint64_t{16} << 30);  // regular files only; logits are small
+    if (!read) {
+        if (read.status().code() == StatusCode::NotFound) return Status::not_found("cannot open").in_file(path.string());
+        return read.status();
+    }
+    const std::string bytes = std::move(*read);
     const auto bad = [&](const std::string& why) { return Status::corrupt("npy: " + why).in_file(path.string()); };
     if (bytes.size() < 10 || bytes.compare(0, kMagicLen, kMagic, kMagicLen) != 0) return bad("no \\x93NUMPY magic");
     const auto major = static_cast<uint8_t>(bytes[6]);

@@ -262,7 +262,9 @@ Status hybridize(const HybridizeOptions& options, ProgressSink& progress, const 
     STRATA_TRY(HybridizePlan plan, plan_hybridize(src, options));
     for (const std::string& w : plan.warnings) progress.log("warning: " + w);
 
-    STRATA_TRY(auto out, AtomicOutput::create(options.out, AtomicOutput::Kind::Directory, options.overwrite));
+    STRATA_TRY(auto out,
+               AtomicOutput::create(options.out, AtomicOutput::Kind::Directory, options.overwrite, {options.source}));
+    for (const std::string& line : out.swept()) progress.log(line);
     SafetensorsWriterOptions wopts;
     wopts.max_shard_bytes = options.max_shard_bytes;
     wopts.sparse = options.sparse;

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <system_error>
 
+#include "strata/io/output_guard.h"
+#include "strata/io/temp_sweep.h"
+
 namespace strata {
 namespace fs = std::filesystem;
 namespace {
@@ -28,7 +31,8 @@ Status fsync_path(const fs::path& p) {
 
 bool is_atomic_temp_name(const std::string& filename) { return filename.find(kTempMarker) != std::string::npos; }
 
-Result<AtomicOutput> AtomicOutput::create(const fs::path& final_path, Kind kind, bool overwrite) {
+Result<AtomicOutput> AtomicOutput::create(const fs::path& final_path, Kind kind, bool overwrite,
+                                          const std::vector<fs::path>& sources) {
     static std::atomic<uint64_t> counter{0};
     std::error_code ec;
     const fs::path absolute = fs::absolute(final_path, ec);
@@ -36,16 +40,20 @@ Result<AtomicOutput> AtomicOutput::create(const fs::path& final_path, Kind kind,
     const fs::path parent = absolute.parent_path();
     if (!fs::is_directory(parent, ec))
         return Status::not_found("output folder does not exist: " + parent.string()).in_file(final_path.string());
-    if (fs::exists(absolute, ec) && !overwrite)
-        return Status::invalid_argument("output already exists (remove it or pass --force)")
-            .in_file(final_path.string());
+    // Temporaries of runs that died (kill -9, power loss) in this folder go first (a previous
+    // output a killed --force had moved aside is put back), then the output rule is checked.
+    std::vector<std::string> swept;
+    for (const SweptTemp& t : sweep_stale_temps(parent, /*dry_run=*/false))
+        if (t.action != SweptTemp::Action::KeptAlive && t.action != SweptTemp::Action::KeptOtherHost)
+            swept.push_back(describe_swept(t));
+    STRATA_RETURN_IF_ERROR(check_output_target(final_path, sources, overwrite, kind == Kind::Directory));
 
     AtomicOutput out;
     out.final_ = absolute;
     out.kind_ = kind;
     out.overwrite_ = overwrite;
-    out.temp_ = parent / (absolute.filename().string() + kTempMarker + std::to_string(::getpid()) + "-" +
-                          std::to_string(counter.fetch_add(1)));
+    out.swept_ = std::move(swept);
+    out.temp_ = parent / make_temp_name(absolute.filename().string(), counter.fetch_add(1));
     if (kind == Kind::Directory) {
         if (!fs::create_directory(out.temp_, ec))
             return Status::io("cannot create temporary folder: " + ec.message()).in_file(out.temp_.string());
@@ -67,6 +75,7 @@ AtomicOutput& AtomicOutput::operator=(AtomicOutput&& other) noexcept {
         kind_ = other.kind_;
         overwrite_ = other.overwrite_;
         committed_ = other.committed_;
+        swept_ = std::move(other.swept_);
         other.temp_.clear();
         other.committed_ = true;
     }
@@ -86,6 +95,16 @@ Status AtomicOutput::commit() {
     if (committed_) return Status::internal("AtomicOutput committed twice");
     std::error_code ec;
     if (kind_ == Kind::Directory) {
+        // Every committed folder is recognisable as a Strata output (what --force may replace).
+        if (!fs::exists(temp_ / kStrataManifestName, ec)) {
+            const fs::path m = temp_ / kStrataManifestName;
+            const int fd = ::open(m.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            if (fd < 0) return Status::io(std::string("cannot create: ") + std::strerror(errno)).in_file(m.string());
+            const std::string text = "{\"strata_manifest\": 1}\n";
+            const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+            ::close(fd);
+            if (!ok) return Status::io("cannot write").in_file(m.string());
+        }
         for (auto it = fs::recursive_directory_iterator(temp_, ec); !ec && it != fs::recursive_directory_iterator();
              it.increment(ec))
             if (it->is_regular_file()) STRATA_RETURN_IF_ERROR(fsync_path(it->path()));

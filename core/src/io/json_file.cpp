@@ -3,19 +3,21 @@
 #include <fstream>
 #include <sstream>
 
+#include "strata/io/bounded_read.h"
+
 namespace strata {
 namespace fs = std::filesystem;
 
 Result<nlohmann::json> read_json_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::not_found("cannot open").in_file(path.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    try {
-        return nlohmann::json::parse(ss.str());
-    } catch (const nlohmann::json::parse_error& e) {
-        return Status::corrupt(std::string("not valid JSON: ") + e.what()).in_file(path.string());
+    auto text = read_small_file(path, kMaxJsonFileBytes);
+    if (!text) {
+        if (text.status().code() == StatusCode::NotFound)
+            return Status::not_found("cannot open").in_file(path.string());
+        return text.status();
     }
+    auto j = parse_json_bounded(*text);
+    if (!j) return j.status().in_file(path.string());
+    return j;
 }
 
 Status write_json_file(const fs::path& path, const nlohmann::json& value) {

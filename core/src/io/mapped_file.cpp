@@ -1,5 +1,7 @@
 #include "strata/io/mapped_file.h"
 
+#include "strata/io/bounded_read.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -15,25 +17,19 @@ uint64_t page_floor(uint64_t x) { return x & ~(kPage - 1); }
 }  // namespace
 
 Result<std::shared_ptr<MappedFile>> MappedFile::open(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        const int err = errno;
-        Status s = err == ENOENT ? Status::not_found("no such file") : Status::io(std::strerror(err));
-        return s.in_file(path.string());
-    }
+    // Regular files only, opened without blocking: a FIFO where a shard should be must not hang.
+    STRATA_TRY(const int fd, open_regular_file(path));
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
         const int err = errno;
         ::close(fd);
         return Status::io(std::strerror(err)).in_file(path.string());
     }
-    if (S_ISDIR(st.st_mode)) {
-        ::close(fd);
-        return Status::invalid_argument("is a directory, not a file").in_file(path.string());
-    }
     std::shared_ptr<MappedFile> file(new MappedFile());
     file->path_ = path;
     file->size_ = static_cast<uint64_t>(st.st_size);
+    file->identity_ = {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), file->size_,
+                       static_cast<int64_t>(st.st_mtim.tv_sec), static_cast<int64_t>(st.st_mtim.tv_nsec)};
     if (file->size_ > 0) {
         void* p = ::mmap(nullptr, file->size_, PROT_READ, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) {
@@ -58,6 +54,24 @@ Result<std::span<const std::byte>> MappedFile::span(uint64_t offset, uint64_t le
             .in_file(path_.string())
             .at_offset(offset);
     return std::span<const std::byte>(data_ + offset, static_cast<size_t>(length));
+}
+
+Status MappedFile::check_unchanged() const {
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0)
+        return Status::io("source file was removed or renamed while Strata was reading it").in_file(path_.string());
+    const Identity now{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                       static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec),
+                       static_cast<int64_t>(st.st_mtim.tv_nsec)};
+    if (now.dev != identity_.dev || now.ino != identity_.ino)
+        return Status::io("source file was replaced while Strata was reading it").in_file(path_.string());
+    if (now.size != identity_.size)
+        return Status::io("source file changed size while Strata was reading it (" + std::to_string(identity_.size) +
+                          " -> " + std::to_string(now.size) + " bytes)")
+            .in_file(path_.string());
+    if (now.mtime_s != identity_.mtime_s || now.mtime_ns != identity_.mtime_ns)
+        return Status::io("source file was modified while Strata was reading it").in_file(path_.string());
+    return Status::ok();
 }
 
 void MappedFile::prefetch(uint64_t offset, uint64_t length) const {

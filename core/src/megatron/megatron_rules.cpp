@@ -1,6 +1,8 @@
 // Megatron's rules (megatron/megatron_rules.h): one implementation each.
 #include "strata/megatron/megatron_rules.h"
 
+#include "strata/size_limits.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -77,17 +79,30 @@ Result<std::vector<int>> megatron_stage_layer_counts(int n, const ParallelPlan& 
 }
 
 Result<ParallelPlan> parallel_plan_from_megatron_args(const nlohmann::json& a) {
+    // Sizes range-checked as 64-bit values: 2^32+1 must not wrap to 1.
+    auto size = [&](const char* key, int fallback) -> Result<int> {
+        if (!a.is_object() || !a.contains(key) || a[key].is_null()) return fallback;
+        const nlohmann::json& v = a[key];
+        if (!v.is_number_integer() || (v.is_number_unsigned() ? v.get<uint64_t>() > kMaxParallel
+                                                              : v.get<int64_t>() < 0 ||
+                                                                    v.get<int64_t>() > static_cast<int64_t>(kMaxParallel)))
+            return Status::invalid_argument(std::string("Megatron args: '") + key + "' = " + v.dump() +
+                                            " is not a parallel size in [0, " + std::to_string(kMaxParallel) + "]");
+        return static_cast<int>(v.get<int64_t>());
+    };
     ParallelPlan p;
-    p.tp = value_or<int>(a, "tensor_model_parallel_size", 1);
-    p.pp = value_or<int>(a, "pipeline_model_parallel_size", 1);
-    p.ep = value_or<int>(a, "expert_model_parallel_size", 1);
-    p.etp = value_or<int>(a, "expert_tensor_parallel_size", 0);
-    p.make_vocab_size_divisible_by = value_or<int>(a, "make_vocab_size_divisible_by", 128);
-    if (a.contains("decoder_first_pipeline_num_layers") && a["decoder_first_pipeline_num_layers"].is_number_integer())
-        p.first_stage_layers = a["decoder_first_pipeline_num_layers"].get<int>();
-    if (a.contains("decoder_last_pipeline_num_layers") && a["decoder_last_pipeline_num_layers"].is_number_integer())
-        p.last_stage_layers = a["decoder_last_pipeline_num_layers"].get<int>();
-    const int vpp = value_or<int>(a, "virtual_pipeline_model_parallel_size", 1);
+    STRATA_TRY(p.tp, size("tensor_model_parallel_size", 1));
+    STRATA_TRY(p.pp, size("pipeline_model_parallel_size", 1));
+    STRATA_TRY(p.ep, size("expert_model_parallel_size", 1));
+    STRATA_TRY(p.etp, size("expert_tensor_parallel_size", 0));
+    STRATA_TRY(p.make_vocab_size_divisible_by, size("make_vocab_size_divisible_by", 128));
+    if (a.contains("decoder_first_pipeline_num_layers") && a["decoder_first_pipeline_num_layers"].is_number_integer()) {
+        STRATA_TRY(p.first_stage_layers, size("decoder_first_pipeline_num_layers", 0));
+    }
+    if (a.contains("decoder_last_pipeline_num_layers") && a["decoder_last_pipeline_num_layers"].is_number_integer()) {
+        STRATA_TRY(p.last_stage_layers, size("decoder_last_pipeline_num_layers", 0));
+    }
+    STRATA_TRY(const int vpp, size("virtual_pipeline_model_parallel_size", 1));
     if (vpp > 1) return Status::unsupported("Megatron checkpoints with virtual pipeline stages are not read yet");
     if (p.tp < 1 || p.pp < 1 || p.ep < 1 || p.etp < 0)
         return Status::invalid_argument("Megatron args hold invalid parallel sizes");

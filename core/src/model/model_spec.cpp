@@ -4,6 +4,7 @@
 // megatron.md §1.1–1.4); Megatron args follow megatron/training/arguments.py names, with
 // MindSpeed-LLM's older spellings (mamba_ngroups, mamba_d_state...) accepted too.
 #include "strata/model/model_spec.h"
+#include "strata/size_limits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -102,9 +103,12 @@ public:
         const json* v = find(key);
         if (!v) return out;
         if (!v->is_array()) return bad(key, *v, "a list of integers");
+        if (v->size() > kMaxLayers) return bad(key, json(v->size()), "a list of at most 10000 integers");
         for (const auto& e : *v) {
-            if (!e.is_number_integer()) return bad(key, *v, "a list of integers");
-            out.push_back(e.get<int>());
+            if (!e.is_number_integer() || e.get<int64_t>() < INT32_MIN || e.get<int64_t>() > INT32_MAX ||
+                (e.is_number_unsigned() && e.get<uint64_t>() > INT32_MAX))
+                return bad(key, e, "a list of integers in range");
+            out.push_back(static_cast<int>(e.get<int64_t>()));
         }
         return out;
     }
@@ -166,6 +170,24 @@ Status read_common(const Fields& f, ModelSpec& spec) {
             return Status::invalid_argument(f.where() + ": num_experts_per_tok " +
                                             std::to_string(spec.experts_per_token) + " exceeds num_experts " +
                                             std::to_string(spec.experts));
+    }
+    // Bounds before anything is sized from them (a hostile num_hidden_layers = 1e9 must not allocate).
+    const std::pair<const char*, std::pair<uint64_t, uint64_t>> limits[] = {
+        {"num_hidden_layers", {spec.layers, kMaxLayers}},
+        {"hidden_size", {spec.hidden, kMaxDim}},
+        {"num_attention_heads", {spec.heads, kMaxDim}},
+        {"num_key_value_heads", {spec.kv_heads, kMaxDim}},
+        {"head_dim", {spec.head_dim, kMaxDim}},
+        {"intermediate_size", {spec.ffn, kMaxDim}},
+        {"vocab_size", {spec.vocab, kMaxVocab}},
+        {"num_experts", {spec.experts, kMaxExperts}},
+        {"moe_intermediate_size", {spec.expert_ffn, kMaxDim}},
+        {"shared_expert_intermediate_size", {spec.shared_expert_ffn, kMaxDim}},
+        {"mtp layers", {spec.mtp_layers, kMaxLayers}},
+    };
+    for (const auto& [name, vl] : limits) {
+        auto st = check_size_limit(name, vl.first, vl.second);
+        if (!st) return Status::invalid_argument(f.where() + ": " + st.message());
     }
     spec.layer_kinds.assign(spec.layers, LayerKind{});
     return Status::ok();

@@ -3,6 +3,7 @@
 // allocate_layers, ≤ core v0.16) and megatron/core/models/hybrid/hybrid_layer_allocation.py
 // (pattern_from_ratios, parse_hybrid_pattern, v0.17+). See facts/mamba-megatron.md §2.4.
 #include "strata/pattern/layer_pattern.h"
+#include "strata/size_limits.h"
 
 #include <algorithm>
 #include <cctype>
@@ -460,8 +461,18 @@ Result<std::vector<int>> parse_index_list(std::string_view text, int num_layers)
         } else {
             b = a;
         }
+        // Ranges are checked before they are expanded: "0-99999999" must not allocate 400 MB.
+        const int bound = num_layers > 0 ? num_layers : static_cast<int>(kMaxLayers);
+        if (b > a && b >= bound)
+            return Status::invalid_argument("index list: range '" + t + "' runs past the last layer " +
+                                            std::to_string(bound - 1));
+        if (out.size() + static_cast<size_t>(b - a) + 1 > kMaxLayers)
+            return Status::invalid_argument("index list: more than " + std::to_string(kMaxLayers) + " indices");
         if (pending_ellipsis) {
             const int last = out.back();
+            if (a >= bound)
+                return Status::invalid_argument("index list: '...' continues to " + std::to_string(a) +
+                                                ", past the last layer " + std::to_string(bound - 1));
             if (a <= last || (a - last) % step != 0)
                 return Status::invalid_argument("index list: '...' continues " + std::to_string(last) + " by " +
                                                 std::to_string(step) + " but does not reach " + std::to_string(a));
@@ -472,6 +483,9 @@ Result<std::vector<int>> parse_index_list(std::string_view text, int num_layers)
     }
     if (pending_ellipsis) {
         if (num_layers <= 0) return Status::invalid_argument("index list: a trailing '...' needs the number of layers");
+        if (num_layers > static_cast<int>(kMaxLayers))
+            return Status::invalid_argument("index list: " + std::to_string(num_layers) + " layers exceed the limit of " +
+                                            std::to_string(kMaxLayers));
         for (int v = out.back() + step; v < num_layers; v += step) out.push_back(v);
     }
     return out;

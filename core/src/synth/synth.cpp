@@ -71,6 +71,7 @@ Status synthesize(const SynthOptions& options, ProgressSink& progress, const Can
     entries.insert(entries.end(), lm_entries.begin(), lm_entries.end());
 
     STRATA_TRY(auto out, AtomicOutput::create(options.out, AtomicOutput::Kind::Directory, options.overwrite));
+    for (const std::string& line : out.swept()) progress.log(line);
     SafetensorsWriterOptions wopts;
     wopts.max_shard_bytes = options.max_shard_bytes;
     wopts.sparse = options.sparse;

@@ -15,12 +15,13 @@
 
 #include "strata/convert/conversion_plan.h"
 #include "strata/convert/executor.h"
+#include "strata/io/output_guard.h"
 #include "strata/progress.h"
 #include "strata/status.h"
 
 namespace strata {
 
-constexpr const char* kManifestName = "strata-manifest.json";
+constexpr const char* kManifestName = kStrataManifestName;
 
 struct ConvertOptions {
     std::filesystem::path source;

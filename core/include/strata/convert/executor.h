@@ -37,6 +37,10 @@ struct ExecutionResult {
 // Entries (name, dtype, shape) of one planned file, in its write order.
 std::vector<TensorEntry> planned_entries(const ConversionPlan& plan, const PlannedFile& file);
 
+// Io error naming the first source file whose device, inode, size or mtime differ from
+// when it was opened; a generic source-changed error when none does (any longer).
+Status source_changed(const Checkpoint& source);
+
 // writers[f] receives file f's tensors (its begin() must already have been called
 // with planned_entries(plan, plan.files[f])); finish() is left to the caller.
 Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionPlan& plan,

@@ -99,6 +99,20 @@ public:
     // Tensor -> {"tensor": dtype, "shape": [...]}, Object -> "Class(args)". Depth-limited.
     nlohmann::json to_json() const;
 
+    // Shared structure: `expanded` counts the values a tree walk from here would visit
+    // (a list holding the previous list twice, 60 levels deep, is 900 bytes that expand to
+    // 2^60), saturating at limit + 1; `cyclic` is set when a container contains itself.
+    // Linear in the distinct containers, iterative (no recursion on deep chains).
+    struct GraphStats {
+        bool cyclic = false;
+        uint64_t expanded = 0;
+        uint64_t containers = 0;
+    };
+    GraphStats graph_stats(uint64_t limit) const;
+    // Empties every container reachable from here, so a self-containing structure (a
+    // reference cycle the shared pointers cannot free) is released when dropped.
+    void release_graph();
+
     // True when both are the same container (shared identity), for memo bookkeeping.
     bool same_node(const PickleValue& other) const { return node_ && node_ == other.node_; }
 
@@ -115,5 +129,8 @@ private:
 
 // Deepest nesting any traversal of a pickle value follows before giving up.
 constexpr int kPickleMaxDepth = 200;
+// Most values a walk of a pickle may visit once shared containers are expanded; a real
+// Megatron rank file holds a few thousand. Bounds the walk's time against hostile sharing.
+constexpr uint64_t kPickleMaxExpanded = uint64_t{1} << 22;
 
 }  // namespace strata

@@ -31,12 +31,19 @@ public:
     void prefetch(uint64_t offset, uint64_t length) const;
     // Lets the kernel drop cached pages of a range already consumed (bounded RSS).
     void advise_done(uint64_t offset, uint64_t length) const;
+    // Io error when the file on disk is no longer the one mapped at open (device, inode,
+    // size or mtime differ): a source changed during a conversion fails the run cleanly.
+    Status check_unchanged() const;
 
 private:
     MappedFile() = default;
     std::filesystem::path path_;
     const std::byte* data_ = nullptr;
     uint64_t size_ = 0;
+    struct Identity {
+        uint64_t dev = 0, ino = 0, size = 0;
+        int64_t mtime_s = 0, mtime_ns = 0;
+    } identity_;
 };
 
 }  // namespace strata

@@ -7,6 +7,7 @@
 
 #include <regex>
 
+#include "strata/io/bounded_read.h"
 #include "strata/model/hf_layout.h"
 #include "strata/pattern/layer_pattern.h"
 
@@ -90,8 +91,9 @@ Result<json> gdn_hybrid_config_from_megatron_args(const json& a) {
     const char* dtype = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
     const std::string saved = value_or<std::string>(a, "strata_hf_config", "");
     if (!saved.empty()) {
-        json c = json::parse(saved, nullptr, false);
-        if (c.is_discarded() || !c.is_object())
+        auto parsed = parse_json_bounded(saved);
+        json c = parsed ? std::move(*parsed) : json();
+        if (!c.is_object())
             return Status::corrupt("Megatron args: strata_hf_config is not a JSON object");
         c["torch_dtype"] = dtype;
         return c;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "llama.h"
+#include "strata/io/bounded_read.h"
 #include "strata/model/hf_config_fields.h"
 
 namespace strata {
@@ -144,9 +145,10 @@ public:
         const char* dtype = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
         const std::string saved = value_or<std::string>(a, "strata_hf_config", "");
         if (!saved.empty()) {
-            json c = json::parse(saved, nullptr, false);
-            if (c.is_discarded() || !c.is_object())
+            auto parsed = parse_json_bounded(saved);  // depth and number limits, as every JSON read
+            if (!parsed || !parsed->is_object())
                 return Status::corrupt("Megatron args: strata_hf_config is not a JSON object");
+            json c = std::move(*parsed);
             c["torch_dtype"] = dtype;
             return c;
         }

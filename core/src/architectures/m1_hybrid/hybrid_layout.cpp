@@ -11,6 +11,7 @@
 #include <set>
 
 #include "strata/convert/megatron_args.h"
+#include "strata/io/bounded_read.h"
 #include "strata/model/hf_config.h"
 #include "strata/model/hf_layout.h"
 #include "strata/pattern/layer_pattern.h"
@@ -196,11 +197,9 @@ Result<json> m1_hybrid_config_from_megatron_args(const json& args) {
     gpt["num_layers"] = kinds.size();
     STRATA_TRY(json config, hf_config_from_megatron_args(gpt));
     if (args.contains("strata_m1_mamba_config") && args["strata_m1_mamba_config"].is_string()) {
-        try {
-            config["mamba_config"] = json::parse(args["strata_m1_mamba_config"].get<std::string>());
-        } catch (const json::exception& e) {
-            return Status::corrupt(std::string("Megatron args: strata_m1_mamba_config is not JSON: ") + e.what());
-        }
+        auto mc = parse_json_bounded(args["strata_m1_mamba_config"].get<std::string>());
+        if (!mc) return Status::corrupt("Megatron args: strata_m1_mamba_config is not JSON: " + mc.status().message());
+        config["mamba_config"] = std::move(*mc);
     } else {
         // A hybrid Strata did not write: M1's geometry must hold (nheads = attention heads,
         // headdim = d_state = head_dim); x/B are KV-sized as M1 holds them.

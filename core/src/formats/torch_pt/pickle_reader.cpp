@@ -145,6 +145,17 @@ public:
     Unpickler(std::span<const std::byte> data, const std::string& display, uint64_t base)
         : d_(data), display_(display), base_(base) {}
 
+    // Frees what the run built even when it holds a reference cycle (a list that contains
+    // itself), which shared pointers alone would leak; true when there was one.
+    bool release_cycles() {
+        std::vector<PickleValue> roots(stack_.begin(), stack_.end());
+        for (const auto& [k, v] : memo_) roots.push_back(v);
+        PickleValue all = PickleValue::list(std::move(roots));
+        if (!all.graph_stats(UINT64_MAX - 1).cyclic) return false;
+        all.release_graph();
+        return true;
+    }
+
     Result<PickleValue> run() {
         for (;;) {
             if (pos_ >= d_.size()) return fail(StatusCode::Truncated, "pickle ends without a STOP opcode");
@@ -627,7 +638,20 @@ Status Unpickler::build(PickleValue state) {
 }  // namespace
 
 Result<PickleValue> unpickle(std::span<const std::byte> data, const std::string& display, uint64_t base_offset) {
-    return Unpickler(data, display, base_offset).run();
+    Unpickler vm(data, display, base_offset);
+    auto result = vm.run();
+    const bool cyclic = vm.release_cycles();
+    if (!result) return result.status();
+    if (cyclic)
+        return Status::corrupt("data.pkl: a container contains itself (a reference cycle); torch.save model files have none")
+            .in_file(display);
+    // torch rebuilds shared containers once; Strata's walks visit every path, so bound the expansion.
+    const auto stats = result->graph_stats(kPickleMaxExpanded);
+    if (stats.expanded > kPickleMaxExpanded)
+        return Status::corrupt("data.pkl: shared containers expand to more than " + std::to_string(kPickleMaxExpanded) +
+                               " values (" + std::to_string(stats.containers) + " containers nested by reference)")
+            .in_file(display);
+    return result;
 }
 
 }  // namespace strata::torch_pt

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace strata {
 
@@ -273,5 +275,84 @@ nlohmann::json to_json_at(const PickleValue& v, int depth) {
 }  // namespace
 
 nlohmann::json PickleValue::to_json() const { return to_json_at(*this, 0); }
+
+PickleValue::GraphStats PickleValue::graph_stats(uint64_t limit) const {
+    GraphStats stats;
+    if (!node_) {
+        stats.expanded = 1;
+        return stats;
+    }
+    // Iterative post-order DFS: done[n] = values a tree walk of n visits (saturating).
+    std::unordered_map<const Node*, uint64_t> done;
+    std::unordered_set<const Node*> open;
+    struct Frame {
+        const Node* node;
+        size_t next;  // next child: items first, then entries' keys and values
+        uint64_t sum;
+    };
+    auto child_count = [](const Node* n) { return n->items.size() + 2 * n->entries.size(); };
+    auto child = [](const Node* n, size_t i) -> const PickleValue& {
+        if (i < n->items.size()) return n->items[i];
+        const auto& e = n->entries[(i - n->items.size()) / 2];
+        return (i - n->items.size()) % 2 == 0 ? e.first : e.second;
+    };
+    const uint64_t cap = limit + 1;
+    auto add = [cap](uint64_t a, uint64_t b) { return a + b >= cap || a + b < a ? cap : a + b; };
+    std::vector<Frame> stack{{node_.get(), 0, 1}};
+    open.insert(node_.get());
+    while (!stack.empty()) {
+        Frame& f = stack.back();
+        if (f.next == child_count(f.node)) {
+            done[f.node] = f.sum;
+            open.erase(f.node);
+            const uint64_t sum = f.sum;
+            stack.pop_back();
+            if (!stack.empty()) stack.back().sum = add(stack.back().sum, sum);
+            else stats.expanded = sum;
+            continue;
+        }
+        const PickleValue& c = child(f.node, f.next++);
+        const Node* cn = c.node_.get();
+        if (!cn) {
+            f.sum = add(f.sum, 1);
+            continue;
+        }
+        if (open.count(cn)) {
+            stats.cyclic = true;
+            stats.containers = done.size() + open.size();
+            stats.expanded = cap;
+            return stats;
+        }
+        if (auto it = done.find(cn); it != done.end()) {
+            f.sum = add(f.sum, it->second);
+            continue;
+        }
+        open.insert(cn);
+        stack.push_back({cn, 0, 1});
+    }
+    stats.containers = done.size();
+    return stats;
+}
+
+void PickleValue::release_graph() {
+    if (!node_) return;
+    // Hold every reachable container first, then empty them: nothing is freed while walking.
+    std::vector<std::shared_ptr<Node>> all{node_};
+    std::unordered_set<const Node*> seen{node_.get()};
+    for (size_t i = 0; i < all.size(); ++i) {
+        auto visit = [&](const PickleValue& v) {
+            if (v.node_ && seen.insert(v.node_.get()).second) all.push_back(v.node_);
+        };
+        for (const auto& v : all[i]->items) visit(v);
+        for (const auto& [k, v] : all[i]->entries) {
+            visit(k);
+            visit(v);
+        }
+    }
+    for (auto& n : all) {
+        n->items.clear();
+        n->entries.clear();
+    }
+}
 
 }  // namespace strata
