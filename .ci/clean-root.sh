@@ -113,7 +113,7 @@ begin "the .deb in a second clean root: apt-get install ./$deb"
 mount_root "$work/install-root"
 cp "$root/src/build/$deb" "$work/install-root/tmp/"
 in_root "$work/install-root" "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/$deb >/dev/null &&
-  ! ls /usr/local/cuda* 2>/dev/null && strata --version && strata synth --preset tiny --out /tmp/tiny && strata inspect /tmp/tiny | head -20 &&
+  ! ls /usr/local/cuda* 2>/dev/null && strata --version && strata synth --preset tiny --out /tmp/tiny && strata inspect /tmp/tiny > /tmp/inspect.txt && head -20 /tmp/inspect.txt &&
   QT_QPA_PLATFORM=offscreen strata-studio /tmp/tiny --screenshot /tmp/studio.png && test -s /tmp/studio.png &&
   echo \"studio screenshot: \$(stat -c %s /tmp/studio.png) bytes\" &&
   { strata convert /tmp/tiny --to megatron --tp 1 --device cuda --out /tmp/cuda-out; test \$? -ne 0; } && test ! -e /tmp/cuda-out &&
