@@ -2,6 +2,7 @@
 // Qwen3-MoE provider overrides (facts bridge-mappings §2.2); the parallel and checkpoint
 // fields are those Megatron's check_checkpoint_args reads (megatron/training/checkpointing.py).
 #include "strata/convert/megatron_args.h"
+#include "strata/io/json_value.h"
 
 #include "strata/model/architecture.h"
 
@@ -10,15 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-T value_or(const json& c, const char* key, T fallback) {
-    if (!c.contains(key) || c[key].is_null()) return fallback;
-    try {
-        return c[key].get<T>();
-    } catch (const json::exception&) {
-        return fallback;
-    }
-}
 
 }  // namespace
 
@@ -32,7 +24,7 @@ Result<ModelSpec> mapping_spec_from_hf_config(const json& c) {
 json megatron_args_for(const json& config, const Layout& layout, int iteration) {
     const ModelSpec& s = layout.spec;
     const ParallelPlan& p = layout.options.plan;
-    const std::string dtype = value_or<std::string>(config, "torch_dtype", "bfloat16");
+    const std::string dtype = json_value_or<std::string>(config, "torch_dtype", "bfloat16");
     // VL wrappers keep the language model's fields under text_config; the GDN args below
     // save the whole config.json, so the way back writes the wrapper's names again.
     const bool vl =
@@ -60,7 +52,7 @@ json megatron_args_for(const json& config, const Layout& layout, int iteration) 
     a["group_query_attention"] = s.kv_heads != s.heads;
     a["num_query_groups"] = s.kv_heads;
     a["kv_channels"] = s.head_dim;
-    a["max_position_embeddings"] = value_or<uint64_t>(hf, "max_position_embeddings", 4096);
+    a["max_position_embeddings"] = json_value_or<uint64_t>(hf, "max_position_embeddings", 4096);
     a["seq_length"] = a["max_position_embeddings"];
     a["vocab_size"] = s.vocab;
     a["padded_vocab_size"] = layout.padded_vocab;
@@ -71,15 +63,15 @@ json megatron_args_for(const json& config, const Layout& layout, int iteration) 
     a["swiglu"] = true;
     a["qk_layernorm"] = s.qk_norm;
     a["add_bias_linear"] = false;
-    a["add_qkv_bias"] = value_or<bool>(hf, "attention_bias", false);
+    a["add_qkv_bias"] = json_value_or<bool>(hf, "attention_bias", false);
     a["position_embedding_type"] = "rope";
     a["use_rotary_position_embeddings"] = true;
     a["add_position_embedding"] = false;
     a["rotary_base"] = s.rope_theta;
     a["rotary_percent"] = 1.0;
     a["hidden_dropout"] = 0.0;
-    a["attention_dropout"] = value_or<double>(hf, "attention_dropout", 0.0);
-    a["init_method_std"] = value_or<double>(hf, "initializer_range", 0.02);
+    a["attention_dropout"] = json_value_or<double>(hf, "attention_dropout", 0.0);
+    a["init_method_std"] = json_value_or<double>(hf, "initializer_range", 0.02);
     a["apply_query_key_layer_scaling"] = false;
     a["bf16"] = dtype == "bfloat16";
     a["fp16"] = dtype == "float16";
@@ -90,7 +82,7 @@ json megatron_args_for(const json& config, const Layout& layout, int iteration) 
         a["moe_ffn_hidden_size"] = s.expert_ffn;
         a["moe_grouped_gemm"] = layout.options.experts != ExpertLayout::Sequential;
         a["moe_router_load_balancing_type"] = "aux_loss";
-        a["moe_aux_loss_coeff"] = value_or<double>(hf, "router_aux_loss_coef", 1e-3);
+        a["moe_aux_loss_coeff"] = json_value_or<double>(hf, "router_aux_loss_coef", 1e-3);
         a["moe_router_pre_softmax"] = false;
         a["moe_token_dispatcher_type"] = "alltoall";
         a["moe_layer_freq"] = 1;

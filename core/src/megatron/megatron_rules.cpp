@@ -1,5 +1,6 @@
 // Megatron's rules (megatron/megatron_rules.h): one implementation each.
 #include "strata/megatron/megatron_rules.h"
+#include "strata/io/json_value.h"
 
 #include "strata/size_limits.h"
 
@@ -9,15 +10,6 @@
 namespace strata {
 namespace {
 
-template <typename T>
-T value_or(const nlohmann::json& c, const char* key, T fallback) {
-    if (!c.is_object() || !c.contains(key) || c[key].is_null()) return fallback;
-    try {
-        return c[key].get<T>();
-    } catch (const nlohmann::json::exception&) {
-        return fallback;
-    }
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 // as Megatron-Bridge's Qwen3-Next / Qwen3.5 providers set them (facts bridge-mappings §3.7-3.8);
 // HF names: transformers Qwen3NextConfig / Qwen3_5(Moe)TextConfig.
 #include "strata/convert/gdn_hybrid_args.h"
+#include "strata/io/json_value.h"
 
 #include <regex>
 
@@ -16,19 +17,10 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-T value_or(const json& c, const char* key, T fallback) {
-    if (!c.is_object() || !c.contains(key) || c[key].is_null()) return fallback;
-    try {
-        return c[key].get<T>();
-    } catch (const json::exception&) {
-        return fallback;
-    }
-}
 
 std::string model_type_of(const json& c) {
     if (!c.is_object()) return "";
-    return value_or<std::string>(c, "model_type", "");
+    return json_value_or<std::string>(c, "model_type", "");
 }
 
 }  // namespace
@@ -81,15 +73,15 @@ void add_gdn_hybrid_megatron_args(const json& hf, const Layout& layout, json& a)
 }
 
 bool is_gdn_hybrid_megatron_args(const json& args) {
-    return value_or<std::string>(args, "experimental_attention_variant", "") == "gated_delta_net";
+    return json_value_or<std::string>(args, "experimental_attention_variant", "") == "gated_delta_net";
 }
 
 Result<json> gdn_hybrid_config_from_megatron_args(const json& a) {
-    const std::string pdt = value_or<std::string>(a, "params_dtype", "");
-    const bool bf16 = value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
-    const bool fp16 = value_or<bool>(a, "fp16", pdt == "torch.float16");
+    const std::string pdt = json_value_or<std::string>(a, "params_dtype", "");
+    const bool bf16 = json_value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
+    const bool fp16 = json_value_or<bool>(a, "fp16", pdt == "torch.float16");
     const char* dtype = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
-    const std::string saved = value_or<std::string>(a, "strata_hf_config", "");
+    const std::string saved = json_value_or<std::string>(a, "strata_hf_config", "");
     if (!saved.empty()) {
         auto parsed = parse_json_bounded(saved);
         json c = parsed ? std::move(*parsed) : json();
@@ -101,7 +93,7 @@ Result<json> gdn_hybrid_config_from_megatron_args(const json& a) {
     // Rebuilt from the fields (a Megatron-trained checkpoint).
     STRATA_TRY(ModelSpec s, model_spec_from_megatron_args(a));
     const bool moe = s.is_moe();
-    std::string type = value_or<std::string>(a, "hf_model_type", moe ? "qwen3_5_moe" : "qwen3_5");
+    std::string type = json_value_or<std::string>(a, "hf_model_type", moe ? "qwen3_5_moe" : "qwen3_5");
     if (!is_gdn_hybrid_model_type(type))
         return Status::unsupported("Megatron args: gated_delta_net with hf_model_type '" + type + "'");
     json c = json::object();
@@ -113,7 +105,7 @@ Result<json> gdn_hybrid_config_from_megatron_args(const json& a) {
     c["num_attention_heads"] = s.heads;
     c["num_key_value_heads"] = s.kv_heads;
     c["head_dim"] = s.head_dim;
-    c["vocab_size"] = value_or<uint64_t>(a, "vocab_size", s.vocab);
+    c["vocab_size"] = json_value_or<uint64_t>(a, "vocab_size", s.vocab);
     c["rms_norm_eps"] = s.rms_norm_eps;
     c["tie_word_embeddings"] = s.tied_embeddings;
     c["linear_conv_kernel_dim"] = s.gdn.conv_kernel;
@@ -126,7 +118,7 @@ Result<json> gdn_hybrid_config_from_megatron_args(const json& a) {
     c["layer_types"] = layer_types_from_mixers(mixers);
     c["rope_parameters"] = {
         {"rope_type", "default"}, {"rope_theta", s.rope_theta}, {"partial_rotary_factor", s.partial_rotary_factor}};
-    c["max_position_embeddings"] = value_or<uint64_t>(a, "max_position_embeddings", 262144);
+    c["max_position_embeddings"] = json_value_or<uint64_t>(a, "max_position_embeddings", 262144);
     if (s.mtp_layers) c["mtp_num_hidden_layers"] = s.mtp_layers;
     if (!moe || next) c["intermediate_size"] = s.ffn;
     if (moe) {

@@ -6,6 +6,7 @@
 
 #include "llama.h"
 #include "strata/io/bounded_read.h"
+#include "strata/io/json_value.h"
 #include "strata/model/hf_config_fields.h"
 
 namespace strata {
@@ -13,21 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-Result<uint64_t> get_dim(const json& c, const char* key, const char* where) {
-    if (!c.contains(key) || !c[key].is_number_integer() || c[key].get<int64_t>() <= 0)
-        return Status::invalid_argument(std::string(where) + ": '" + key + "' must be a positive integer");
-    return c[key].get<uint64_t>();
-}
 
-template <typename T>
-T value_or(const json& c, const char* key, T fallback) {
-    if (!c.is_object() || !c.contains(key) || c[key].is_null()) return fallback;
-    try {
-        return c[key].get<T>();
-    } catch (const json::exception&) {
-        return fallback;
-    }
-}
 
 bool is_family_type(std::string_view t) { return t == "llama" || t == "mistral"; }
 
@@ -37,13 +24,13 @@ Status read_rope_scaling(const json& c, ModelSpec& s) {
     const auto it = c.find("rope_scaling");
     if (it == c.end() || it->is_null()) return Status::ok();
     if (!it->is_object()) return Status::invalid_argument("config.json: field 'rope_scaling' must be an object");
-    const std::string type = value_or<std::string>(*it, "rope_type", value_or<std::string>(*it, "type", "default"));
+    const std::string type = json_value_or<std::string>(*it, "rope_type", json_value_or<std::string>(*it, "type", "default"));
     if (type == "default") return Status::ok();
     s.rope_scaling_type = type;
-    s.rope_scaling_factor = value_or<double>(*it, "factor", 1.0);
-    s.rope_low_freq_factor = value_or<double>(*it, "low_freq_factor", 1.0);
-    s.rope_high_freq_factor = value_or<double>(*it, "high_freq_factor", 4.0);
-    s.rope_original_max_position = value_or<uint64_t>(*it, "original_max_position_embeddings", 8192);
+    s.rope_scaling_factor = json_value_or<double>(*it, "factor", 1.0);
+    s.rope_low_freq_factor = json_value_or<double>(*it, "low_freq_factor", 1.0);
+    s.rope_high_freq_factor = json_value_or<double>(*it, "high_freq_factor", 4.0);
+    s.rope_original_max_position = json_value_or<uint64_t>(*it, "original_max_position_embeddings", 8192);
     if (type == "llama3" && !(s.rope_high_freq_factor > s.rope_low_freq_factor))
         return Status::invalid_argument("config.json: rope_scaling high_freq_factor must exceed low_freq_factor");
     return Status::ok();
@@ -53,13 +40,13 @@ Status read_rope_scaling(const json& c, ModelSpec& s) {
 // mlp.{gate,up,down}_proj, input_layernorm, post_attention_layernorm; norm; lm_head (untied).
 Result<std::vector<TensorEntry>> llama_entries(const json& c, DType dtype) {
     const char* w = "config.json";
-    STRATA_TRY(uint64_t hidden, get_dim(c, "hidden_size", w));
-    STRATA_TRY(uint64_t layers, get_dim(c, "num_hidden_layers", w));
-    STRATA_TRY(uint64_t heads, get_dim(c, "num_attention_heads", w));
-    const uint64_t kv_heads = value_or<uint64_t>(c, "num_key_value_heads", heads);
-    STRATA_TRY(uint64_t vocab, get_dim(c, "vocab_size", w));
-    STRATA_TRY(uint64_t ffn, get_dim(c, "intermediate_size", w));
-    const uint64_t head_dim = value_or<uint64_t>(c, "head_dim", hidden / heads);
+    STRATA_TRY(uint64_t hidden, json_positive_dim(c, "hidden_size", w));
+    STRATA_TRY(uint64_t layers, json_positive_dim(c, "num_hidden_layers", w));
+    STRATA_TRY(uint64_t heads, json_positive_dim(c, "num_attention_heads", w));
+    const uint64_t kv_heads = json_value_or<uint64_t>(c, "num_key_value_heads", heads);
+    STRATA_TRY(uint64_t vocab, json_positive_dim(c, "vocab_size", w));
+    STRATA_TRY(uint64_t ffn, json_positive_dim(c, "intermediate_size", w));
+    const uint64_t head_dim = json_value_or<uint64_t>(c, "head_dim", hidden / heads);
     std::vector<TensorEntry> e;
     e.push_back({"model.embed_tokens.weight", dtype, {vocab, hidden}});
     for (uint64_t l = 0; l < layers; ++l) {
@@ -75,7 +62,7 @@ Result<std::vector<TensorEntry>> llama_entries(const json& c, DType dtype) {
         e.push_back({p + "post_attention_layernorm.weight", dtype, {hidden}});
     }
     e.push_back({"model.norm.weight", dtype, {hidden}});
-    if (!value_or<bool>(c, "tie_word_embeddings", false)) e.push_back({"lm_head.weight", dtype, {vocab, hidden}});
+    if (!json_value_or<bool>(c, "tie_word_embeddings", false)) e.push_back({"lm_head.weight", dtype, {vocab, hidden}});
     return e;
 }
 
@@ -103,17 +90,17 @@ public:
         const char* w = "config";
         ModelSpec s;
         s.model_type = "llama";  // the table both types share
-        STRATA_TRY(s.hidden, get_dim(c, "hidden_size", w));
-        STRATA_TRY(s.layers, get_dim(c, "num_hidden_layers", w));
-        STRATA_TRY(s.heads, get_dim(c, "num_attention_heads", w));
-        s.kv_heads = value_or<uint64_t>(c, "num_key_value_heads", s.heads);
-        STRATA_TRY(s.vocab, get_dim(c, "vocab_size", w));
-        STRATA_TRY(s.ffn, get_dim(c, "intermediate_size", w));
-        s.head_dim = value_or<uint64_t>(c, "head_dim", s.hidden / s.heads);
-        s.tied_embeddings = value_or<bool>(c, "tie_word_embeddings", false);
+        STRATA_TRY(s.hidden, json_positive_dim(c, "hidden_size", w));
+        STRATA_TRY(s.layers, json_positive_dim(c, "num_hidden_layers", w));
+        STRATA_TRY(s.heads, json_positive_dim(c, "num_attention_heads", w));
+        s.kv_heads = json_value_or<uint64_t>(c, "num_key_value_heads", s.heads);
+        STRATA_TRY(s.vocab, json_positive_dim(c, "vocab_size", w));
+        STRATA_TRY(s.ffn, json_positive_dim(c, "intermediate_size", w));
+        s.head_dim = json_value_or<uint64_t>(c, "head_dim", s.hidden / s.heads);
+        s.tied_embeddings = json_value_or<bool>(c, "tie_word_embeddings", false);
         s.qk_norm = false;
-        s.rms_norm_eps = value_or<double>(c, "rms_norm_eps", 1e-6);
-        s.rope_theta = value_or<double>(c, "rope_theta", 10000.0);
+        s.rms_norm_eps = json_value_or<double>(c, "rms_norm_eps", 1e-6);
+        s.rope_theta = json_value_or<double>(c, "rope_theta", 10000.0);
         STRATA_RETURN_IF_ERROR(read_rope_scaling(c, s));
         s.layer_kinds.assign(s.layers, LayerKind{MixerKind::Attention, MlpKind::Dense});
         return s;
@@ -125,7 +112,7 @@ public:
 
     // A plain GPTModel without q/k layernorm (Qwen3 has them; hybrids name their variant).
     ArchMatch match_megatron_args(const json& a) const override {
-        return value_or<bool>(a, "qk_layernorm", false) ? ArchMatch::kNone : ArchMatch::kFallback;
+        return json_value_or<bool>(a, "qk_layernorm", false) ? ArchMatch::kNone : ArchMatch::kFallback;
     }
 
     void add_megatron_args(const json& hf, const Layout& layout, json& a) const override {
@@ -134,16 +121,16 @@ public:
         // low 1, high 4, original 8192: megatron/core/models/common/embeddings/rope_utils.py).
         a["use_rope_scaling"] = s.rope_scaling_type == "llama3";
         if (s.rope_scaling_type == "llama3") a["rope_scaling_factor"] = s.rope_scaling_factor;
-        a["hf_model_type"] = value_or<std::string>(hf, "model_type", "llama");
+        a["hf_model_type"] = json_value_or<std::string>(hf, "model_type", "llama");
         a["strata_hf_config"] = hf.dump();  // the way back is exact (rope_scaling, Mistral fields)
     }
 
     Result<json> hf_config_from_megatron_args(const json& a) const override {
-        const std::string pdt = value_or<std::string>(a, "params_dtype", "");
-        const bool bf16 = value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
-        const bool fp16 = value_or<bool>(a, "fp16", pdt == "torch.float16");
+        const std::string pdt = json_value_or<std::string>(a, "params_dtype", "");
+        const bool bf16 = json_value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
+        const bool fp16 = json_value_or<bool>(a, "fp16", pdt == "torch.float16");
         const char* dtype = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
-        const std::string saved = value_or<std::string>(a, "strata_hf_config", "");
+        const std::string saved = json_value_or<std::string>(a, "strata_hf_config", "");
         if (!saved.empty()) {
             auto parsed = parse_json_bounded(saved);  // depth and number limits, as every JSON read
             if (!parsed || !parsed->is_object())
@@ -156,26 +143,26 @@ public:
         STRATA_TRY(ModelSpec s, model_spec_from_megatron_args(a));
         if (s.is_moe())
             return Status::unsupported("Megatron args: an MoE GPT without qk_layernorm has no mapping table");
-        const std::string type = value_or<std::string>(a, "hf_model_type", "llama");
+        const std::string type = json_value_or<std::string>(a, "hf_model_type", "llama");
         json c = json::object();
         c["architectures"] = {type == "mistral" ? "MistralForCausalLM" : "LlamaForCausalLM"};
         c["model_type"] = type == "mistral" ? "mistral" : "llama";
-        c["attention_bias"] = value_or<bool>(a, "add_qkv_bias", false);
-        c["attention_dropout"] = value_or<double>(a, "attention_dropout", 0.0);
+        c["attention_bias"] = json_value_or<bool>(a, "add_qkv_bias", false);
+        c["attention_dropout"] = json_value_or<double>(a, "attention_dropout", 0.0);
         c["head_dim"] = s.head_dim;
         c["hidden_act"] = "silu";
         c["hidden_size"] = s.hidden;
-        c["initializer_range"] = value_or<double>(a, "init_method_std", 0.02);
+        c["initializer_range"] = json_value_or<double>(a, "init_method_std", 0.02);
         c["intermediate_size"] = s.ffn;
-        c["max_position_embeddings"] = value_or<uint64_t>(a, "max_position_embeddings", 4096);
+        c["max_position_embeddings"] = json_value_or<uint64_t>(a, "max_position_embeddings", 4096);
         c["mlp_bias"] = false;
         c["num_attention_heads"] = s.heads;
         c["num_hidden_layers"] = s.layers;
         c["num_key_value_heads"] = s.kv_heads;
         c["rms_norm_eps"] = s.rms_norm_eps;
         c["rope_theta"] = s.rope_theta;
-        if (value_or<bool>(a, "use_rope_scaling", false))
-            c["rope_scaling"] = {{"factor", value_or<double>(a, "rope_scaling_factor", 8.0)},
+        if (json_value_or<bool>(a, "use_rope_scaling", false))
+            c["rope_scaling"] = {{"factor", json_value_or<double>(a, "rope_scaling_factor", 8.0)},
                                  {"high_freq_factor", 4.0},
                                  {"low_freq_factor", 1.0},
                                  {"original_max_position_embeddings", 8192},
@@ -184,7 +171,7 @@ public:
             c["rope_scaling"] = nullptr;
         c["tie_word_embeddings"] = s.tied_embeddings;
         c["torch_dtype"] = dtype;
-        c["vocab_size"] = value_or<uint64_t>(a, "vocab_size", s.vocab);
+        c["vocab_size"] = json_value_or<uint64_t>(a, "vocab_size", s.vocab);
         return c;
     }
 

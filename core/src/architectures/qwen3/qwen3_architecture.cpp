@@ -7,6 +7,7 @@
 #include <string>
 
 #include "strata/mapping/mapping_registry.h"
+#include "strata/io/json_value.h"
 #include "strata/model/hf_config_fields.h"
 
 namespace strata {
@@ -14,21 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-Result<uint64_t> get_dim(const json& c, const char* key, const char* where) {
-    if (!c.contains(key) || !c[key].is_number_integer() || c[key].get<int64_t>() <= 0)
-        return Status::invalid_argument(std::string(where) + ": '" + key + "' must be a positive integer");
-    return c[key].get<uint64_t>();
-}
 
-template <typename T>
-T value_or(const json& c, const char* key, T fallback) {
-    if (!c.contains(key) || c[key].is_null()) return fallback;
-    try {
-        return c[key].get<T>();
-    } catch (const json::exception&) {
-        return fallback;
-    }
-}
 
 bool is_moe_type(std::string_view type) { return type == "qwen3_moe"; }
 
@@ -38,11 +25,11 @@ bool is_moe_type(std::string_view type) { return type == "qwen3_moe"; }
 // input_layernorm, post_attention_layernorm; then model.norm and lm_head.
 Result<std::vector<TensorEntry>> qwen3_entries(const json& c, DType dtype, bool moe) {
     const char* w = "config.json";
-    STRATA_TRY(uint64_t hidden, get_dim(c, "hidden_size", w));
-    STRATA_TRY(uint64_t layers, get_dim(c, "num_hidden_layers", w));
-    STRATA_TRY(uint64_t heads, get_dim(c, "num_attention_heads", w));
-    STRATA_TRY(uint64_t kv_heads, get_dim(c, "num_key_value_heads", w));
-    STRATA_TRY(uint64_t vocab, get_dim(c, "vocab_size", w));
+    STRATA_TRY(uint64_t hidden, json_positive_dim(c, "hidden_size", w));
+    STRATA_TRY(uint64_t layers, json_positive_dim(c, "num_hidden_layers", w));
+    STRATA_TRY(uint64_t heads, json_positive_dim(c, "num_attention_heads", w));
+    STRATA_TRY(uint64_t kv_heads, json_positive_dim(c, "num_key_value_heads", w));
+    STRATA_TRY(uint64_t vocab, json_positive_dim(c, "vocab_size", w));
     uint64_t head_dim = hidden / heads;
     if (c.contains("head_dim") && c["head_dim"].is_number_integer() && c["head_dim"].get<int64_t>() > 0)
         head_dim = c["head_dim"].get<uint64_t>();
@@ -57,8 +44,8 @@ Result<std::vector<TensorEntry>> qwen3_entries(const json& c, DType dtype, bool 
         e.push_back({p + "self_attn.q_norm.weight", dtype, {head_dim}});
         e.push_back({p + "self_attn.k_norm.weight", dtype, {head_dim}});
         if (moe) {
-            STRATA_TRY(uint64_t experts, get_dim(c, "num_experts", w));
-            STRATA_TRY(uint64_t ffn, get_dim(c, "moe_intermediate_size", w));
+            STRATA_TRY(uint64_t experts, json_positive_dim(c, "num_experts", w));
+            STRATA_TRY(uint64_t ffn, json_positive_dim(c, "moe_intermediate_size", w));
             e.push_back({p + "mlp.gate.weight", dtype, {experts, hidden}});
             for (uint64_t x = 0; x < experts; ++x) {
                 const std::string q = p + "mlp.experts." + std::to_string(x) + ".";
@@ -67,7 +54,7 @@ Result<std::vector<TensorEntry>> qwen3_entries(const json& c, DType dtype, bool 
                 e.push_back({q + "down_proj.weight", dtype, {hidden, ffn}});
             }
         } else {
-            STRATA_TRY(uint64_t ffn, get_dim(c, "intermediate_size", w));
+            STRATA_TRY(uint64_t ffn, json_positive_dim(c, "intermediate_size", w));
             e.push_back({p + "mlp.gate_proj.weight", dtype, {ffn, hidden}});
             e.push_back({p + "mlp.up_proj.weight", dtype, {ffn, hidden}});
             e.push_back({p + "mlp.down_proj.weight", dtype, {hidden, ffn}});
@@ -108,23 +95,23 @@ public:
         const char* w = "config";
         ModelSpec s;
         s.model_type = c["model_type"].get<std::string>();
-        STRATA_TRY(s.hidden, get_dim(c, "hidden_size", w));
-        STRATA_TRY(s.layers, get_dim(c, "num_hidden_layers", w));
-        STRATA_TRY(s.heads, get_dim(c, "num_attention_heads", w));
-        STRATA_TRY(s.kv_heads, get_dim(c, "num_key_value_heads", w));
-        STRATA_TRY(s.vocab, get_dim(c, "vocab_size", w));
-        s.head_dim = value_or<uint64_t>(c, "head_dim", s.hidden / s.heads);
-        s.ffn = value_or<uint64_t>(c, "intermediate_size", 0);
+        STRATA_TRY(s.hidden, json_positive_dim(c, "hidden_size", w));
+        STRATA_TRY(s.layers, json_positive_dim(c, "num_hidden_layers", w));
+        STRATA_TRY(s.heads, json_positive_dim(c, "num_attention_heads", w));
+        STRATA_TRY(s.kv_heads, json_positive_dim(c, "num_key_value_heads", w));
+        STRATA_TRY(s.vocab, json_positive_dim(c, "vocab_size", w));
+        s.head_dim = json_value_or<uint64_t>(c, "head_dim", s.hidden / s.heads);
+        s.ffn = json_value_or<uint64_t>(c, "intermediate_size", 0);
         if (is_moe_type(s.model_type)) {
-            STRATA_TRY(s.experts, get_dim(c, "num_experts", w));
-            STRATA_TRY(s.expert_ffn, get_dim(c, "moe_intermediate_size", w));
-            s.experts_per_token = value_or<uint64_t>(c, "num_experts_per_tok", 1);
-            s.norm_topk_prob = value_or<bool>(c, "norm_topk_prob", true);
+            STRATA_TRY(s.experts, json_positive_dim(c, "num_experts", w));
+            STRATA_TRY(s.expert_ffn, json_positive_dim(c, "moe_intermediate_size", w));
+            s.experts_per_token = json_value_or<uint64_t>(c, "num_experts_per_tok", 1);
+            s.norm_topk_prob = json_value_or<bool>(c, "norm_topk_prob", true);
         }
-        s.tied_embeddings = value_or<bool>(c, "tie_word_embeddings", false);
+        s.tied_embeddings = json_value_or<bool>(c, "tie_word_embeddings", false);
         s.qk_norm = true;
-        s.rms_norm_eps = value_or<double>(c, "rms_norm_eps", 1e-6);
-        s.rope_theta = value_or<double>(c, "rope_theta", 10000.0);
+        s.rms_norm_eps = json_value_or<double>(c, "rms_norm_eps", 1e-6);
+        s.rope_theta = json_value_or<double>(c, "rope_theta", 10000.0);
         s.layer_kinds.assign(s.layers, LayerKind{MixerKind::Attention, s.experts ? MlpKind::MoE : MlpKind::Dense});
         return s;
     }
@@ -135,12 +122,12 @@ public:
 
     // A plain GPTModel with q/k layernorm: the other families' args are more specific.
     ArchMatch match_megatron_args(const json& a) const override {
-        return value_or<bool>(a, "qk_layernorm", false) ? ArchMatch::kFallback : ArchMatch::kNone;
+        return json_value_or<bool>(a, "qk_layernorm", false) ? ArchMatch::kFallback : ArchMatch::kNone;
     }
 
     Result<json> hf_config_from_megatron_args(const json& a) const override {
         auto need = [&](const char* key) -> Result<uint64_t> {
-            auto r = get_dim(a, key, "Megatron args");
+            auto r = json_positive_dim(a, key, "Megatron args");
             if (!r)
                 return Status::invalid_argument(std::string("Megatron args: '") + key + "' is missing or not positive");
             return r;
@@ -148,42 +135,42 @@ public:
         STRATA_TRY(uint64_t layers, need("num_layers"));
         STRATA_TRY(uint64_t hidden, need("hidden_size"));
         STRATA_TRY(uint64_t heads, need("num_attention_heads"));
-        const uint64_t groups = value_or<uint64_t>(a, "num_query_groups", heads);
-        const uint64_t head_dim = value_or<uint64_t>(a, "kv_channels", hidden / heads);
-        uint64_t vocab = value_or<uint64_t>(a, "vocab_size", 0);
-        if (vocab == 0) vocab = value_or<uint64_t>(a, "padded_vocab_size", 0);
+        const uint64_t groups = json_value_or<uint64_t>(a, "num_query_groups", heads);
+        const uint64_t head_dim = json_value_or<uint64_t>(a, "kv_channels", hidden / heads);
+        uint64_t vocab = json_value_or<uint64_t>(a, "vocab_size", 0);
+        if (vocab == 0) vocab = json_value_or<uint64_t>(a, "padded_vocab_size", 0);
         if (vocab == 0) return Status::invalid_argument("Megatron args: no vocab_size or padded_vocab_size");
-        const uint64_t experts = value_or<uint64_t>(a, "num_experts", 0);
-        const std::string pdt = value_or<std::string>(a, "params_dtype", "");
-        const bool bf16 = value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
-        const bool fp16 = value_or<bool>(a, "fp16", pdt == "torch.float16");
+        const uint64_t experts = json_value_or<uint64_t>(a, "num_experts", 0);
+        const std::string pdt = json_value_or<std::string>(a, "params_dtype", "");
+        const bool bf16 = json_value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
+        const bool fp16 = json_value_or<bool>(a, "fp16", pdt == "torch.float16");
         json c = json::object();
         c["architectures"] = {experts ? "Qwen3MoeForCausalLM" : "Qwen3ForCausalLM"};
-        c["attention_bias"] = value_or<bool>(a, "add_qkv_bias", false);
-        c["attention_dropout"] = value_or<double>(a, "attention_dropout", 0.0);
+        c["attention_bias"] = json_value_or<bool>(a, "add_qkv_bias", false);
+        c["attention_dropout"] = json_value_or<double>(a, "attention_dropout", 0.0);
         if (experts) c["decoder_sparse_step"] = 1;
         c["head_dim"] = head_dim;
         c["hidden_act"] = "silu";
         c["hidden_size"] = hidden;
-        c["initializer_range"] = value_or<double>(a, "init_method_std", 0.02);
-        c["intermediate_size"] = value_or<uint64_t>(a, "ffn_hidden_size", 0);
-        c["max_position_embeddings"] = value_or<uint64_t>(a, "max_position_embeddings", 4096);
+        c["initializer_range"] = json_value_or<double>(a, "init_method_std", 0.02);
+        c["intermediate_size"] = json_value_or<uint64_t>(a, "ffn_hidden_size", 0);
+        c["max_position_embeddings"] = json_value_or<uint64_t>(a, "max_position_embeddings", 4096);
         c["model_type"] = experts ? "qwen3_moe" : "qwen3";
         if (experts) {
             c["mlp_only_layers"] = json::array();
-            c["moe_intermediate_size"] = value_or<uint64_t>(a, "moe_ffn_hidden_size", 0);
+            c["moe_intermediate_size"] = json_value_or<uint64_t>(a, "moe_ffn_hidden_size", 0);
             c["norm_topk_prob"] =
-                value_or<bool>(a, "norm_topk_prob", !value_or<bool>(a, "moe_router_pre_softmax", false));
+                json_value_or<bool>(a, "norm_topk_prob", !json_value_or<bool>(a, "moe_router_pre_softmax", false));
             c["num_experts"] = experts;
-            c["num_experts_per_tok"] = value_or<uint64_t>(a, "moe_router_topk", 2);
-            c["router_aux_loss_coef"] = value_or<double>(a, "moe_aux_loss_coeff", 1e-3);
+            c["num_experts_per_tok"] = json_value_or<uint64_t>(a, "moe_router_topk", 2);
+            c["router_aux_loss_coef"] = json_value_or<double>(a, "moe_aux_loss_coeff", 1e-3);
         }
         c["num_attention_heads"] = heads;
         c["num_hidden_layers"] = layers;
         c["num_key_value_heads"] = groups;
-        c["rms_norm_eps"] = value_or<double>(a, "norm_epsilon", 1e-6);
-        c["rope_theta"] = value_or<double>(a, "rotary_base", 10000.0);
-        c["tie_word_embeddings"] = !value_or<bool>(a, "untie_embeddings_and_output_weights", true);
+        c["rms_norm_eps"] = json_value_or<double>(a, "norm_epsilon", 1e-6);
+        c["rope_theta"] = json_value_or<double>(a, "rotary_base", 10000.0);
+        c["tie_word_embeddings"] = !json_value_or<bool>(a, "untie_embeddings_and_output_weights", true);
         c["torch_dtype"] = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
         c["vocab_size"] = vocab;
         return c;
