@@ -20,6 +20,7 @@ QChar mixer_char(MixerKind k) {
         case MixerKind::Attention: return '*';
         case MixerKind::Mamba2: return 'M';
         case MixerKind::GatedDeltaNet: return 'G';
+        case MixerKind::None: return ' ';  // an MLP/MoE-only layer (Nemotron-H '-' / 'E')
     }
     return '?';
 }

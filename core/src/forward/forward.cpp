@@ -39,6 +39,9 @@ Status check_features(const json& cfg, const ModelSpec& spec, const ForwardTrait
     const auto act = cfg.find("hidden_act");
     if (act != cfg.end() && act->is_string() && *act != "silu")
         return Status::unsupported("forward: hidden_act '" + act->get<std::string>() + "' (only silu)");
+    const auto mlp_act = cfg.find("mlp_hidden_act");
+    if (mlp_act != cfg.end() && mlp_act->is_string() && *mlp_act != "relu2")
+        return Status::unsupported("forward: mlp_hidden_act '" + mlp_act->get<std::string>() + "' (only relu2)");
     // Qwen3.5's rope_parameters also carry mrope_section / mrope_interleaved: text tokens have
     // the same position on all three mRoPE axes, so the rotation equals 1-D RoPE.
     for (const char* key : {"rope_scaling", "rope_parameters"}) {
@@ -92,14 +95,15 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
     std::vector<int32_t> positions(tokens.size());
     std::iota(positions.begin(), positions.end(), 0);
     const bool zc = traits.zero_centred_norms;
-    LayerCtx ctx{spec, weights, ex, res, cancel, positions, T, zc, traits.grouped_gdn_projection};
+    const ForwardNames& names = traits.names;
+    LayerCtx ctx{spec, weights, ex, res, cancel, positions, T, zc, traits.grouped_gdn_projection, names};
     const auto eps = static_cast<float>(spec.rms_norm_eps);
     progress.begin("forward", spec.layers + 2);
 
     // Embedding: gather the token rows and drop the table at once.
     std::vector<float> x(static_cast<size_t>(T * H));
     {
-        STRATA_TRY(std::vector<float> table, weights.read_f32("model.embed_tokens.weight", {V, spec.hidden}, res));
+        STRATA_TRY(std::vector<float> table, weights.read_f32(names.embed, {V, spec.hidden}, res));
         for (int64_t t = 0; t < T; ++t)
             std::copy_n(table.data() + static_cast<int64_t>(tokens[static_cast<size_t>(t)]) * H, H, x.data() + t * H);
     }
@@ -108,10 +112,10 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
     std::vector<float> h, out;
     for (int l = 0; l < static_cast<int>(spec.layers); ++l) {
         STRATA_RETURN_IF_ERROR(cancel.check());
-        const std::string p = "model.layers." + std::to_string(l) + ".";
+        const std::string p = layer_prefix(ctx, l);
         const LayerKind kind = spec.layer_kinds[static_cast<size_t>(l)];
-        {
-            STRATA_TRY(Weight n1, weights.load(p + "input_layernorm.weight", {spec.hidden}, *be, false, res));
+        if (kind.mixer != MixerKind::None) {
+            STRATA_TRY(Weight n1, weights.load(p + names.mixer_norm, {spec.hidden}, *be, false, res));
             STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, n1, eps, h, zc));
         }
         switch (kind.mixer) {
@@ -119,17 +123,21 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
                 STRATA_RETURN_IF_ERROR(attention_block(ctx, l, h, out));
                 break;
             case MixerKind::Mamba2:
-                STRATA_RETURN_IF_ERROR(mamba_block(ctx, l, h, out));
+                STRATA_RETURN_IF_ERROR(traits.standard_mamba2 ? mamba2_block(ctx, l, h, out)
+                                                              : mamba_block(ctx, l, h, out));
                 break;
             case MixerKind::GatedDeltaNet:
                 STRATA_RETURN_IF_ERROR(gdn_block(ctx, l, h, out));
                 break;
+            case MixerKind::None:
+                break;
         }
-        for (size_t i = 0; i < x.size(); ++i) x[i] += out[i];
+        if (kind.mixer != MixerKind::None)
+            for (size_t i = 0; i < x.size(); ++i) x[i] += out[i];
         if (kind.mlp != MlpKind::None) {
             {
                 STRATA_TRY(Weight n2,
-                           weights.load(p + "post_attention_layernorm.weight", {spec.hidden}, *be, false, res));
+                           weights.load(p + names.mlp_norm, {spec.hidden}, *be, false, res));
                 STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, n2, eps, h, zc));
             }
             if (kind.mlp == MlpKind::MoE) {
@@ -145,11 +153,11 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
 
     ForwardResult r;
     {
-        STRATA_TRY(Weight fn, weights.load("model.norm.weight", {spec.hidden}, *be, false, res));
+        STRATA_TRY(Weight fn, weights.load(names.final_norm, {spec.hidden}, *be, false, res));
         STRATA_RETURN_IF_ERROR(ex.rms_norm(x, T, H, fn, eps, h, zc));
     }
     {
-        const std::string head = spec.tied_embeddings ? "model.embed_tokens.weight" : "lm_head.weight";
+        const std::string head = spec.tied_embeddings ? names.embed : names.lm_head;
         STRATA_TRY(Weight w, weights.load(head, {V, spec.hidden}, *be, ex.bf16(), res));
         STRATA_RETURN_IF_ERROR(ex.matmul(h, T, H, w, r.logits));
     }

@@ -134,7 +134,7 @@ Status gdn_block(const LayerCtx& c, int layer, std::span<const float> h, std::ve
         return Status::unsupported(
             "forward: Gated DeltaNet needs linear_num_value_heads a multiple of "
             "linear_num_key_heads and positive head dims");
-    const std::string p = layer_prefix(layer) + "linear_attn.";
+    const std::string p = layer_prefix(c, layer, "linear_attn.");
     const auto T = c.tokens;
     Projected x;
     if (c.grouped_gdn_projection) {

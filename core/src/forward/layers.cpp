@@ -41,6 +41,66 @@ Status add_shared_expert(const LayerCtx& c, const std::string& p, std::span<cons
     return Status::ok();
 }
 
+// The start both Mamba2 layouts share: in_proj -> [z (d_inner) | xBC (conv_dim) | dt (heads)],
+// then the depthwise causal conv + SiLU over xBC.
+Status mamba_in_proj_conv(const LayerCtx& c, const std::string& p, std::span<const float> h, int64_t conv_dim,
+                          std::vector<float>& z, std::vector<float>& xbc, std::vector<float>& dt) {
+    const ModelSpec& s = c.spec;
+    const MambaDims& m = s.mamba;
+    const auto T = c.tokens, H = static_cast<int64_t>(s.hidden);
+    const auto d_inner = static_cast<int64_t>(m.d_inner), nheads = static_cast<int64_t>(m.n_heads);
+    const int64_t rows = d_inner + conv_dim + nheads;
+    std::vector<float> zxbcdt;
+    {
+        STRATA_TRY(Weight w,
+                   c.w.load(p + "in_proj.weight", {uint64_t(rows), s.hidden}, c.ex.backend(), c.ex.bf16(), c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, w, zxbcdt));
+    }
+    z.resize(static_cast<size_t>(T * d_inner));
+    xbc.resize(static_cast<size_t>(T * conv_dim));
+    dt.resize(static_cast<size_t>(T * nheads));
+    for (int64_t t = 0; t < T; ++t) {
+        const float* r = zxbcdt.data() + t * rows;
+        std::copy_n(r, d_inner, z.data() + t * d_inner);
+        std::copy_n(r + d_inner, conv_dim, xbc.data() + t * conv_dim);
+        std::copy_n(r + d_inner + conv_dim, nheads, dt.data() + t * nheads);
+    }
+    STRATA_TRY(Weight cw, c.w.load(p + "conv1d.weight", {uint64_t(conv_dim), m.d_conv}, c.ex.backend(), false, c.res));
+    STRATA_TRY(Weight cb, c.w.load(p + "conv1d.bias", {uint64_t(conv_dim)}, c.ex.backend(), false, c.res));
+    std::vector<float> y;
+    STRATA_RETURN_IF_ERROR(c.ex.conv1d(cs(xbc), T, conv_dim, cw, &cb, y));
+    xbc.swap(y);
+    return Status::ok();
+}
+
+// The end both Mamba2 layouts share: the selective scan with A = -exp(A_log), D and dt_bias; the
+// gated RMSNorm (gate first, groups of d_inner / groups); out_proj.
+Status mamba_scan_norm_out(const LayerCtx& c, const std::string& p, const kernels::SsmScanArgs& dims,
+                           const std::vector<float>& x, const std::vector<float>& dt, const std::vector<float>& b,
+                           const std::vector<float>& cm, const std::vector<float>& z, float eps,
+                           std::vector<float>& out) {
+    const MambaDims& m = c.spec.mamba;
+    const auto T = c.tokens, d_inner = static_cast<int64_t>(m.d_inner);
+    std::vector<float> y;
+    {
+        STRATA_TRY(std::vector<float> a_log, c.w.read_f32(p + "A_log", {m.n_heads}, c.res));
+        std::vector<float> a(a_log.size());
+        for (size_t i = 0; i < a.size(); ++i) a[i] = -std::exp(a_log[i]);  // A = -exp(A_log.float())
+        STRATA_TRY(Weight d, c.w.load(p + "D", {m.n_heads}, c.ex.backend(), false, c.res));
+        STRATA_TRY(Weight dtb, c.w.load(p + "dt_bias", {m.n_heads}, c.ex.backend(), false, c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.ssm_scan(dims, cs(x), cs(dt), cs(a), cs(b), cs(cm), d, dtb, y));
+    }
+    {
+        STRATA_TRY(Weight nw, c.w.load(p + "norm.weight", {m.d_inner}, c.ex.backend(), false, c.res));
+        std::vector<float> g;
+        STRATA_RETURN_IF_ERROR(c.ex.gated_rms_norm(cs(y), cs(z), T, d_inner, d_inner / dims.groups, nw, eps,
+                                                   kernels::GateOrder::GateThenNorm, g));
+        y.swap(g);
+    }
+    STRATA_TRY(Weight wo, c.w.load(p + "out_proj.weight", {c.spec.hidden, m.d_inner}, c.ex.backend(), c.ex.bf16(), c.res));
+    return c.ex.matmul(cs(y), T, d_inner, wo, out);
+}
+
 }  // namespace
 
 // RoPE with rope_scaling type "llama3" (transformers modeling_rope_utils.py
@@ -93,7 +153,7 @@ Status rope_scaled(const ModelSpec& s, std::vector<float>& x, std::span<const in
 // before o_proj, and q_norm/k_norm are zero-centred; RoPE may be partial (partial_rotary_factor).
 Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
     const ModelSpec& s = c.spec;
-    const std::string p = layer_prefix(layer) + "self_attn.";
+    const std::string p = layer_prefix(c, layer, c.names.attention);
     const auto T = c.tokens, H = static_cast<int64_t>(s.hidden);
     const auto nh = static_cast<int64_t>(s.heads), nkv = static_cast<int64_t>(s.kv_heads);
     const auto hd = static_cast<int64_t>(s.head_dim);
@@ -126,7 +186,9 @@ Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, s
     }
     const auto theta = static_cast<float>(s.rope_theta);
     const auto prf = static_cast<float>(s.partial_rotary_factor);
-    if (!s.rope_scaling_type.empty()) {
+    if (!s.rotary) {
+        // Nemotron-H attention: no position embedding (the Mamba2 layers carry position).
+    } else if (!s.rope_scaling_type.empty()) {
         STRATA_RETURN_IF_ERROR(rope_scaled(s, q, c.positions, nh, hd));
         STRATA_RETURN_IF_ERROR(rope_scaled(s, k, c.positions, nkv, hd));
     } else {
@@ -159,8 +221,25 @@ Status swiglu(const LayerCtx& c, const std::string& p, std::span<const float> x,
     return c.ex.matmul(cs(g), rows, static_cast<int64_t>(ffn), wd, out);
 }
 
+// transformers NemotronHMLP (mlp_hidden_act relu2): down(relu(up(x))^2), no gate projection.
+Status squared_relu_mlp(const LayerCtx& c, const std::string& p, std::span<const float> x, int64_t rows, uint64_t ffn,
+                        std::vector<float>& out) {
+    const ModelSpec& s = c.spec;
+    const bool bf = c.ex.bf16();
+    std::vector<float> u;
+    {
+        STRATA_TRY(Weight wu, c.w.load(p + "up_proj.weight", {ffn, s.hidden}, c.ex.backend(), bf, c.res));
+        STRATA_RETURN_IF_ERROR(c.ex.matmul(x, rows, static_cast<int64_t>(s.hidden), wu, u));
+    }
+    for (float& v : u) v = v > 0.0f ? v * v : 0.0f;
+    STRATA_TRY(Weight wd, c.w.load(p + "down_proj.weight", {s.hidden, ffn}, c.ex.backend(), bf, c.res));
+    return c.ex.matmul(cs(u), rows, static_cast<int64_t>(ffn), wd, out);
+}
+
 Status dense_mlp_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
-    return swiglu(c, layer_prefix(layer) + "mlp.", h, c.tokens, c.spec.ffn, out);
+    const std::string p = layer_prefix(c, layer, c.names.mlp);
+    if (c.spec.mlp_activation == MlpActivation::SquaredReLU) return squared_relu_mlp(c, p, h, c.tokens, c.spec.ffn, out);
+    return swiglu(c, p, h, c.tokens, c.spec.ffn, out);
 }
 
 // transformers Qwen3MoeSparseMoeBlock: router logits -> softmax (f32) -> top-k -> divided by
@@ -169,7 +248,7 @@ Status dense_mlp_block(const LayerCtx& c, int layer, std::span<const float> h, s
 // Qwen3-Next / Qwen3.5 add a gated shared expert (add_shared_expert).
 Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
     const ModelSpec& s = c.spec;
-    const std::string p = layer_prefix(layer) + "mlp.";
+    const std::string p = layer_prefix(c, layer, c.names.mlp);
     const auto T = c.tokens, H = static_cast<int64_t>(s.hidden), E = static_cast<int64_t>(s.experts);
     const auto K = static_cast<int64_t>(s.experts_per_token);
     std::vector<float> router, weights;
@@ -214,8 +293,8 @@ Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::ve
 Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
     const ModelSpec& s = c.spec;
     const MambaDims& m = s.mamba;
-    const std::string p = layer_prefix(layer) + "mamba.";
-    const auto T = c.tokens, H = static_cast<int64_t>(s.hidden);
+    const std::string p = layer_prefix(c, layer, c.names.mamba);
+    const auto T = c.tokens;
     const auto d_inner = static_cast<int64_t>(m.d_inner), d_xb = static_cast<int64_t>(m.x_db);
     const auto nheads = static_cast<int64_t>(m.n_heads), ngroups = static_cast<int64_t>(m.n_groups);
     const auto d_state = static_cast<int64_t>(m.d_state), headdim = static_cast<int64_t>(m.head_dim);
@@ -231,32 +310,10 @@ Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::
                                    std::to_string(xb_groups) + " x/B groups");
     const int64_t repeat = nheads / xb_groups;
     const int64_t conv_dim = d_inner + 2 * d_xb;
-    const int64_t rows = 2 * d_inner + 2 * d_xb + nheads;
-    const bool bf = c.ex.bf16();
-
-    std::vector<float> zxbcdt;
-    {
-        STRATA_TRY(Weight w, c.w.load(p + "in_proj.weight", {uint64_t(rows), s.hidden}, c.ex.backend(), bf, c.res));
-        STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, w, zxbcdt));
-    }
-    std::vector<float> z(static_cast<size_t>(T * d_inner)), xbc(static_cast<size_t>(T * conv_dim)),
-        dt(static_cast<size_t>(T * nheads));
-    for (int64_t t = 0; t < T; ++t) {
-        const float* r = zxbcdt.data() + t * rows;
-        std::copy_n(r, d_inner, z.data() + t * d_inner);
-        std::copy_n(r + d_inner, conv_dim, xbc.data() + t * conv_dim);
-        std::copy_n(r + d_inner + conv_dim, nheads, dt.data() + t * nheads);
-    }
-    {
-        // M1 uses causal_conv1d_fn; its pure-torch fallback slices the wrong end of the
-        // padded output ([:, -(d_conv-1):]), so the kernel's causal conv is the reference.
-        STRATA_TRY(Weight cw,
-                   c.w.load(p + "conv1d.weight", {uint64_t(conv_dim), m.d_conv}, c.ex.backend(), false, c.res));
-        STRATA_TRY(Weight cb, c.w.load(p + "conv1d.bias", {uint64_t(conv_dim)}, c.ex.backend(), false, c.res));
-        std::vector<float> y;
-        STRATA_RETURN_IF_ERROR(c.ex.conv1d(cs(xbc), T, conv_dim, cw, &cb, y));
-        xbc.swap(y);
-    }
+    // M1 uses causal_conv1d_fn; its pure-torch fallback slices the wrong end of the padded
+    // output ([:, -(d_conv-1):]), so the kernel's causal conv is the reference.
+    std::vector<float> z, xbc, dt;
+    STRATA_RETURN_IF_ERROR(mamba_in_proj_conv(c, p, h, conv_dim, z, xbc, dt));
     // Repeat x and B per KV group: head h reads group h / repeat (HF repeat_kv order).
     std::vector<float> x(static_cast<size_t>(T * nheads * d_state)), b(x.size()),
         cm(static_cast<size_t>(T * ngroups * d_state));
@@ -269,30 +326,47 @@ Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::
         }
         std::copy_n(r + 2 * d_xb, ngroups * d_state, cm.data() + t * ngroups * d_state);
     }
-    std::vector<float> y;
-    {
-        STRATA_TRY(std::vector<float> a_log, c.w.read_f32(p + "A_log", {m.n_heads}, c.res));
-        std::vector<float> a(a_log.size());
-        for (size_t i = 0; i < a.size(); ++i) a[i] = -std::exp(a_log[i]);  // A = -exp(A_log.float())
-        STRATA_TRY(Weight d, c.w.load(p + "D", {m.n_heads}, c.ex.backend(), false, c.res));
-        STRATA_TRY(Weight dtb, c.w.load(p + "dt_bias", {m.n_heads}, c.ex.backend(), false, c.res));
-        kernels::SsmScanArgs dims;
-        dims.len = T;
-        dims.heads = nheads;
-        dims.head_dim = headdim;
-        dims.groups = ngroups;
-        dims.state_dim = d_state;
-        STRATA_RETURN_IF_ERROR(c.ex.ssm_scan(dims, cs(x), cs(dt), cs(a), cs(b), cs(cm), d, dtb, y));
+    kernels::SsmScanArgs dims;
+    dims.len = T;
+    dims.heads = nheads;
+    dims.head_dim = headdim;
+    dims.groups = ngroups;
+    dims.state_dim = d_state;
+    return mamba_scan_norm_out(c, p, dims, x, dt, b, cm, z, 1e-5f, out);
+}
+
+// The standard Mamba2 mixer (transformers NemotronHMamba2Mixer.torch_forward; Megatron
+// MambaMixer): in_proj -> [z | xBC | dt] with xBC = [x (d_inner) | B (groups * d_state) |
+// C (groups * d_state)]; depthwise causal conv + SiLU over xBC; head h reads B/C group
+// h / (heads / groups); dt = clamp(softplus(dt + dt_bias), time_step_min); D skip;
+// RMSNormGated(gate first, groups of d_inner / n_groups, eps layer_norm_epsilon); out_proj.
+Status mamba2_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out) {
+    const ModelSpec& s = c.spec;
+    const MambaDims& m = s.mamba;
+    const std::string p = layer_prefix(c, layer, c.names.mamba);
+    const auto T = c.tokens;
+    const auto d_inner = static_cast<int64_t>(m.d_inner), nheads = static_cast<int64_t>(m.n_heads);
+    const auto ngroups = static_cast<int64_t>(m.n_groups), d_state = static_cast<int64_t>(m.d_state);
+    if (ngroups == 0 || nheads % ngroups != 0 || static_cast<int64_t>(m.head_dim) * nheads != d_inner)
+        return Status::unsupported("forward: Mamba2 needs heads x head_dim = d_inner and groups dividing heads");
+    const int64_t bc = ngroups * d_state, conv_dim = d_inner + 2 * bc;
+    std::vector<float> z, xbc, dt;
+    STRATA_RETURN_IF_ERROR(mamba_in_proj_conv(c, p, h, conv_dim, z, xbc, dt));
+    std::vector<float> x(static_cast<size_t>(T * d_inner)), b(static_cast<size_t>(T * bc)), cm(b.size());
+    for (int64_t t = 0; t < T; ++t) {
+        const float* r = xbc.data() + t * conv_dim;
+        std::copy_n(r, d_inner, x.data() + t * d_inner);
+        std::copy_n(r + d_inner, bc, b.data() + t * bc);
+        std::copy_n(r + d_inner + bc, bc, cm.data() + t * bc);
     }
-    {
-        STRATA_TRY(Weight nw, c.w.load(p + "norm.weight", {m.d_inner}, c.ex.backend(), false, c.res));
-        std::vector<float> g;
-        STRATA_RETURN_IF_ERROR(c.ex.gated_rms_norm(cs(y), cs(z), T, d_inner, d_inner / ngroups, nw, 1e-5f,
-                                                   kernels::GateOrder::GateThenNorm, g));
-        y.swap(g);
-    }
-    STRATA_TRY(Weight wo, c.w.load(p + "out_proj.weight", {s.hidden, m.d_inner}, c.ex.backend(), bf, c.res));
-    return c.ex.matmul(cs(y), T, d_inner, wo, out);
+    kernels::SsmScanArgs dims;
+    dims.len = T;
+    dims.heads = nheads;
+    dims.head_dim = static_cast<int64_t>(m.head_dim);
+    dims.groups = ngroups;
+    dims.state_dim = d_state;
+    dims.dt_min = static_cast<float>(m.dt_min);
+    return mamba_scan_norm_out(c, p, dims, x, dt, b, cm, z, static_cast<float>(s.rms_norm_eps), out);
 }
 
 }  // namespace strata::fwd

@@ -1,6 +1,7 @@
 // The blocks of one decoder layer for the reference forward. Each takes the normed
 // hidden states h [tokens, hidden] and returns the block's output (before the residual add).
-// layers.cpp: attention (plain or gated), dense MLP, MoE (+ shared expert), M1 Mamba2;
+// layers.cpp: attention (plain or gated, with or without RoPE), dense MLP (SwiGLU or squared
+// ReLU), MoE (+ shared expert), Mamba2 (M1's layout and the standard one);
 // gdn_layers.cpp: Gated DeltaNet.
 #pragma once
 
@@ -10,12 +11,12 @@
 #include <vector>
 
 #include "forward/forward_internal.h"
+#include "strata/model/architecture.h"
 
 namespace strata::fwd {
 
 inline float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 
-inline std::string layer_prefix(int layer) { return "model.layers." + std::to_string(layer) + "."; }
 
 template <class T>
 std::span<const T> cs(const std::vector<T>& v) {
@@ -34,12 +35,20 @@ struct LayerCtx {
     bool zero_centred_norms = false;
     // Qwen3-Next: GDN in_proj_qkvz / in_proj_ba grouped per key head (ForwardTraits).
     bool grouped_gdn_projection = false;
+    const ForwardNames& names;
 };
+
+// "model.layers.<layer>." (the family's ForwardNames::layers) followed by `module`.
+inline std::string layer_prefix(const LayerCtx& c, int layer, const std::string& module = {}) {
+    return c.names.layers + std::to_string(layer) + "." + module;
+}
 
 Status attention_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
 Status dense_mlp_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
 Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
+// M1's Mamba2 layout (KV-sized x/B repeated per head) and the standard one (n_groups B/C groups).
 Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
+Status mamba2_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
 // Qwen3-Next / Qwen3.5 Gated DeltaNet mixer (gdn_layers.cpp).
 Status gdn_block(const LayerCtx& c, int layer, std::span<const float> h, std::vector<float>& out);
 // down(silu(gate(x)) * up(x)) with the weights under prefix `p` (".gate_proj.weight"...).

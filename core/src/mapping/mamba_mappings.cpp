@@ -101,6 +101,17 @@ uint64_t xb_repeat(const MappingContext& ctx) {
     return ctx.options().mamba == MambaLayout::Exact ? d.n_heads / (d.x_db / d.head_dim) : 1;
 }
 
+// mixer.conv1d.weight, or mixer.conv1d_weight under core >= v0.19 (commit 35992ba: direct mixer
+// parameters) when the layout asks for it.
+std::string conv1d_name(std::string name, const MappingContext& ctx) {
+    if (ctx.options().conv1d_params)
+        for (const char* part : {"weight", "bias"}) {
+            const std::string from = std::string(".conv1d.") + part, to = std::string(".conv1d_") + part;
+            if (auto at = name.rfind(from); at != std::string::npos) name.replace(at, from.size(), to);
+        }
+    return name;
+}
+
 class MambaInProjMapping final : public ParamMapping {
 public:
     const char* kind_name() const override { return "mamba-in-proj"; }
@@ -131,13 +142,50 @@ public:
             {"conv1d B", d.x_db, d.x_db, hd, rep},
             {"conv1d C", 2 * d.x_db, d.d_inner, hd, 1},
         };
-        std::string name = g.layout_name;
-        if (ctx.options().conv1d_params)  // core_v0.19 commit 35992ba: direct mixer parameters
-            for (const char* part : {"weight", "bias"}) {
-                const std::string from = std::string(".conv1d.") + part, to = std::string(".conv1d_") + part;
-                if (auto at = name.rfind(from); at != std::string::npos) name.replace(at, from.size(), to);
-            }
-        return expand_row_blocks(g, ctx, blocks, name);
+        return expand_row_blocks(g, ctx, blocks, conv1d_name(g.layout_name, ctx));
+    }
+};
+
+// The standard Mamba2 layout (Megatron MambaMixer; transformers NemotronHMamba2Mixer): in_proj
+// [z (d_inner) | x (d_inner) | B (groups * d_state) | C (groups * d_state) | dt (heads)], conv1d
+// channels [x | B | C]; each block split per TP rank in whole heads (z, x) and groups (B, C)
+// (facts bridge-mappings §3b MambaInProjMapping / MambaConv1dMapping).
+Status check_mamba2_dims(const ModelSpec& s, const std::string& where) {
+    const MambaDims& d = s.mamba;
+    if (!d.d_inner || !d.n_heads || !d.head_dim || !d.n_groups || !d.d_state || d.n_heads * d.head_dim != d.d_inner ||
+        d.n_heads % d.n_groups)
+        return Status::invalid_argument("model has no Mamba2 dims (heads x head_dim = d_inner, groups dividing heads, "
+                                        "state)")
+            .in_tensor(where);
+    return Status::ok();
+}
+
+std::vector<RowBlock> mamba2_conv_blocks(const MambaDims& d, uint64_t at) {
+    const uint64_t bc = d.n_groups * d.d_state;
+    return {{"x", at, d.d_inner, d.head_dim, 1},
+            {"B", at + d.d_inner, bc, d.d_state, 1},
+            {"C", at + d.d_inner + bc, bc, d.d_state, 1}};
+}
+
+class Mamba2InProjMapping final : public ParamMapping {
+public:
+    const char* kind_name() const override { return "mamba2-in-proj"; }
+    Status expand(const MappingGroup& g, MappingContext& ctx) const override {
+        STRATA_RETURN_IF_ERROR(check_mamba2_dims(ctx.spec(), g.layout_name));
+        const MambaDims& d = ctx.spec().mamba;
+        std::vector<RowBlock> blocks{{"z", 0, d.d_inner, d.head_dim, 1}};
+        for (const RowBlock& b : mamba2_conv_blocks(d, d.d_inner)) blocks.push_back(b);
+        blocks.push_back({"dt", 2 * d.d_inner + 2 * d.n_groups * d.d_state, d.n_heads, 1, 1});
+        return expand_row_blocks(g, ctx, blocks, g.layout_name);
+    }
+};
+
+class Mamba2Conv1dMapping final : public ParamMapping {
+public:
+    const char* kind_name() const override { return "mamba2-conv1d"; }
+    Status expand(const MappingGroup& g, MappingContext& ctx) const override {
+        STRATA_RETURN_IF_ERROR(check_mamba2_dims(ctx.spec(), g.layout_name));
+        return expand_row_blocks(g, ctx, mamba2_conv_blocks(ctx.spec().mamba, 0), conv1d_name(g.layout_name, ctx));
     }
 };
 
@@ -186,6 +234,8 @@ public:
 
 MappingPtr mamba_in_proj() { return std::make_shared<MambaInProjMapping>(); }
 MappingPtr mamba_conv1d() { return std::make_shared<MambaConv1dMapping>(); }
+MappingPtr mamba2_in_proj() { return std::make_shared<Mamba2InProjMapping>(); }
+MappingPtr mamba2_conv1d() { return std::make_shared<Mamba2Conv1dMapping>(); }
 MappingPtr hybrid_slot(MappingPtr inner, HybridSlot slot) {
     return std::make_shared<HybridSlotMapping>(std::move(inner), slot);
 }

@@ -262,7 +262,13 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
             problems += "'G' (GDN) but the model has no GDN dims; ";
         c.ok = problems.empty();
         auto pairs = layers_from_megatron_pattern(pattern->layers);
-        if (!c.ok) {
+        // A family whose Megatron layers are its HF layers (Nemotron-H) writes exactly this pattern.
+        const auto own = megatron_pattern_from_layers(spec.layer_kinds);
+        const bool one_per_layer = own && !own->empty() && *own == pattern->layers &&
+                                   pattern->layers.size() == spec.layers;
+        if (c.ok && one_per_layer) {
+            c.message = u(pattern->num_layers()) + " Megatron layers = " + u(spec.layers) + " HF layers (one each)";
+        } else if (!c.ok) {
             c.message = "the pattern has " + problems.substr(0, problems.size() - 2);
         } else if (pairs && pairs->size() != spec.layers) {
             c.ok = false;

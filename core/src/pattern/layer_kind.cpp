@@ -10,6 +10,8 @@ const char* mixer_kind_name(MixerKind kind) {
             return "mamba2";
         case MixerKind::GatedDeltaNet:
             return "gdn";
+        case MixerKind::None:
+            return "none";
     }
     return "?";
 }

@@ -560,6 +560,8 @@ char mixer_symbol(MixerKind kind) {
             return symbol::kMamba;
         case MixerKind::GatedDeltaNet:
             return symbol::kGdn;
+        case MixerKind::None:
+            return 0;
     }
     return '?';
 }
@@ -580,12 +582,14 @@ Result<std::string> megatron_pattern_from_layers(const std::vector<LayerKind>& l
     std::string out;
     for (size_t i = 0; i < layers.size(); ++i) {
         const char m = mixer_symbol(layers[i].mixer);
-        if (!is_layer_symbol(m, options.version))
+        if (m == 0 && layers[i].mlp == MlpKind::None)
+            return Status::invalid_argument("HF layer " + std::to_string(i) + " has neither a mixer nor an MLP");
+        if (m != 0 && !is_layer_symbol(m, options.version))
             return Status::invalid_argument("HF layer " + std::to_string(i) + " is " +
                                             mixer_kind_name(layers[i].mixer) + " ('" + std::string(1, m) +
                                             "'), which needs Megatron " + introduced_in(m) + ", not " +
                                             megatron_version_name(options.version));
-        out += m;
+        if (m != 0) out += m;
         if (const char p = mlp_symbol(layers[i].mlp, options)) out += p;
     }
     return out;
@@ -617,6 +621,25 @@ Result<std::vector<LayerKind>> layers_from_megatron_pattern(std::string_view sym
             return Status::invalid_argument("pattern position " + std::to_string(i) + ": '" + std::string(1, c) +
                                             "' is not a layer symbol");
         }
+    }
+    return out;
+}
+
+Result<std::vector<LayerKind>> layers_one_per_symbol(std::string_view symbols) {
+    std::vector<LayerKind> out;
+    for (size_t i = 0; i < symbols.size(); ++i) {
+        const char c = symbols[i];
+        if (c == symbol::kPipe) continue;
+        LayerKind k{MixerKind::None, MlpKind::None};
+        if (c == symbol::kMamba) k.mixer = MixerKind::Mamba2;
+        else if (c == symbol::kAttention) k.mixer = MixerKind::Attention;
+        else if (c == symbol::kGdn) k.mixer = MixerKind::GatedDeltaNet;
+        else if (c == symbol::kMlp) k.mlp = MlpKind::Dense;
+        else if (c == symbol::kMoE) k.mlp = MlpKind::MoE;
+        else
+            return Status::invalid_argument("pattern position " + std::to_string(i) + ": '" + std::string(1, c) +
+                                            "' is not one of M * G - E (one layer each)");
+        out.push_back(k);
     }
     return out;
 }

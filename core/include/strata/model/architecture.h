@@ -26,6 +26,21 @@ struct Layout;
 struct LayoutOptions;
 struct SynthPreset;
 
+// The HF tensor names the reference forward reads: layer l's tensors are under
+// `layers + l + "."`; each block's module sits under the layer (Qwen3: self_attn., mlp.;
+// Nemotron-H: mixer. for every block, one norm.weight per layer).
+struct ForwardNames {
+    std::string embed = "model.embed_tokens.weight";
+    std::string final_norm = "model.norm.weight";
+    std::string lm_head = "lm_head.weight";
+    std::string layers = "model.layers.";
+    std::string mixer_norm = "input_layernorm.weight";
+    std::string mlp_norm = "post_attention_layernorm.weight";
+    std::string attention = "self_attn.";
+    std::string mamba = "mamba.";
+    std::string mlp = "mlp.";
+};
+
 // How the reference forward runs a family's blocks (forward/forward.cpp reads these).
 struct ForwardTraits {
     bool supported = false;
@@ -37,6 +52,10 @@ struct ForwardTraits {
     bool grouped_gdn_projection = false;
     // When no canonical view can be built, an HF folder may still be read by its stored names.
     bool hf_names_fallback = false;
+    // Mamba2 mixers in the standard layout (in_proj [z | x | B | C | dt], n_groups B/C groups)
+    // rather than M1's (KV-sized x/B repeated per head).
+    bool standard_mamba2 = false;
+    ForwardNames names;
 };
 
 // How well a config or args match a family: the registry takes the highest, the first

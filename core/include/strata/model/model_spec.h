@@ -23,8 +23,14 @@ struct MambaDims {
     uint64_t d_state = 0;
     uint64_t d_conv = 4;
     // M1 layout: x/B use KV-sized groups (x_db = kv_heads * head_dim), C one group per head.
+    // 0 for the standard Mamba2 layout (Megatron MambaMixer, Nemotron-H): x d_inner, B/C n_groups * d_state.
     uint64_t x_db = 0;
+    double dt_min = 0.0;  // softplus(dt + dt_bias) is clamped below at this (Nemotron-H time_step_min)
 };
+
+// The dense MLP's activation: SwiGLU down(silu(gate(x)) * up(x)), or Nemotron-H's squared ReLU
+// down(relu(up(x))^2) with no gate projection.
+enum class MlpActivation { SwiGLU, SquaredReLU };
 
 struct GdnDims {
     uint64_t key_heads = 0;
@@ -51,6 +57,8 @@ struct ModelSpec {
     bool qk_norm = false;
     bool norm_topk_prob = true;
     bool attention_output_gate = false;  // Qwen3-Next / Qwen3.5 gated attention
+    bool rotary = true;                  // attention applies RoPE (Nemotron-H's does not)
+    MlpActivation mlp_activation = MlpActivation::SwiGLU;
     double rms_norm_eps = 1e-6;
     double rope_theta = 10000.0;
     double partial_rotary_factor = 1.0;

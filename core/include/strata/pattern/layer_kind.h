@@ -5,8 +5,8 @@
 
 namespace strata {
 
-// The token mixer of one HF layer.
-enum class MixerKind { Attention, Mamba2, GatedDeltaNet };
+// The token mixer of one HF layer (None: an MLP- or MoE-only layer, as Nemotron-H's '-' / 'E').
+enum class MixerKind { Attention, Mamba2, GatedDeltaNet, None };
 // The channel mixer of one HF layer (None: a mixer-only layer, e.g. pure Mamba2).
 enum class MlpKind { Dense, MoE, None };
 
@@ -16,7 +16,7 @@ struct LayerKind {
     bool operator==(const LayerKind&) const = default;
 };
 
-const char* mixer_kind_name(MixerKind kind);  // "attention", "mamba2", "gdn"
+const char* mixer_kind_name(MixerKind kind);  // "attention", "mamba2", "gdn", "none"
 const char* mlp_kind_name(MlpKind kind);      // "dense", "moe", "none"
 
 }  // namespace strata

@@ -144,7 +144,8 @@ struct PatternOptions {
 };
 char mixer_symbol(MixerKind kind);
 char mlp_symbol(MlpKind kind, const PatternOptions& options);  // 0 for MlpKind::None
-// HF layer i → Megatron slots 2i (mixer) and 2i+1 (MLP/MoE; none when MlpKind::None).
+// HF layer i → Megatron slots 2i (mixer) and 2i+1 (MLP/MoE; none when MlpKind::None); a layer
+// without a mixer (MixerKind::None) writes its MLP/MoE symbol only.
 // InvalidArgument when a kind has no symbol in options.version (GDN before v0.17).
 Result<std::string> megatron_pattern_from_layers(const std::vector<LayerKind>& layers,
                                                  const PatternOptions& options = {});
@@ -153,6 +154,11 @@ Result<std::string> megatron_pattern_from_layers(const std::vector<LayerKind>& l
 // mixer before it has no HF equivalent: InvalidArgument naming its position.
 Result<std::vector<LayerKind>> layers_from_megatron_pattern(std::string_view symbols,
                                                             MlpKind mlp_dash = MlpKind::Dense);
+
+// One layer per symbol, as Nemotron-H's hybrid_override_pattern counts them (HF layer i is
+// Megatron layer i): M / * / G a mixer-only layer, - / E an MLP- / MoE-only layer ('|' skipped).
+// InvalidArgument naming the position of any other symbol.
+Result<std::vector<LayerKind>> layers_one_per_symbol(std::string_view symbols);
 
 // ---- GDN (Qwen3-Next / Qwen3.5) -------------------------------------------------------------
 // HF: full_attention_interval N (layer i is full attention iff (i+1) % N == 0) or
