@@ -30,7 +30,8 @@ Status check_features(const json& cfg, const ModelSpec& spec, const ForwardTrait
         if (spec.has_mixer(MixerKind::GatedDeltaNet))
             return Status::unsupported("forward: gated DeltaNet layers outside qwen3_next / qwen3_5 models");
         if (spec.attention_output_gate) return Status::unsupported("forward: gated attention is not supported");
-        if (spec.shared_expert_ffn) return Status::unsupported("forward: shared experts are not supported");
+        if (spec.shared_expert_ffn && !traits.ungated_shared_expert)
+            return Status::unsupported("forward: shared experts are not supported");
     }
     if (!cfg.is_object()) return Status::ok();
     if (cfg.value("attention_bias", false)) return Status::unsupported("forward: attention_bias is not supported");
@@ -96,7 +97,8 @@ Result<ForwardResult> run_forward(const Checkpoint& ckpt, std::span<const int32_
     std::iota(positions.begin(), positions.end(), 0);
     const bool zc = traits.zero_centred_norms;
     const ForwardNames& names = traits.names;
-    LayerCtx ctx{spec, weights, ex, res, cancel, positions, T, zc, traits.grouped_gdn_projection, names};
+    LayerCtx ctx{spec, weights, ex, res, cancel, positions, T, zc, traits.grouped_gdn_projection, names,
+                 traits.ungated_shared_expert};
     const auto eps = static_cast<float>(spec.rms_norm_eps);
     progress.begin("forward", spec.layers + 2);
 

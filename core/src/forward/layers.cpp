@@ -2,7 +2,9 @@
 // SwiGLU MLP, Qwen3-MoE sparse block (with Qwen3-Next's shared expert) and M1's Mamba2 mixer.
 // Each loads its own weights and drops them on return, so at most one layer (for MoE: the
 // router plus one expert) is resident at a time.
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "forward/layers.h"
 
@@ -21,13 +23,81 @@ void split_query_gate(std::vector<float>& q, std::vector<float>& gate, int64_t T
     q.swap(qq);
 }
 
+// An MLP of the model's activation (experts and shared experts follow the dense MLP's).
+Status expert_mlp(const LayerCtx& c, const std::string& p, std::span<const float> x, int64_t rows, uint64_t ffn,
+                  std::vector<float>& out) {
+    if (c.spec.mlp_activation == MlpActivation::SquaredReLU) return squared_relu_mlp(c, p, x, rows, ffn, out);
+    return swiglu(c, p, x, rows, ffn, out);
+}
+
+// transformers NemotronHTopkRouter (DeepSeek-V3's noaux_tc routing): scores = sigmoid(logits);
+// choice = scores + bias; each of router_groups groups scored by the sum of its top two choices;
+// the best router_topk_groups groups kept; top-k choices among them; weights = the scores of
+// those experts, divided by their sum (+1e-20) when norm_topk_prob, times routed_scaling_factor.
+Status sigmoid_group_topk(const ModelSpec& s, const std::vector<float>& logits, const std::vector<float>& bias,
+                          int64_t T, std::vector<int32_t>& idx, std::vector<float>& weights) {
+    const auto E = static_cast<int64_t>(s.experts), K = static_cast<int64_t>(s.experts_per_token);
+    const auto G = static_cast<int64_t>(s.router_groups), KG = static_cast<int64_t>(s.router_topk_groups);
+    if (G < 1 || E % G != 0 || E / G < 2 || KG < 1 || KG > G || K > KG * (E / G))
+        return Status::unsupported("forward: router groups " + std::to_string(G) + " / top groups " +
+                                   std::to_string(KG) + " do not fit " + std::to_string(E) + " experts, top-" +
+                                   std::to_string(K));
+    const int64_t per = E / G;
+    idx.assign(static_cast<size_t>(T * K), 0);
+    weights.assign(static_cast<size_t>(T * K), 0.0f);
+    std::vector<float> score(static_cast<size_t>(E)), choice(score.size());
+    std::vector<int64_t> order(static_cast<size_t>(std::max(E, G)));
+    for (int64_t t = 0; t < T; ++t) {
+        for (int64_t e = 0; e < E; ++e) {
+            score[size_t(e)] = sigmoid(logits[size_t(t * E + e)]);
+            choice[size_t(e)] = score[size_t(e)] + bias[size_t(e)];
+        }
+        std::vector<float> group_score(static_cast<size_t>(G));
+        for (int64_t g = 0; g < G; ++g) {
+            float a = -INFINITY, b = -INFINITY;  // the group's two best choices
+            for (int64_t e = g * per; e < (g + 1) * per; ++e) {
+                const float v = choice[size_t(e)];
+                if (v > a) b = a, a = v;
+                else if (v > b) b = v;
+            }
+            group_score[size_t(g)] = a + b;
+        }
+        std::vector<int64_t> groups(static_cast<size_t>(G));
+        std::iota(groups.begin(), groups.end(), 0);
+        std::stable_sort(groups.begin(), groups.end(),
+                         [&](int64_t x, int64_t y) { return group_score[size_t(x)] > group_score[size_t(y)]; });
+        std::vector<char> keep(static_cast<size_t>(G), 0);
+        for (int64_t i = 0; i < KG; ++i) keep[size_t(groups[size_t(i)])] = 1;
+        std::vector<int64_t> experts;
+        for (int64_t e = 0; e < E; ++e)
+            if (keep[size_t(e / per)]) experts.push_back(e);
+        std::stable_sort(experts.begin(), experts.end(),
+                         [&](int64_t x, int64_t y) { return choice[size_t(x)] > choice[size_t(y)]; });
+        float sum = 0.0f;
+        for (int64_t j = 0; j < K; ++j) sum += score[size_t(experts[size_t(j)])];
+        for (int64_t j = 0; j < K; ++j) {
+            const int64_t e = experts[size_t(j)];
+            float w = score[size_t(e)];
+            if (s.norm_topk_prob) w /= sum + 1e-20f;
+            idx[size_t(t * K + j)] = static_cast<int32_t>(e);
+            weights[size_t(t * K + j)] = w * static_cast<float>(s.routed_scaling_factor);
+        }
+    }
+    return Status::ok();
+}
+
 // Qwen3NextSparseMoeBlock's shared expert: sigmoid(shared_expert_gate(h)) * swiglu(h), added
 // after the routed experts (transformers adds it to their sum last).
+// Nemotron-H's shared expert (ungated_shared_expert) is a squared-ReLU MLP added as is.
 Status add_shared_expert(const LayerCtx& c, const std::string& p, std::span<const float> h, std::vector<float>& out) {
     const ModelSpec& s = c.spec;
     const auto T = c.tokens, H = static_cast<int64_t>(s.hidden);
     std::vector<float> shared, gate;
-    STRATA_RETURN_IF_ERROR(swiglu(c, p + "shared_expert.", h, T, s.shared_expert_ffn, shared));
+    STRATA_RETURN_IF_ERROR(expert_mlp(c, p + c.names.shared_expert, h, T, s.shared_expert_ffn, shared));
+    if (c.ungated_shared_expert) {
+        for (size_t i = 0; i < out.size(); ++i) out[i] += shared[i];
+        return Status::ok();
+    }
     {
         STRATA_TRY(Weight wg,
                    c.w.load(p + "shared_expert_gate.weight", {1, s.hidden}, c.ex.backend(), c.ex.bf16(), c.res));
@@ -257,7 +327,12 @@ Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::ve
         STRATA_TRY(Weight gate, c.w.load(p + "gate.weight", {s.experts, s.hidden}, c.ex.backend(), c.ex.bf16(), c.res));
         STRATA_RETURN_IF_ERROR(c.ex.matmul(h, T, H, gate, router));
     }
-    STRATA_RETURN_IF_ERROR(c.ex.topk(cs(router), T, E, K, s.norm_topk_prob, idx, weights));
+    if (s.router == RouterKind::SigmoidGroupTopK) {
+        STRATA_TRY(std::vector<float> bias, c.w.read_f32(p + "gate.e_score_correction_bias", {s.experts}, c.res));
+        STRATA_RETURN_IF_ERROR(sigmoid_group_topk(s, router, bias, T, idx, weights));
+    } else {
+        STRATA_RETURN_IF_ERROR(c.ex.topk(cs(router), T, E, K, s.norm_topk_prob, idx, weights));
+    }
     out.assign(static_cast<size_t>(T * H), 0.0f);
     std::vector<float> xe, ye;
     for (int64_t e = 0; e < E; ++e) {
@@ -272,7 +347,7 @@ Status moe_block(const LayerCtx& c, int layer, std::span<const float> h, std::ve
         xe.resize(static_cast<size_t>(n * H));
         for (int64_t r = 0; r < n; ++r)
             std::copy_n(h.data() + routed[static_cast<size_t>(r)].first * H, H, xe.data() + r * H);
-        STRATA_RETURN_IF_ERROR(swiglu(c, p + "experts." + std::to_string(e) + ".", cs(xe), n, s.expert_ffn, ye));
+        STRATA_RETURN_IF_ERROR(expert_mlp(c, p + "experts." + std::to_string(e) + ".", cs(xe), n, s.expert_ffn, ye));
         for (int64_t r = 0; r < n; ++r) {
             const auto [t, w] = routed[static_cast<size_t>(r)];
             float* dst = out.data() + t * H;

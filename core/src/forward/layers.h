@@ -36,6 +36,7 @@ struct LayerCtx {
     // Qwen3-Next: GDN in_proj_qkvz / in_proj_ba grouped per key head (ForwardTraits).
     bool grouped_gdn_projection = false;
     const ForwardNames& names;
+    bool ungated_shared_expert = false;  // ForwardTraits
 };
 
 // "model.layers.<layer>." (the family's ForwardNames::layers) followed by `module`.
@@ -54,5 +55,8 @@ Status gdn_block(const LayerCtx& c, int layer, std::span<const float> h, std::ve
 // down(silu(gate(x)) * up(x)) with the weights under prefix `p` (".gate_proj.weight"...).
 Status swiglu(const LayerCtx& c, const std::string& p, std::span<const float> x, int64_t rows, uint64_t ffn,
               std::vector<float>& out);
+// down(relu(up(x))^2) with the weights under prefix `p` (Nemotron-H MLPs and experts).
+Status squared_relu_mlp(const LayerCtx& c, const std::string& p, std::span<const float> x, int64_t rows, uint64_t ffn,
+                        std::vector<float>& out);
 
 }  // namespace strata::fwd

@@ -39,6 +39,7 @@ struct ForwardNames {
     std::string attention = "self_attn.";
     std::string mamba = "mamba.";
     std::string mlp = "mlp.";
+    std::string shared_expert = "shared_expert.";  // under the MoE block's module
 };
 
 // How the reference forward runs a family's blocks (forward/forward.cpp reads these).
@@ -55,6 +56,8 @@ struct ForwardTraits {
     // Mamba2 mixers in the standard layout (in_proj [z | x | B | C | dt], n_groups B/C groups)
     // rather than M1's (KV-sized x/B repeated per head).
     bool standard_mamba2 = false;
+    // The shared expert's output is added as is (Nemotron-H), not through a sigmoid gate (Qwen3-Next).
+    bool ungated_shared_expert = false;
     ForwardNames names;
 };
 

@@ -32,6 +32,13 @@ struct MambaDims {
 // down(relu(up(x))^2) with no gate projection.
 enum class MlpActivation { SwiGLU, SquaredReLU };
 
+// How the MoE router picks experts. SoftmaxTopK (Qwen3-MoE): softmax over the logits, top-k,
+// optionally renormalised. SigmoidGroupTopK (Nemotron-H MoE, DeepSeek-V3 style): sigmoid scores,
+// a per-expert bias added for the choice only, the best router_topk_groups of router_groups
+// groups (each scored by its top two) kept, top-k among them; the weights are the unbiased
+// scores, renormalised when norm_topk_prob, times routed_scaling_factor.
+enum class RouterKind { SoftmaxTopK, SigmoidGroupTopK };
+
 struct GdnDims {
     uint64_t key_heads = 0;
     uint64_t value_heads = 0;
@@ -56,6 +63,10 @@ struct ModelSpec {
     bool tied_embeddings = false;
     bool qk_norm = false;
     bool norm_topk_prob = true;
+    RouterKind router = RouterKind::SoftmaxTopK;
+    uint64_t router_groups = 1;
+    uint64_t router_topk_groups = 1;
+    double routed_scaling_factor = 1.0;
     bool attention_output_gate = false;  // Qwen3-Next / Qwen3.5 gated attention
     bool rotary = true;                  // attention applies RoPE (Nemotron-H's does not)
     MlpActivation mlp_activation = MlpActivation::SwiGLU;
