@@ -25,7 +25,9 @@ using namespace strata::test;
 using nlohmann::json;
 
 TEST_CASE("nemotron_h: fp32 CPU logits match transformers", "[nemotron_h][forward][reference]") {
-    check_against_fixture_logits("nemotron_h", "nemotron_h");
+    // nemotron_h: M / * / - layers; nemotron_h_moe: Nemotron 3's E layers (sigmoid group router).
+    const std::string name = GENERATE("nemotron_h", "nemotron_h_moe");
+    check_against_fixture_logits(name, "nemotron_h");
 }
 
 TEST_CASE("nemotron_h: HF -> Megatron hybrid -> HF is bit-identical over TP x PP", "[nemotron_h][convert][roundtrip]") {
@@ -47,6 +49,24 @@ TEST_CASE("nemotron_h: HF -> Megatron hybrid -> HF is bit-identical over TP x PP
             }
 }
 
+TEST_CASE("nemotron_h MoE: HF -> Megatron hybrid -> HF is bit-identical over TP x PP x EP",
+          "[nemotron_h][convert][roundtrip]") {
+    TempDir tmp;
+    const fs::path hf = synth_ok(tmp / "hf", "nemotron-h-moe-tiny", false, 6);
+    const Checkpoint source = open_ok(hf);
+    for (int tp : {1, 2, 4})
+        for (int pp : {1, 2})
+            for (int ep : {1, 2}) {
+                INFO("tp " << tp << " pp " << pp << " ep " << ep);
+                const std::string tag = "tp" + std::to_string(tp) + "pp" + std::to_string(pp) + "ep" + std::to_string(ep);
+                LayoutOptions mg = target(LayoutKind::Megatron, tp, pp, ep);
+                if (tp == 2 && ep == 2) mg.experts = ExpertLayout::Sequential;  // SequentialMLP names once
+                const Checkpoint back = megatron_round_trip(hf, tmp.path(), tag, mg);
+                require_same_tensors(source, back);
+                fs::remove_all(tmp / (tag + "-hf"));
+            }
+}
+
 TEST_CASE("nemotron_h: the Megatron layout gives bit-identical logits to the HF layout", "[nemotron_h][forward][layouts]") {
     TempDir tmp;
     const fs::path hf = forward_fixture("nemotron_h");
@@ -60,6 +80,19 @@ TEST_CASE("nemotron_h: the Megatron layout gives bit-identical logits to the HF 
         CHECK(b.layout == "megatron");
         CHECK(bit_identical(a.logits, b.logits));
     }
+}
+
+TEST_CASE("nemotron_h MoE: the Megatron TP2 PP2 EP2 layout gives bit-identical logits", "[nemotron_h][forward][layouts]") {
+    TempDir tmp;
+    const fs::path hf = forward_fixture("nemotron_h_moe");
+    const auto tokens = fixture_tokens(hf);
+    convert_ok(hf, tmp / "mg", target(LayoutKind::Megatron, 2, 2, 2));
+    const Checkpoint mg = open_ok(tmp / "mg");
+    CHECK(mg.find("decoder.layers.1.mlp.router.expert_bias", RankCoord{0, 0, 1}));
+    CHECK(mg.find("decoder.layers.1.pre_mlp_layernorm.weight", RankCoord{0, 0, 0}));
+    CHECK(mg.config.value("moe_router_score_function", "") == "sigmoid");
+    CHECK(mg.config.value("moe_router_num_groups", 0) == 2);
+    CHECK(bit_identical(forward_ok(hf, tokens).logits, forward_ok(tmp / "mg", tokens).logits));
 }
 
 TEST_CASE("nemotron_h: the Megatron in_proj holds each TP rank's z, x, B, C and dt blocks", "[nemotron_h][convert]") {
@@ -104,7 +137,8 @@ TEST_CASE("nemotron_h: both pattern spellings give one layer per symbol", "[nemo
 TEST_CASE("nemotron_h: configs Strata cannot run are refused, naming the field", "[nemotron_h][spec]") {
     json base = find_synth_preset("nemotron-h-tiny")->config;
     const auto [key, value, expect] = GENERATE(table<std::string, json, std::string>({
-        {"hybrid_override_pattern", "M-E*-", "MoE layers ('E' in the pattern) are not supported"},
+        {"moe_latent_size", 16, "moe_latent_size (latent MoE projections) is not supported"},
+        {"hybrid_override_pattern", "M-E*-", "'n_routed_experts' must be a positive integer"},
         {"hybrid_override_pattern", "M-X", "'X'"},
         {"num_hidden_layers", 7, "num_hidden_layers 7 differs from the pattern's 8 layers"},
         {"n_groups", 3, "n_groups must divide mamba_num_heads"},
@@ -114,6 +148,7 @@ TEST_CASE("nemotron_h: configs Strata cannot run are refused, naming the field",
     json c = base;
     c[key] = value;
     if (key == "hybrid_override_pattern") c.erase("num_hidden_layers");
+    if (key == "moe_latent_size") c["hybrid_override_pattern"] = "M-E*-", c.erase("num_hidden_layers");
     auto spec = model_spec_from_hf_config(c);
     REQUIRE_FALSE(spec.is_ok());
     INFO(spec.status().message());
@@ -121,7 +156,9 @@ TEST_CASE("nemotron_h: configs Strata cannot run are refused, naming the field",
 }
 
 TEST_CASE("nemotron_h: Megatron args rebuild config.json without Strata's saved copy", "[nemotron_h][plan]") {
-    const auto& hf = find_synth_preset("nemotron-h-tiny")->config;
+    const std::string preset = GENERATE("nemotron-h-tiny", "nemotron-h-moe-tiny");
+    INFO(preset);
+    const auto& hf = find_synth_preset(preset)->config;
     auto spec = mapping_spec_from_hf_config(hf);
     REQUIRE(spec.is_ok());
     auto canonical = hf_tensor_entries(hf, DType::BF16);
@@ -142,6 +179,11 @@ TEST_CASE("nemotron_h: Megatron args rebuild config.json without Strata's saved 
     INFO(rebuilt.status().message());
     REQUIRE(rebuilt.is_ok());
     CHECK((*rebuilt)["model_type"] == "nemotron_h");
+    auto spec_again = model_spec_from_hf_config(*rebuilt);
+    REQUIRE(spec_again.is_ok());
+    CHECK(spec_again->router_groups == spec->router_groups);
+    CHECK(spec_again->routed_scaling_factor == spec->routed_scaling_factor);
+    CHECK(spec_again->shared_expert_ffn == spec->shared_expert_ffn);
     auto again = hf_tensor_entries(*rebuilt, DType::BF16);
     REQUIRE(again.is_ok());
     REQUIRE(again->size() == canonical->size());

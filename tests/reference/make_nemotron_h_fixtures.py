@@ -18,6 +18,10 @@ meta.json (versions, what each layer kind contributes):
                Mamba2 8 heads of 16 (d_inner 128), 4 groups, state 16, conv 4; attention 8 query /
                4 KV heads of 8 without RoPE (Nemotron-H attention has none); MLP 128; vocab 256;
                untied embeddings; 48 tokens.
+  nemotron_h_moe/  the `nemotron-h-moe-tiny` preset: pattern "ME*EM-*E" with Nemotron 3's MoE layers: 8
+               squared-ReLU experts of 32, top-2 by the sigmoid router over 2 groups of which 1 is kept
+               (n_group 2, topk_group 1), routed_scaling_factor 2.5, a shared expert of 48;
+               e_score_correction_bias 0.1 N(0, 1) so the bias changes which experts are chosen.
 
 Weights are N(0, 0.08) except: the block norms, norm_f and the gated Mamba norm 1 + 0.1 N(0, 1)
 (NemotronHRMSNorm applies w, not 1 + w); conv1d 0.3 N(0, 1); A_log = log U(0.1, 2),
@@ -49,6 +53,9 @@ NEMOTRON_H = dict(vocab_size=256, hidden_size=64, hybrid_override_pattern="M-M*-
 
 def randomize(model, gen):
     with torch.no_grad():
+        for name, b in model.named_buffers():
+            if name.endswith("e_score_correction_bias"):
+                b.copy_(0.1 * torch.randn(b.shape, generator=gen, dtype=torch.float64))
         for name, p in model.named_parameters():
             noise = torch.randn(p.shape, generator=gen, dtype=torch.float64)
             if name.endswith("A_log"):
@@ -90,21 +97,36 @@ def make(name, cfg_dict, salt):
             "transformers": transformers.__version__, "logits_abs_max": float(np.abs(logits).max())}
     # What each layer kind contributes: the logits' change when its output projection is zeroed.
     for kind, suffix in (("mamba2", "mixer.out_proj.weight"), ("attention", "mixer.o_proj.weight"),
-                         ("mlp", "mixer.down_proj.weight")):
+                         ("mlp", "mixer.down_proj.weight"), ("shared_expert", "shared_experts.down_proj.weight")):
         probe = build(cfg_dict, salt)
         with torch.no_grad():
             for pname, p in probe.named_parameters():
                 if pname.endswith(suffix):
                     p.zero_()
-        meta["max_abs_change_without_" + kind] = float(np.abs(logits_of(probe) - logits).max())
+        if any(pname.endswith(suffix) for pname, _ in probe.named_parameters()):
+            meta["max_abs_change_without_" + kind] = float(np.abs(logits_of(probe) - logits).max())
+    # The expert bias only steers the choice: the logits change when it is zeroed.
+    if cfg_dict.get("n_routed_experts") and "E" in cfg_dict["hybrid_override_pattern"]:
+        probe = build(cfg_dict, salt)
+        with torch.no_grad():
+            for bname, b in probe.named_buffers():
+                if bname.endswith("e_score_correction_bias"):
+                    b.zero_()
+        meta["max_abs_change_without_expert_bias"] = float(np.abs(logits_of(probe) - logits).max())
     (folder / "tokens.json").write_text(json.dumps(TOKENS) + "\n")
     np.save(folder / "logits.npy", np.ascontiguousarray(logits, dtype=np.float32))
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(name, json.dumps(meta))
 
 
+NEMOTRON_H_MOE = dict(NEMOTRON_H, hybrid_override_pattern="ME*EM-*E", n_routed_experts=8, num_experts_per_tok=2,
+                      moe_intermediate_size=32, n_shared_experts=1, moe_shared_expert_intermediate_size=48,
+                      n_group=2, topk_group=1, routed_scaling_factor=2.5, norm_topk_prob=True)
+
+
 def main():
     make("nemotron_h", NEMOTRON_H, 3)
+    make("nemotron_h_moe", NEMOTRON_H_MOE, 4)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 // Nemotron-H (NemotronHForCausalLM; transformers models/nemotron_h, v5) as an Architecture: a stack
 // of single-module layers laid out by hybrid_override_pattern ('M' Mamba2, '*' attention without
-// RoPE, '-' squared-ReLU MLP), each behind one RMSNorm. The Megatron side is Megatron-Core's
-// hybrid model with the same pattern, layer for layer (nemotron_h_table.cpp). MoE layers ('E',
-// Nemotron 3) are refused with a clear error: their sigmoid group router is not implemented.
+// RoPE, '-' squared-ReLU MLP, 'E' squared-ReLU MoE with a sigmoid group router and a shared
+// expert, as Nemotron 3), each behind one RMSNorm. The Megatron side is Megatron-Core's hybrid
+// model with the same pattern, layer for layer (nemotron_h_table.cpp). Latent MoE projections
+// (Nemotron 3 Super) are refused with a clear error.
 #include <string>
 
 #include "nemotron_h.h"
@@ -52,16 +53,41 @@ Status require_false(const json& c, const char* key, bool fallback = false) {
     return Status::ok();
 }
 
+// 'E' layers (Nemotron 3): n_routed_experts squared-ReLU experts of moe_intermediate_size, top
+// num_experts_per_tok by the sigmoid group router (n_group, topk_group, routed_scaling_factor,
+// norm_topk_prob, e_score_correction_bias), plus one shared expert of
+// moe_shared_expert_intermediate_size. The latent projections of Nemotron 3 Super are refused.
+Status read_moe_fields(const json& c, ModelSpec& s) {
+    if (c.contains("moe_latent_size") && !c["moe_latent_size"].is_null())
+        return Status::unsupported(std::string(kWhere) + ": moe_latent_size (latent MoE projections) is not supported");
+    STRATA_TRY(s.experts, json_positive_dim(c, "n_routed_experts", kWhere));
+    STRATA_TRY(s.experts_per_token, json_positive_dim(c, "num_experts_per_tok", kWhere));
+    STRATA_TRY(s.expert_ffn, json_positive_dim(c, "moe_intermediate_size", kWhere));
+    const uint64_t shared = json_value_or<uint64_t>(c, "n_shared_experts", 1);
+    if (shared > 1) return Status::unsupported(std::string(kWhere) + ": n_shared_experts above 1 is not supported");
+    if (shared == 1) {
+        STRATA_TRY(s.shared_expert_ffn, json_positive_dim(c, "moe_shared_expert_intermediate_size", kWhere));
+    }
+    s.router = RouterKind::SigmoidGroupTopK;
+    s.router_groups = json_value_or<uint64_t>(c, "n_group", 1);
+    s.router_topk_groups = json_value_or<uint64_t>(c, "topk_group", 1);
+    s.routed_scaling_factor = json_value_or<double>(c, "routed_scaling_factor", 1.0);
+    s.norm_topk_prob = json_value_or<bool>(c, "norm_topk_prob", true);
+    const uint64_t g = s.router_groups;
+    if (g == 0 || s.experts % g != 0 || s.experts / g < 2 || s.router_topk_groups == 0 || s.router_topk_groups > g ||
+        s.experts_per_token > s.router_topk_groups * (s.experts / g))
+        return field_error("n_group " + std::to_string(g) + " / topk_group " + std::to_string(s.router_topk_groups) +
+                           " do not fit " + std::to_string(s.experts) + " experts with top-" +
+                           std::to_string(s.experts_per_token));
+    return Status::ok();
+}
+
 }  // namespace
 
 Result<ModelSpec> nemotron_h_spec(const json& c) {
     ModelSpec s;
     s.model_type = "nemotron_h";
     STRATA_TRY(std::string pattern, pattern_of(c));
-    if (pattern.find(symbol::kMoE) != std::string::npos)
-        return Status::unsupported(std::string(kWhere) + ": Nemotron-H MoE layers ('E' in the pattern) are not "
-                                   "supported yet (their sigmoid group router and latent projections are not "
-                                   "implemented)");
     auto kinds = layers_one_per_symbol(pattern);
     if (!kinds) return field_error("layer pattern '" + pattern + "': " + kinds.status().message());
     if (kinds->empty()) return field_error("the layer pattern is empty");
@@ -108,6 +134,7 @@ Result<ModelSpec> nemotron_h_spec(const json& c) {
         if (act != "silu")
             return Status::unsupported(std::string(kWhere) + ": mamba_hidden_act '" + act + "' (only silu)");
     }
+    if (s.has_mlp(MlpKind::MoE)) STRATA_RETURN_IF_ERROR(read_moe_fields(c, s));
     for (const char* key : {"use_bias", "mlp_bias", "attention_bias", "mamba_proj_bias"})
         STRATA_RETURN_IF_ERROR(require_false(c, key));
     return s;
@@ -143,6 +170,20 @@ Result<std::vector<TensorEntry>> nemotron_h_entries(const json& c, DType dtype) 
             e.push_back({x + "k_proj.weight", dtype, {s.kv_heads * s.head_dim, s.hidden}});
             e.push_back({x + "v_proj.weight", dtype, {s.kv_heads * s.head_dim, s.hidden}});
             e.push_back({x + "o_proj.weight", dtype, {s.hidden, s.heads * s.head_dim}});
+        } else if (k.mlp == MlpKind::MoE) {
+            // NemotronHMoE registers experts, gate, shared_experts; save_pretrained writes the
+            // experts one by one (experts.<e>.up_proj.weight), as the published checkpoints hold them.
+            for (uint64_t i = 0; i < s.experts; ++i) {
+                const std::string ex = x + "experts." + std::to_string(i) + ".";
+                e.push_back({ex + "up_proj.weight", dtype, {s.expert_ffn, s.hidden}});
+                e.push_back({ex + "down_proj.weight", dtype, {s.hidden, s.expert_ffn}});
+            }
+            e.push_back({x + "gate.weight", dtype, {s.experts, s.hidden}});
+            e.push_back({x + "gate.e_score_correction_bias", DType::F32, {s.experts}});
+            if (s.shared_expert_ffn) {
+                e.push_back({x + "shared_experts.up_proj.weight", dtype, {s.shared_expert_ffn, s.hidden}});
+                e.push_back({x + "shared_experts.down_proj.weight", dtype, {s.hidden, s.shared_expert_ffn}});
+            }
         } else {
             e.push_back({x + "up_proj.weight", dtype, {s.ffn, s.hidden}});
             e.push_back({x + "down_proj.weight", dtype, {s.hidden, s.ffn}});
@@ -201,6 +242,18 @@ Result<json> rebuild_config(const json& a) {
     c["tie_word_embeddings"] = !json_value_or<bool>(a, "untie_embeddings_and_output_weights", true);
     c["vocab_size"] = json_value_or<uint64_t>(a, "vocab_size", 0);
     c["torch_dtype"] = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
+    if (const uint64_t experts = json_value_or<uint64_t>(a, "num_experts", 0)) {
+        c["n_routed_experts"] = experts;
+        c["num_experts_per_tok"] = json_value_or<uint64_t>(a, "moe_router_topk", 2);
+        c["moe_intermediate_size"] = json_value_or<uint64_t>(a, "moe_ffn_hidden_size", 0);
+        const uint64_t shared = json_value_or<uint64_t>(a, "moe_shared_expert_intermediate_size", 0);
+        c["n_shared_experts"] = shared ? 1 : 0;
+        if (shared) c["moe_shared_expert_intermediate_size"] = shared;
+        c["n_group"] = json_value_or<uint64_t>(a, "moe_router_num_groups", 1);
+        c["topk_group"] = json_value_or<uint64_t>(a, "moe_router_group_topk", 1);
+        c["routed_scaling_factor"] = json_value_or<double>(a, "moe_router_topk_scaling_factor", 1.0);
+        c["norm_topk_prob"] = json_value_or<bool>(a, "norm_topk_prob", true);
+    }
     return c;
 }
 
@@ -248,6 +301,15 @@ public:
         a["squared_relu"] = true;
         a["position_embedding_type"] = "none";
         a["use_rotary_position_embeddings"] = false;
+        if (s.is_moe()) {
+            // Megatron-Core TransformerConfig names of Nemotron 3's router (Megatron-Bridge nemotron_h provider).
+            a["moe_router_score_function"] = "sigmoid";
+            a["moe_router_enable_expert_bias"] = true;
+            a["moe_router_num_groups"] = s.router_groups;
+            a["moe_router_group_topk"] = s.router_topk_groups;
+            a["moe_router_topk_scaling_factor"] = s.routed_scaling_factor;
+            a["moe_shared_expert_intermediate_size"] = s.shared_expert_ffn ? json(s.shared_expert_ffn) : json(nullptr);
+        }
         a["hf_model_type"] = "nemotron_h";
         a["strata_hf_config"] = hf.dump();  // the way back is exact (time_step_*, token ids)
     }
@@ -270,12 +332,14 @@ public:
         ForwardTraits t;
         t.supported = true;
         t.standard_mamba2 = true;
+        t.ungated_shared_expert = true;
         ForwardNames& n = t.names;
         n.embed = "backbone.embeddings.weight";
         n.final_norm = "backbone.norm_f.weight";
         n.layers = "backbone.layers.";
         n.mixer_norm = n.mlp_norm = "norm.weight";
         n.attention = n.mamba = n.mlp = "mixer.";
+        n.shared_expert = "shared_experts.";
         return t;
     }
 

@@ -25,6 +25,7 @@ int layer_index(const std::string& name) {
 //   Mamba      TE mixer.in_proj.layer_norm_weight               local norm.weight (MambaLayer.norm)
 //   attention  TE self_attention.linear_qkv.layer_norm_weight   local input_layernorm.weight
 //   MLP        TE mlp.linear_fc1.layer_norm_weight              local pre_mlp_layernorm.weight
+//   MoE        pre_mlp_layernorm.weight (both)
 // Replicated on every TP rank of its stage.
 class LayerNormByKindMapping final : public ParamMapping {
 public:
@@ -45,6 +46,7 @@ public:
         else if (k.mixer == MixerKind::Attention)
             suffix = te ? "self_attention.linear_qkv.layer_norm_weight" : "input_layernorm.weight";
         else if (k.mlp == MlpKind::Dense) suffix = te ? "mlp.linear_fc1.layer_norm_weight" : "pre_mlp_layernorm.weight";
+        else if (k.mlp == MlpKind::MoE) suffix = "pre_mlp_layernorm.weight";  // MoE layers never fuse it
         if (!suffix)
             return Status::unsupported(std::string("Nemotron-H layer of kind ") + mixer_kind_name(k.mixer) + "/" +
                                        mlp_kind_name(k.mlp) + " has no Megatron mapping")
@@ -83,6 +85,24 @@ MappingRegistry build_nemotron_h_registry() {
     // '-' layers.
     r.add(mg, "decoder.layers.*.mlp.linear_fc1.weight", {{"", X + "up_proj.weight"}}, column());
     r.add(mg, "decoder.layers.*.mlp.linear_fc2.weight", {{"", X + "down_proj.weight"}}, row());
+    // 'E' layers: the router (and its expert bias), the experts as TEGroupedMLP or SequentialMLP
+    // (linear_fc1 = up_proj, no gate), the shared expert.
+    using E = ExpertLayout;
+    const RuleCondition grouped{LayoutKind::Megatron, E::Grouped, {}};
+    const RuleCondition sequential{LayoutKind::Megatron, E::Sequential, {}};
+    const std::string EX = X + "experts.*.";
+    r.add(mg, "decoder.layers.*.mlp.router.weight", {{"", X + "gate.weight"}}, replicated());
+    r.add(mg, "decoder.layers.*.mlp.router.expert_bias", {{"", X + "gate.e_score_correction_bias"}}, replicated());
+    r.add(grouped, "decoder.layers.*.mlp.experts.linear_fc1.weight*", {{"", EX + "up_proj.weight"}}, column());
+    r.add(grouped, "decoder.layers.*.mlp.experts.linear_fc2.weight*", {{"", EX + "down_proj.weight"}}, row());
+    r.add(sequential, "decoder.layers.*.mlp.experts.local_experts.*.linear_fc1.weight", {{"", EX + "up_proj.weight"}},
+          column());
+    r.add(sequential, "decoder.layers.*.mlp.experts.local_experts.*.linear_fc2.weight",
+          {{"", EX + "down_proj.weight"}}, row());
+    r.add(mg, "decoder.layers.*.mlp.shared_experts.linear_fc1.weight", {{"", X + "shared_experts.up_proj.weight"}},
+          column());
+    r.add(mg, "decoder.layers.*.mlp.shared_experts.linear_fc2.weight", {{"", X + "shared_experts.down_proj.weight"}},
+          row());
     return r;
 }
 

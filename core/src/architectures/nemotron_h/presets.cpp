@@ -18,6 +18,25 @@ struct Dims {
     const char* pattern;
 };
 
+// Nemotron 3 style 'E' layers: routed experts, top-k by the sigmoid group router, a shared expert.
+struct MoeDims {
+    int experts, top_k, expert_ffn, shared_ffn, groups, top_groups;
+    double scaling;
+};
+
+json with_moe(json c, const MoeDims& m) {
+    c["n_routed_experts"] = m.experts;
+    c["num_experts_per_tok"] = m.top_k;
+    c["moe_intermediate_size"] = m.expert_ffn;
+    c["n_shared_experts"] = 1;
+    c["moe_shared_expert_intermediate_size"] = m.shared_ffn;
+    c["n_group"] = m.groups;
+    c["topk_group"] = m.top_groups;
+    c["routed_scaling_factor"] = m.scaling;
+    c["norm_topk_prob"] = true;
+    return c;
+}
+
 json nemotron_h_config(const Dims& d) {
     return json{
         {"architectures", {"NemotronHForCausalLM"}},
@@ -66,6 +85,11 @@ void add_nemotron_h_presets(std::vector<SynthPreset>& out) {
                    "Nemotron-H, hidden 64, pattern M-M*-M*- (3 Mamba2 8x16 with 4 groups, 2 attention 8/4 heads, "
                    "3 squared-ReLU MLP 128), vocab 256",
                    nemotron_h_config({64, 8, 4, 8, 128, 8, 16, 4, 16, 256, "M-M*-M*-"})});
+    out.push_back({"nemotron-h-moe-tiny",
+                   "Nemotron 3 style MoE, hidden 64, pattern ME*EM-*E: 8 squared-ReLU experts of 32, top-2 by a "
+                   "sigmoid router over 2 groups (1 kept, scaling 2.5), a shared expert of 48",
+                   with_moe(nemotron_h_config({64, 8, 4, 8, 128, 8, 16, 4, 16, 256, "ME*EM-*E"}),
+                            {8, 2, 32, 48, 2, 1, 2.5})});
     out.push_back({"nemotron-h-8b",
                    "Nemotron-H-8B at real dims: 52 layers (24 Mamba2, 4 attention, 24 MLP), 8.1 B parameters",
                    nemotron_h_config({4096, 32, 8, 128, 21504, 128, 64, 8, 128, 131072,
