@@ -143,6 +143,18 @@ Status mamba_in_proj_conv(const LayerCtx& c, const std::string& p, std::span<con
     return Status::ok();
 }
 
+kernels::SsmScanArgs scan_dims(int64_t len, int64_t heads, int64_t head_dim, int64_t groups, int64_t state,
+                               float dt_min) {
+    kernels::SsmScanArgs dims;
+    dims.len = len;
+    dims.heads = heads;
+    dims.head_dim = head_dim;
+    dims.groups = groups;
+    dims.state_dim = state;
+    dims.dt_min = dt_min;
+    return dims;
+}
+
 // The end both Mamba2 layouts share: the selective scan with A = -exp(A_log), D and dt_bias; the
 // gated RMSNorm (gate first, groups of d_inner / groups); out_proj.
 Status mamba_scan_norm_out(const LayerCtx& c, const std::string& p, const kernels::SsmScanArgs& dims,
@@ -401,13 +413,7 @@ Status mamba_block(const LayerCtx& c, int layer, std::span<const float> h, std::
         }
         std::copy_n(r + 2 * d_xb, ngroups * d_state, cm.data() + t * ngroups * d_state);
     }
-    kernels::SsmScanArgs dims;
-    dims.len = T;
-    dims.heads = nheads;
-    dims.head_dim = headdim;
-    dims.groups = ngroups;
-    dims.state_dim = d_state;
-    return mamba_scan_norm_out(c, p, dims, x, dt, b, cm, z, 1e-5f, out);
+    return mamba_scan_norm_out(c, p, scan_dims(T, nheads, headdim, ngroups, d_state, 0.0f), x, dt, b, cm, z, 1e-5f, out);
 }
 
 // The standard Mamba2 mixer (transformers NemotronHMamba2Mixer.torch_forward; Megatron
@@ -434,13 +440,7 @@ Status mamba2_block(const LayerCtx& c, int layer, std::span<const float> h, std:
         std::copy_n(r + d_inner, bc, b.data() + t * bc);
         std::copy_n(r + d_inner + bc, bc, cm.data() + t * bc);
     }
-    kernels::SsmScanArgs dims;
-    dims.len = T;
-    dims.heads = nheads;
-    dims.head_dim = static_cast<int64_t>(m.head_dim);
-    dims.groups = ngroups;
-    dims.state_dim = d_state;
-    dims.dt_min = static_cast<float>(m.dt_min);
+    const auto dims = scan_dims(T, nheads, static_cast<int64_t>(m.head_dim), ngroups, d_state, static_cast<float>(m.dt_min));
     return mamba_scan_norm_out(c, p, dims, x, dt, b, cm, z, static_cast<float>(s.rms_norm_eps), out);
 }
 

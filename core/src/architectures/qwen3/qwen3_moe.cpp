@@ -4,7 +4,7 @@
 // mapping_registry.py (§1.2), legacy GroupedMLP weight1/weight2 (mamba-megatron §2.3,
 // NVIDIA/Megatron-LM#909), Qwen3-30B-A3B-fused (facts README §5) and transformers v5
 // conversion_mapping.py qwen2_moe (§6.2).
-#include "qwen3_gpt_rules.h"
+#include "../gpt_rules.h"
 
 namespace strata {
 
@@ -19,7 +19,7 @@ MappingRegistry build_qwen3_moe_registry() {
     const std::string X = "model.layers.*.mlp.experts.*.";
 
     MappingRegistry r("qwen3_moe", "Megatron-Bridge qwen3_moe_bridge.py; transformers v5 conversion_mapping.py");
-    add_qwen3_gpt_rules(r);
+    add_gpt_attention_rules(r, GptQkNorm::Yes);
     // --- Megatron GPTModel (layout name | canonical | kind) ---
     r.add(mg, "decoder.layers.*.mlp.router.weight", {{"", L + "mlp.gate.weight"}}, replicated());
     r.add(mg, "decoder.layers.*.pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}}, replicated());
