@@ -173,6 +173,11 @@ TEST_CASE("nemotron_h: Megatron args rebuild config.json without Strata's saved 
     REQUIRE(layout.is_ok());
     auto args = megatron_args_for(hf, *layout, 1);
     CHECK(args["swiglu"] == false);
+    // What plan and inspect read from a Megatron checkpoint: one Megatron layer per HF layer.
+    auto from_args = model_spec_from_megatron_args(args);
+    REQUIRE(from_args.is_ok());
+    CHECK(from_args->model_type == "nemotron_h");
+    CHECK(from_args->layer_kinds == spec->layer_kinds);
     args.erase("strata_hf_config");
     args.erase("hf_model_type");  // as a Megatron-trained checkpoint has them: squared_relu decides
     auto rebuilt = hf_config_from_megatron_args(args);
@@ -184,6 +189,9 @@ TEST_CASE("nemotron_h: Megatron args rebuild config.json without Strata's saved 
     CHECK(spec_again->router_groups == spec->router_groups);
     CHECK(spec_again->routed_scaling_factor == spec->routed_scaling_factor);
     CHECK(spec_again->shared_expert_ffn == spec->shared_expert_ffn);
+    auto trained = model_spec_from_megatron_args(args);  // squared_relu + pattern, no saved config
+    REQUIRE(trained.is_ok());
+    CHECK(trained->layer_kinds == spec->layer_kinds);
     auto again = hf_tensor_entries(*rebuilt, DType::BF16);
     REQUIRE(again.is_ok());
     REQUIRE(again->size() == canonical->size());

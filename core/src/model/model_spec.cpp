@@ -359,6 +359,11 @@ Result<ModelSpec> model_spec_from_hf_config(const json& config) {
 }
 
 Result<ModelSpec> model_spec_from_megatron_args(const json& args) {
+    if (auto arch = architecture_for_megatron_args(args)) return (*arch)->spec_from_megatron_args(args);
+    return read_megatron_args_spec(args);
+}
+
+Result<ModelSpec> read_megatron_args_spec(const json& args) {
     if (!args.is_object()) return Status::invalid_argument("Megatron args: not a JSON object");
     const Fields f(args, "Megatron args");
     ModelSpec spec;

@@ -90,6 +90,11 @@ public:
     // --- Megatron args ---
     virtual ArchMatch match_megatron_args(const nlohmann::json& args) const = 0;
     virtual Result<nlohmann::json> hf_config_from_megatron_args(const nlohmann::json& args) const = 0;
+    // The spec plan and inspect use for a Megatron checkpoint: the generic reading of GPT and
+    // hybrid args (read_megatron_args_spec) unless the family knows better.
+    virtual Result<ModelSpec> spec_from_megatron_args(const nlohmann::json& args) const {
+        return read_megatron_args_spec(args);
+    }
     // Adds the family's fields to the GPT args convert/megatron_args.cpp builds.
     virtual void add_megatron_args(const nlohmann::json& /*hf_config*/, const Layout& /*layout*/,
                                    nlohmann::json& /*args*/) const {}

@@ -96,9 +96,13 @@ struct ModelSpec {
 // From an HF config.json (text config of VL wrappers included; M1's mamba_config.json
 // merged under "mamba_config" by read_hf_config_beside). InvalidArgument names the field.
 Result<ModelSpec> model_spec_from_hf_config(const nlohmann::json& config);
-// From Megatron args (as read from model_optim_rng.pt, a dict of arg names to values).
-// The hybrid pattern (hybrid_layer_pattern / hybrid_override_pattern, or the ratios) gives
-// the layer kinds: each mixer slot plus the MLP slot after it is one HF layer.
+// From Megatron args (as read from model_optim_rng.pt, a dict of arg names to values): the
+// spec of the family that claims the args (Architecture::spec_from_megatron_args), or the
+// generic reading below when none does.
 Result<ModelSpec> model_spec_from_megatron_args(const nlohmann::json& args);
+// The generic reading of GPT / hybrid args. The hybrid pattern (hybrid_layer_pattern /
+// hybrid_override_pattern, or the ratios) gives the layer kinds: each mixer slot plus the MLP
+// slot after it is one HF layer.
+Result<ModelSpec> read_megatron_args_spec(const nlohmann::json& args);
 
 }  // namespace strata

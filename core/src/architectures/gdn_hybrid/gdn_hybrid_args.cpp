@@ -91,7 +91,7 @@ Result<json> gdn_hybrid_config_from_megatron_args(const json& a) {
         return c;
     }
     // Rebuilt from the fields (a Megatron-trained checkpoint).
-    STRATA_TRY(ModelSpec s, model_spec_from_megatron_args(a));
+    STRATA_TRY(ModelSpec s, read_megatron_args_spec(a));
     const bool moe = s.is_moe();
     std::string type = json_value_or<std::string>(a, "hf_model_type", moe ? "qwen3_5_moe" : "qwen3_5");
     if (!is_gdn_hybrid_model_type(type))

@@ -140,7 +140,7 @@ public:
             return c;
         }
         // Rebuilt from the fields (a Megatron-trained checkpoint).
-        STRATA_TRY(ModelSpec s, model_spec_from_megatron_args(a));
+        STRATA_TRY(ModelSpec s, read_megatron_args_spec(a));
         if (s.is_moe())
             return Status::unsupported("Megatron args: an MoE GPT without qk_layernorm has no mapping table");
         const std::string type = json_value_or<std::string>(a, "hf_model_type", "llama");

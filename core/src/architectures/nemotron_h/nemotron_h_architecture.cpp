@@ -322,6 +322,12 @@ public:
         return std::move(*parsed);
     }
 
+    // One Megatron layer per HF layer: the spec of the config the args describe.
+    Result<ModelSpec> spec_from_megatron_args(const json& a) const override {
+        STRATA_TRY(json config, hf_config_from_megatron_args(a));
+        return nemotron_h_spec(config);
+    }
+
     const MappingRegistry* mapping_registry(std::string_view model_type) const override {
         static const MappingRegistry kTable = build_nemotron_h_registry();
         return model_type == kTable.model_type() ? &kTable : nullptr;
