@@ -346,11 +346,11 @@ void PatternPanel::refresh(const QString& error) {
     const LayerCounts c = count_layers(symbols_);
     const int total = std::max(1, c.total());
     auto pct = [&](int n) { return QStringLiteral("%1 (%2%)").arg(n).arg(100.0 * n / total, 0, 'f', 1); };
-    QString text = tr("<b>%1</b> Megatron layers = <b>%2</b> HF layers · attention %3 · Mamba %4 · GDN %5 · "
-                      "MLP %6 · MoE %7")
+    QString text = tr("<b>%1</b> Megatron layers = <b>%2</b> HF layers%3 · attention %4 · Mamba %5 · GDN %6 · "
+                      "MLP %7 · MoE %8")
                        .arg(c.total())
-                       .arg(layers ? QString::number(mixers.size()) + (pairs ? QString() : tr(" (one per symbol)"))
-                                   : tr("no"))
+                       .arg(layers ? QString::number(mixers.size()) : tr("no"))
+                       .arg(pairs ? QString() : tr(" (one per symbol)"))
                        .arg(pct(c.attention), pct(c.mamba), pct(c.gdn), pct(c.mlp), pct(c.moe));
     if (auto r = ratios_matching_counts(c))
         text += tr("<br>Ratio flags with the same counts: <code>--hybrid-attention-ratio %1 --hybrid-mlp-ratio %2</code>")
