@@ -40,7 +40,8 @@ bool has_error(const PatternPanel& panel) {
 
 }  // namespace
 
-TEST_CASE("pattern designer: the Nemotron-H 8B preset has 52 HF layers, one per symbol", "[studio][pattern][nemotron_h]") {
+TEST_CASE("pattern designer: the Nemotron-H 8B preset has 52 HF layers, one per symbol",
+          "[studio][pattern][nemotron_h]") {
     PatternPanel panel;
     panel.resize(1200, 600);
     panel.show();

@@ -39,10 +39,12 @@ const char* kNemotronPreset = "nemotron-h-8b";
 // The legend says what a click does under each convention (the cycles are toggle_hf_layer's
 // and toggle_megatron_slot's).
 const char* kLegend[] = {
-    QT_TRANSLATE_NOOP("PatternPanel", "Click a cell: HF layer cycles attention (*) → Mamba2 (M) → GDN (G); a Megatron "
-                                      "mixer slot cycles M → * → G, an MLP slot toggles - / E."),
-    QT_TRANSLATE_NOOP("PatternPanel", "One HF layer per symbol (Nemotron-H): click an HF layer or its Megatron slot "
-                                      "to cycle Mamba2 (M) → attention (*) → MLP (-)."),
+    QT_TRANSLATE_NOOP("PatternPanel",
+                      "Click a cell: HF layer cycles attention (*) → Mamba2 (M) → GDN (G); a Megatron "
+                      "mixer slot cycles M → * → G, an MLP slot toggles - / E."),
+    QT_TRANSLATE_NOOP("PatternPanel",
+                      "One HF layer per symbol (Nemotron-H): click an HF layer or its Megatron slot "
+                      "to cycle Mamba2 (M) → attention (*) → MLP (-)."),
 };
 
 // A model the designer shows on open: one whose layers are not all attention (a transformer's
@@ -72,8 +74,9 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
     // In HfLayerConvention's order.
     convention_->addItem(tr("HF layer = mixer + MLP slot (M1, GPT)"));
     convention_->addItem(tr("HF layer = one symbol (Nemotron-H)"));
-    convention_->setToolTip(tr("How HF layers sit on the Megatron pattern; a preset or an opened model sets it from "
-                               "its family"));
+    convention_->setToolTip(
+        tr("How HF layers sit on the Megatron pattern; a preset or an opened model sets it from "
+           "its family"));
     strip_ = new LayerStrip(this);
     attn_ = new QLineEdit(this);
     attn_->setObjectName("attnLayersEdit");
@@ -188,8 +191,10 @@ void PatternPanel::set_open_model(const std::optional<ModelSpec>& spec) {
 Result<std::string> PatternPanel::apply_model(const ModelSpec& spec) {
     convention_->setCurrentIndex(int(hf_layer_convention_for(spec)));
     update_convention_widgets();
-    if (!spec.is_moe()) mlp_->setCurrentIndex(2);
-    else if (mlp_->currentIndex() == 2) mlp_->setCurrentIndex(1);
+    if (!spec.is_moe())
+        mlp_->setCurrentIndex(2);
+    else if (mlp_->currentIndex() == 2)
+        mlp_->setCurrentIndex(1);
     if (!spec.megatron_pattern.empty()) return spec.megatron_pattern;  // read from Megatron args as written
     return megatron_pattern_from_layers(spec.layer_kinds, options());
 }
@@ -273,16 +278,19 @@ void PatternPanel::toggle_megatron_slot(int slot) {
     std::string s = symbols_;
     char& c = s[size_t(slot)];
     const MegatronVersion v = version();
-    if (convention() == HfLayerConvention::OnePerSymbol) c = next_one_per_symbol_layer(c);
-    else if (is_mixer_symbol(c)) c = c == 'M' ? '*' : (c == '*' && is_layer_symbol('G', v)) ? 'G' : 'M';
+    if (convention() == HfLayerConvention::OnePerSymbol)
+        c = next_one_per_symbol_layer(c);
+    else if (is_mixer_symbol(c))
+        c = c == 'M' ? '*' : (c == '*' && is_layer_symbol('G', v)) ? 'G' : 'M';
     else if (is_mlp_symbol(c)) c = (c == '-' && is_layer_symbol('E', v)) ? 'E' : '-';
     set_symbols(std::move(s));
 }
 
 bool PatternPanel::set_attn_layers_text(const QString& text) {
     if (convention() != HfLayerConvention::MixerThenMlp) {
-        refresh(tr("attn_layers is M1's list (an HF layer = a mixer + MLP slot); with one HF layer per symbol, edit "
-                   "the Megatron pattern"));
+        refresh(
+            tr("attn_layers is M1's list (an HF layer = a mixer + MLP slot); with one HF layer per symbol, edit "
+               "the Megatron pattern"));
         return false;
     }
     const int n = hf_layers_ > 0 ? hf_layers_ : 48;
@@ -339,7 +347,8 @@ void PatternPanel::refresh(const QString& error) {
                          : tr("No HF layers: %1").arg(q(layers.status().message()));
     strip_->set_layers(layers ? *layers : std::vector<LayerKind>{}, hf_error, q(symbols_));
     // Keep the field being typed in untouched; refresh the other one.
-    if (!attn_->hasFocus()) attn_->setText(layers && pairs ? q(format_index_list(attn_layers_from_mixers(mixers))) : QString());
+    if (!attn_->hasFocus())
+        attn_->setText(layers && pairs ? q(format_index_list(attn_layers_from_mixers(mixers))) : QString());
     if (!pattern_->hasFocus()) pattern_->setText(q(symbols_));
     attn_->setEnabled(layers.is_ok() && pairs);
 

@@ -21,7 +21,8 @@ QChar layer_char(const LayerKind& k) {
         case MixerKind::Attention: return '*';
         case MixerKind::Mamba2: return 'M';
         case MixerKind::GatedDeltaNet: return 'G';
-        case MixerKind::None: return k.mlp == MlpKind::MoE ? 'E' : '-';
+        case MixerKind::None:
+            return k.mlp == MlpKind::MoE ? 'E' : '-';
     }
     return '?';
 }

@@ -148,13 +148,14 @@ Result<PatternShardLayout> pattern_shard_layout(const json& hf_config, const Lay
     json config = hf_config;
     // M1's recipe swaps attention and Mamba2 mixers of a layer pair; a model of single-module
     // layers has no such recipe, so any other pattern names tensors none of its checkpoints has.
-    const int i = one_each ? first_difference(model.layer_kinds, kinds) : first_non_m1_difference(model.layer_kinds, kinds);
+    const int i =
+        one_each ? first_difference(model.layer_kinds, kinds) : first_non_m1_difference(model.layer_kinds, kinds);
     if (kinds == model.layer_kinds) {
         out.basis = "the model's own layers";
     } else if (i >= 0) {
         return Status::unsupported(
-            "HF layer " + std::to_string(i) + " is " + kind_text(kinds[static_cast<size_t>(i)]) + " in the pattern but " +
-            kind_text(model.layer_kinds[static_cast<size_t>(i)]) + " in the model; " +
+            "HF layer " + std::to_string(i) + " is " + kind_text(kinds[static_cast<size_t>(i)]) +
+            " in the pattern but " + kind_text(model.layer_kinds[static_cast<size_t>(i)]) + " in the model; " +
             (one_each ? "a model with one HF layer per pattern symbol has no recipe that changes its layers"
                       : "only attention and Mamba2 mixers can be swapped (M1's recipe, `strata hybridize`)") +
             ", so no checkpoint of this model has the pattern's tensors");

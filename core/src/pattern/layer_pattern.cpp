@@ -646,8 +646,10 @@ Result<std::vector<LayerKind>> layers_one_per_symbol(std::string_view symbols) {
 
 const char* hf_layer_convention_name(HfLayerConvention convention) {
     switch (convention) {
-        case HfLayerConvention::MixerThenMlp: return "mixer + MLP";
-        case HfLayerConvention::OnePerSymbol: return "one per symbol";
+        case HfLayerConvention::MixerThenMlp:
+            return "mixer + MLP";
+        case HfLayerConvention::OnePerSymbol:
+            return "one per symbol";
     }
     return "?";
 }
@@ -660,9 +662,12 @@ Result<std::vector<LayerKind>> hf_layers_from_pattern(std::string_view symbols, 
 
 char next_one_per_symbol_layer(char symbol) {
     switch (symbol) {
-        case symbol::kMamba: return symbol::kAttention;
-        case symbol::kAttention: return symbol::kMlp;
-        default: return symbol::kMamba;
+        case symbol::kMamba:
+            return symbol::kAttention;
+        case symbol::kAttention:
+            return symbol::kMlp;
+        default:
+            return symbol::kMamba;
     }
 }
 
