@@ -54,7 +54,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     connect(ctx_, &StudioContext::current_changed, pattern, [this, pattern] {
         std::optional<ModelSpec> spec;
         if (ctx_->current())
-            if (auto s = model_spec_from_hf_config(ctx_->current()->ckpt->config)) spec = std::move(s).value();
+            if (auto s = model_spec_from_hf_config(ctx_->current()->hf_config)) spec = std::move(s).value();
         pattern->set_open_model(spec);
     });
     parallel_ = new ParallelPanel(ctx_, this);

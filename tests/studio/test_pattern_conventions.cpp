@@ -14,6 +14,7 @@
 #include "main_window.h"
 #include "strata/model/hf_config.h"
 #include "studio_test_util.h"
+#include "support/model_helpers.h"
 #include "views/parallel_panel.h"
 #include "views/pattern_panel.h"
 #include "widgets/layer_strip.h"
@@ -122,6 +123,26 @@ TEST_CASE("an opened nemotron-h-tiny checkpoint shows its pattern in the designe
         [&] { return !w.loading() && w.context()->current() && w.context()->current().get() != nemotron; }));
     CHECK(pattern->symbols() == m1);
     CHECK(pattern->presets()->itemText(pattern->presets()->count() - 1).startsWith("Open checkpoint: qwen3"));
+}
+
+TEST_CASE("an opened Megatron Nemotron-H checkpoint shows its pattern and plans", "[studio][pattern][nemotron_h]") {
+    strata::studio::test::DemoModel demo("nemotron-h-tiny");
+    REQUIRE(demo.ok());
+    const auto megatron = demo.dir().path() / "megatron";
+    strata::test::convert_ok(demo.path(), megatron, strata::test::target(LayoutKind::Megatron, 2, 2));
+    MainWindow w;
+    w.show();
+    w.open_path(QString::fromStdString(megatron.string()));
+    REQUIRE(strata::studio::test::wait_until([&] { return !w.loading() && w.context()->current(); }));
+    // Its HF config is rebuilt from the Megatron args (core detect_layout), so the family's convention holds.
+    auto* pattern = w.findChild<PatternPanel*>("pattern");
+    REQUIRE(pattern);
+    CHECK(pattern->symbols() == "M-M*-M*-");
+    CHECK(pattern->convention() == HfLayerConvention::OnePerSymbol);
+    auto* parallel = w.findChild<ParallelPanel*>("parallel");
+    REQUIRE(parallel);
+    CHECK_FALSE(parallel->checks().empty());  // a model, not "config.json: missing field 'model_type'"
+    CHECK(plan_passes(parallel->checks()));
 }
 
 TEST_CASE("parallel plan: the Nemotron-H 8B preset with its pattern checks one HF layer per symbol",
