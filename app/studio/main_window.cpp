@@ -50,6 +50,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     // The designer has no context of its own; its attn_layers reach the convert dialog through ours.
     connect(pattern, &PatternPanel::pattern_changed, ctx_, [this, pattern] { ctx_->set_attn_layers(pattern->attn_layers()); });
     ctx_->set_attn_layers(pattern->attn_layers());
+    // The open checkpoint's model becomes a designer preset (its spec is parsed here, as the Parallel tab does).
+    connect(ctx_, &StudioContext::current_changed, pattern, [this, pattern] {
+        std::optional<ModelSpec> spec;
+        if (ctx_->current())
+            if (auto s = model_spec_from_hf_config(ctx_->current()->hf_config)) spec = std::move(s).value();
+        pattern->set_open_model(spec);
+    });
     parallel_ = new ParallelPanel(ctx_, this);
     parallel_->setObjectName("parallel");
     tabs_->addTab(parallel_, tr("P&arallel plan"));

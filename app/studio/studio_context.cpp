@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "strata/formats/format_registry.h"
+#include "strata/mapping/canonical_view.h"
 
 namespace strata::studio {
 
@@ -17,6 +18,8 @@ Result<std::shared_ptr<LoadedCheckpoint>> load_checkpoint(const QString& path, P
     STRATA_RETURN_IF_ERROR(cancel.check());
     auto shared = std::make_shared<const Checkpoint>(std::move(ckpt));
     out->summary = summarize(*shared);
+    auto detected = detect_layout(*shared);
+    out->hf_config = detected ? std::move(detected->hf_config) : shared->config;
     progress.advance(1);
     STRATA_TRY(out->tree, build_tensor_tree(*shared, "", cancel));
     progress.advance(1);

@@ -23,6 +23,9 @@ struct LoadedCheckpoint {
     std::shared_ptr<const Checkpoint> ckpt;
     CheckpointSummary summary;
     std::shared_ptr<TensorTree> tree;  // unfiltered; the inspector owns it once shown
+    // The model's HF config: core detect_layout's (config.json, or rebuilt from Megatron args),
+    // else the stored config as it is (the panels then say why it has no ModelSpec).
+    nlohmann::json hf_config;
     double seconds = 0;                // open + summarize + tree build
 };
 

@@ -127,7 +127,7 @@ TEST_CASE("diff overview numbers every k-th of 94 layers in 600 px without overl
 TEST_CASE("the pattern strip numbers each of 4 HF layers", "[studio][labels][pattern]") {
     LayerStrip strip;
     strip.resize(900, strip.sizeHint().height());
-    strip.set_layers(std::vector<MixerKind>(4, MixerKind::Attention), true, "*-*-*-*-");
+    strip.set_layers(std::vector<LayerKind>(4, LayerKind{MixerKind::Attention, MlpKind::Dense}), {}, "*-*-*-*-");
     const QImage image = strip.grab().toImage();
     for (int i = 0; i < 4; ++i) {
         const QRect cell = strip.hf_cell_rect(i);

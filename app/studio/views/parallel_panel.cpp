@@ -134,7 +134,7 @@ void ParallelPanel::load_model() {
     nlohmann::json config;
     const QString preset = model_->currentData().toString();
     if (preset.isEmpty()) {
-        if (ctx_->current()) config = ctx_->current()->ckpt->config;
+        if (ctx_->current()) config = ctx_->current()->hf_config;
         else spec_error_ = tr("No checkpoint is open: pick a preset model or open one.");
     } else if (const SynthPreset* p = find_synth_preset(preset.toStdString())) {
         config = p->config;

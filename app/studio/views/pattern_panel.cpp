@@ -9,7 +9,10 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <iterator>
 
+#include "strata/model/architecture.h"
+#include "strata/synth/synth.h"
 #include "widgets/layer_strip.h"
 
 namespace strata::studio {
@@ -27,7 +30,29 @@ const Preset kPresets[] = {
     {"Megatron 8B hybrid (56 layers, ratios 0.08 / 0.5)", "Megatron-LM examples/mamba (8B Mamba2-Hybrid)"},
     {"Pure Mamba (56 layers)", "Megatron-LM examples/mamba"},
     {"Qwen3-Next: GDN, every 4th layer attention (48 layers, MoE)", "HF Qwen3-Next full_attention_interval 4"},
+    {"Nemotron-H 8B: one HF layer per symbol (52 layers)",
+     "synth preset nemotron-h-8b (nvidia/Nemotron-H-8B-Base-8K hybrid_override_pattern)"},
 };
+constexpr int kPresetCount = int(std::size(kPresets));
+const char* kNemotronPreset = "nemotron-h-8b";
+
+// The legend says what a click does under each convention (the cycles are toggle_hf_layer's
+// and toggle_megatron_slot's).
+const char* kLegend[] = {
+    QT_TRANSLATE_NOOP("PatternPanel",
+                      "Click a cell: HF layer cycles attention (*) → Mamba2 (M) → GDN (G); a Megatron "
+                      "mixer slot cycles M → * → G, an MLP slot toggles - / E."),
+    QT_TRANSLATE_NOOP("PatternPanel",
+                      "One HF layer per symbol (Nemotron-H): click an HF layer or its Megatron slot "
+                      "to cycle Mamba2 (M) → attention (*) → MLP (-)."),
+};
+
+// A model the designer shows on open: one whose layers are not all attention (a transformer's
+// design is kept, as it is most likely the attn_layers it is about to be hybridized with).
+bool is_hybrid(const ModelSpec& spec) {
+    return !spec.megatron_pattern.empty() || spec.has_mixer(MixerKind::Mamba2) ||
+           spec.has_mixer(MixerKind::GatedDeltaNet) || spec.has_mixer(MixerKind::None);
+}
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
@@ -44,6 +69,14 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
     mlp_->addItem(tr("MoE written as '-' (MindSpeed)"));
     mlp_->addItem(tr("MoE as 'E'"));
     mlp_->addItem(tr("Dense MLP '-'"));
+    convention_ = new QComboBox(this);
+    convention_->setObjectName("conventionBox");
+    // In HfLayerConvention's order.
+    convention_->addItem(tr("HF layer = mixer + MLP slot (M1, GPT)"));
+    convention_->addItem(tr("HF layer = one symbol (Nemotron-H)"));
+    convention_->setToolTip(
+        tr("How HF layers sit on the Megatron pattern; a preset or an opened model sets it from "
+           "its family"));
     strip_ = new LayerStrip(this);
     attn_ = new QLineEdit(this);
     attn_->setObjectName("attnLayersEdit");
@@ -64,16 +97,15 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
     top->addWidget(presets_, 1);
     top->addWidget(version_);
     top->addWidget(mlp_);
+    top->addWidget(convention_);
     auto* form = new QFormLayout;
     form->addRow(tr("attn_layers (HF)"), attn_);
     form->addRow(tr("Megatron pattern"), pattern_);
-    auto* legend = new QLabel(tr("Click a cell: HF layer cycles attention (*) → Mamba2 (M) → GDN (G); a Megatron "
-                                 "mixer slot cycles M → * → G, an MLP slot toggles - / E."),
-                              this);
-    legend->setWordWrap(true);
+    legend_ = new QLabel(this);
+    legend_->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addWidget(legend);
+    layout->addWidget(legend_);
     layout->addWidget(strip_);
     layout->addLayout(form);
     layout->addWidget(counts_);
@@ -86,9 +118,13 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
     connect(pattern_, &QLineEdit::textEdited, this, [this](const QString& t) { set_pattern_text(t); });
     connect(presets_, &QComboBox::activated, this, &PatternPanel::apply_preset);
     connect(version_, &QComboBox::currentIndexChanged, this, [this] { set_symbols(symbols_); });
+    connect(convention_, &QComboBox::currentIndexChanged, this, [this] {
+        update_convention_widgets();
+        set_symbols(symbols_);
+    });
     connect(mlp_, &QComboBox::currentIndexChanged, this, [this] {
         // Re-derive the MLP symbols from the HF layers under the new choice.
-        auto layers = layers_from_megatron_pattern(symbols_, mlp_kind());
+        auto layers = hf_layers();
         if (!layers) return refresh({});
         for (auto& l : *layers)
             if (l.mlp != MlpKind::None) l.mlp = mlp_kind();
@@ -96,13 +132,36 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
         if (pat) set_symbols(*pat);
         else refresh(q(pat.status().to_string()));
     });
+    update_convention_widgets();
     apply_preset(0);
 }
 
 MegatronVersion PatternPanel::version() const { return MegatronVersion(version_->currentData().toInt()); }
 
+HfLayerConvention PatternPanel::convention() const { return HfLayerConvention(convention_->currentIndex()); }
+
+void PatternPanel::set_convention(HfLayerConvention convention) { convention_->setCurrentIndex(int(convention)); }
+
+Result<std::vector<LayerKind>> PatternPanel::hf_layers() const {
+    return hf_layers_from_pattern(symbols_, convention(), mlp_kind());
+}
+
+// attn_layers and the MoE-as-'-' choice are M1 notions: off, with the reason, for one layer per symbol.
+void PatternPanel::update_convention_widgets() {
+    const bool pairs = convention() == HfLayerConvention::MixerThenMlp;
+    legend_->setText(tr(kLegend[pairs ? 0 : 1]));
+    mlp_->setEnabled(pairs);
+    mlp_->setToolTip(pairs ? QString() : tr("One HF layer per symbol writes MoE layers as 'E' and MLP layers as '-'"));
+    attn_->setToolTip(pairs ? QString()
+                            : tr("attn_layers is M1's list of the layers kept as attention; with one HF layer per "
+                                 "symbol the Megatron pattern is the layer list"));
+    attn_->setPlaceholderText(pairs ? tr("attn_layers, e.g. 0,2,4,...,46,47")
+                                    : tr("not used: one HF layer per symbol (the pattern is the layer list)"));
+}
+
 QString PatternPanel::attn_layers() const {
-    auto layers = layers_from_megatron_pattern(symbols_, mlp_kind());
+    if (convention() != HfLayerConvention::MixerThenMlp) return {};
+    auto layers = hf_layers();
     if (!layers) return {};
     std::vector<MixerKind> mixers;
     for (const auto& l : *layers) mixers.push_back(l.mixer);
@@ -119,9 +178,34 @@ PatternOptions PatternPanel::options() const {
     return o;
 }
 
+void PatternPanel::set_open_model(const std::optional<ModelSpec>& spec) {
+    open_model_ = spec;
+    if (presets_->count() > kPresetCount) presets_->removeItem(kPresetCount);
+    if (!spec) return;
+    presets_->addItem(tr("Open checkpoint: %1, %2 HF layers").arg(q(spec->model_type)).arg(spec->layer_kinds.size()),
+                      tr("the open checkpoint's config"));
+    if (is_hybrid(*spec)) apply_preset(kPresetCount);
+}
+
+// The model's own pattern, in the convention its family gives (core hf_layer_convention_for).
+Result<std::string> PatternPanel::apply_model(const ModelSpec& spec) {
+    convention_->setCurrentIndex(int(hf_layer_convention_for(spec)));
+    update_convention_widgets();
+    if (!spec.is_moe())
+        mlp_->setCurrentIndex(2);
+    else if (mlp_->currentIndex() == 2)
+        mlp_->setCurrentIndex(1);
+    if (!spec.megatron_pattern.empty()) return spec.megatron_pattern;  // read from Megatron args as written
+    return megatron_pattern_from_layers(spec.layer_kinds, options());
+}
+
 void PatternPanel::apply_preset(int index) {
     presets_->setCurrentIndex(index);
-    QSignalBlocker b1(version_), b2(mlp_);
+    QSignalBlocker b1(version_), b2(mlp_), b3(convention_);
+    if (index < kPresetCount) {
+        convention_->setCurrentIndex(int(HfLayerConvention::MixerThenMlp));
+        update_convention_widgets();
+    }
     Result<std::string> pat = Status::invalid_argument("unknown preset");
     switch (index) {
         case 0: {  // M1 attn_layers over Qwen3-30B-A3B's 48 layers, MoE written '-' as MindSpeed does
@@ -152,6 +236,17 @@ void PatternPanel::apply_preset(int index) {
             pat = megatron_pattern_from_layers(layers, options());
             break;
         }
+        case 4: {  // the synth preset's config, read as any opened Nemotron-H (no second copy of the pattern)
+            version_->setCurrentIndex(1);
+            const SynthPreset* preset = find_synth_preset(kNemotronPreset);
+            if (!preset) return refresh(tr("no synth preset %1").arg(kNemotronPreset));
+            auto spec = model_spec_from_hf_config(preset->config);
+            if (!spec) return refresh(q(spec.status().to_string()));
+            pat = apply_model(*spec);
+            break;
+        }
+        default:
+            if (index == kPresetCount && open_model_) pat = apply_model(*open_model_);
     }
     if (!pat) return refresh(q(pat.status().to_string()));
     set_symbols(*pat);
@@ -164,7 +259,9 @@ void PatternPanel::set_symbols(std::string symbols, const QString& error) {
 }
 
 void PatternPanel::toggle_hf_layer(int layer) {
-    auto layers = layers_from_megatron_pattern(symbols_, mlp_kind());
+    // One layer per symbol: HF layer i is slot i, and both cycle the same way.
+    if (convention() == HfLayerConvention::OnePerSymbol) return toggle_megatron_slot(layer);
+    auto layers = hf_layers();
     if (!layers || layer < 0 || layer >= int(layers->size())) return;
     MixerKind& m = (*layers)[size_t(layer)].mixer;
     const bool gdn_ok = is_layer_symbol(symbol::kGdn, version());
@@ -181,19 +278,28 @@ void PatternPanel::toggle_megatron_slot(int slot) {
     std::string s = symbols_;
     char& c = s[size_t(slot)];
     const MegatronVersion v = version();
-    if (is_mixer_symbol(c)) c = c == 'M' ? '*' : (c == '*' && is_layer_symbol('G', v)) ? 'G' : 'M';
+    if (convention() == HfLayerConvention::OnePerSymbol)
+        c = next_one_per_symbol_layer(c);
+    else if (is_mixer_symbol(c))
+        c = c == 'M' ? '*' : (c == '*' && is_layer_symbol('G', v)) ? 'G' : 'M';
     else if (is_mlp_symbol(c)) c = (c == '-' && is_layer_symbol('E', v)) ? 'E' : '-';
     set_symbols(std::move(s));
 }
 
 bool PatternPanel::set_attn_layers_text(const QString& text) {
+    if (convention() != HfLayerConvention::MixerThenMlp) {
+        refresh(
+            tr("attn_layers is M1's list (an HF layer = a mixer + MLP slot); with one HF layer per symbol, edit "
+               "the Megatron pattern"));
+        return false;
+    }
     const int n = hf_layers_ > 0 ? hf_layers_ : 48;
     auto attn = parse_index_list(text.toStdString(), n);
     if (!attn) {
         refresh(q(attn.status().to_string()));
         return false;
     }
-    auto current = layers_from_megatron_pattern(symbols_, mlp_kind());
+    auto current = hf_layers();
     std::vector<LayerKind> layers;
     const auto mixers = mixers_from_attn_layers(*attn, n);
     for (size_t i = 0; i < mixers.size(); ++i) {
@@ -229,24 +335,31 @@ void PatternPanel::refresh(const QString& error) {
         auto* item = new QListWidgetItem(tr("error: %1").arg(error), messages_);
         item->setForeground(Qt::red);
     }
-    auto layers = layers_from_megatron_pattern(symbols_, mlp_kind());
+    const bool pairs = convention() == HfLayerConvention::MixerThenMlp;
+    auto layers = hf_layers();
     std::vector<MixerKind> mixers;
     if (layers)
         for (const auto& l : *layers) mixers.push_back(l.mixer);
     hf_layers_ = int(mixers.size());
-    strip_->set_layers(mixers, layers.is_ok(), q(symbols_));
+    QString hf_error;
+    if (!layers)
+        hf_error = pairs ? tr("This pattern has MLP layers with no mixer before them: no HF layer equivalent")
+                         : tr("No HF layers: %1").arg(q(layers.status().message()));
+    strip_->set_layers(layers ? *layers : std::vector<LayerKind>{}, hf_error, q(symbols_));
     // Keep the field being typed in untouched; refresh the other one.
-    if (!attn_->hasFocus()) attn_->setText(layers ? q(format_index_list(attn_layers_from_mixers(mixers))) : QString());
+    if (!attn_->hasFocus())
+        attn_->setText(layers && pairs ? q(format_index_list(attn_layers_from_mixers(mixers))) : QString());
     if (!pattern_->hasFocus()) pattern_->setText(q(symbols_));
-    attn_->setEnabled(layers.is_ok());
+    attn_->setEnabled(layers.is_ok() && pairs);
 
     const LayerCounts c = count_layers(symbols_);
     const int total = std::max(1, c.total());
     auto pct = [&](int n) { return QStringLiteral("%1 (%2%)").arg(n).arg(100.0 * n / total, 0, 'f', 1); };
-    QString text = tr("<b>%1</b> Megatron layers = <b>%2</b> HF layers · attention %3 · Mamba %4 · GDN %5 · "
-                      "MLP %6 · MoE %7")
+    QString text = tr("<b>%1</b> Megatron layers = <b>%2</b> HF layers%3 · attention %4 · Mamba %5 · GDN %6 · "
+                      "MLP %7 · MoE %8")
                        .arg(c.total())
                        .arg(layers ? QString::number(mixers.size()) : tr("no"))
+                       .arg(pairs ? QString() : tr(" (one per symbol)"))
                        .arg(pct(c.attention), pct(c.mamba), pct(c.gdn), pct(c.mlp), pct(c.moe));
     if (auto r = ratios_matching_counts(c))
         text += tr("<br>Ratio flags with the same counts: <code>--hybrid-attention-ratio %1 --hybrid-mlp-ratio %2</code>")
@@ -260,7 +373,7 @@ void PatternPanel::refresh(const QString& error) {
         auto* item = new QListWidgetItem(tr("error: %1").arg(q(p.status().to_string())), messages_);
         item->setForeground(Qt::red);
     }
-    if (layers && c.mamba > 0)  // M1's attn_layers rules apply to Mamba2 hybrids of an HF model
+    if (layers && pairs && c.mamba > 0)  // M1's attn_layers rules apply to Mamba2 hybrids of an HF model
         for (const auto& m : validate_attn_layers(attn_layers_from_mixers(mixers), int(mixers.size()))) {
             auto* item = new QListWidgetItem(q((m.error ? "error: " : "warning: ") + m.text), messages_);
             item->setForeground(m.error ? QColor(Qt::red) : QColor(200, 120, 0));

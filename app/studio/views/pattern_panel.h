@@ -1,15 +1,19 @@
 // PatternPanel: the layer-pattern designer. State is one Megatron layer-symbol
-// string; the HF layer strip, the attn_layers list and the pattern text are views
-// of it through core/pattern (layers_from_megatron_pattern, format_index_list,
-// megatron_pattern_from_layers...). Click a layer to cycle attention / Mamba2 /
-// GDN, edit either text, pick a preset; counts, ratios and validation follow live.
+// string and the HF layer convention (core HfLayerConvention: M1's mixer + MLP
+// pairs, or Nemotron-H's one HF layer per symbol); the HF layer strip, the
+// attn_layers list and the pattern text are views of it through core/pattern
+// (hf_layers_from_pattern, format_index_list, megatron_pattern_from_layers...).
+// Click a layer to cycle it, edit either text, pick a preset or the open
+// checkpoint's model; counts, ratios and validation follow live.
 // Usage: panel->toggle_hf_layer(3); panel->pattern_edit()->text();
 #pragma once
 
 #include <QWidget>
 
+#include <optional>
 #include <string>
 
+#include "strata/model/model_spec.h"
 #include "strata/pattern/layer_pattern.h"
 
 class QComboBox;
@@ -33,15 +37,23 @@ public:
     bool set_pattern_text(const QString& text);
     const std::string& symbols() const { return symbols_; }
     // The design as an M1 attn_layers list (core format_index_list); empty when it has no
-    // Mamba2 layer or the pattern does not map to HF layers.
+    // Mamba2 layer, the pattern does not map to HF layers, or the layers are one per symbol
+    // (attn_layers is M1's: a one-per-symbol model's layer list is its pattern).
     QString attn_layers() const;
     MegatronVersion version() const;
+    HfLayerConvention convention() const;
+    void set_convention(HfLayerConvention convention);
+    // The open checkpoint's model (nullopt when none, or when it has no ModelSpec): listed as
+    // the last preset, and shown at once when it is a hybrid (a transformer's design is kept:
+    // it is likely the attn_layers to hybridize it with).
+    void set_open_model(const std::optional<ModelSpec>& spec);
 
     QLineEdit* attn_edit() const { return attn_; }
     QLineEdit* pattern_edit() const { return pattern_; }
     QListWidget* messages() const { return messages_; }
     LayerStrip* strip() const { return strip_; }
     QComboBox* presets() const { return presets_; }
+    QComboBox* convention_box() const { return convention_; }
 
 signals:
     void pattern_changed(const QString& symbols);
@@ -49,6 +61,9 @@ signals:
 private:
     PatternOptions options() const;
     MlpKind mlp_kind() const;
+    Result<std::vector<LayerKind>> hf_layers() const;
+    Result<std::string> apply_model(const ModelSpec& spec);
+    void update_convention_widgets();
     void set_symbols(std::string symbols, const QString& error = {});
     void refresh(const QString& error);
 
@@ -57,11 +72,14 @@ private:
     QComboBox* presets_;
     QComboBox* version_;
     QComboBox* mlp_;
+    QComboBox* convention_;
+    QLabel* legend_;
     LayerStrip* strip_;
     QLineEdit* attn_;
     QLineEdit* pattern_;
     QLabel* counts_;
     QListWidget* messages_;
+    std::optional<ModelSpec> open_model_;
 };
 
 }  // namespace strata::studio

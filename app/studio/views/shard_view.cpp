@@ -37,6 +37,7 @@ Result<PatternShardLayout> compute_shards(const nlohmann::json& hf_config, const
 ShardView::ShardView(TaskRunner* runner, QWidget* parent) : QWidget(parent), runner_(runner) {
     title_ = new QLabel(this);
     title_->setTextFormat(Qt::RichText);
+    title_->setWordWrap(true);  // a long "why not" must not widen the window past the screen
     table_ = new QTableWidget(0, 5, this);
     table_->setObjectName("shardTable");
     table_->setHorizontalHeaderLabels(

@@ -15,15 +15,20 @@ constexpr int kRowHeight = 30;
 constexpr int kGap = 10;
 constexpr int kNumberGap = 4;  // between one layer number and the next
 
-QChar mixer_char(MixerKind k) {
-    switch (k) {
+// The symbol an HF layer shows: its mixer's, or for an MLP-only layer (Nemotron-H '-' / 'E') its MLP's.
+QChar layer_char(const LayerKind& k) {
+    switch (k.mixer) {
         case MixerKind::Attention: return '*';
         case MixerKind::Mamba2: return 'M';
         case MixerKind::GatedDeltaNet: return 'G';
-        case MixerKind::None: return ' ';  // an MLP/MoE-only layer (Nemotron-H '-' / 'E')
+        case MixerKind::None:
+            return k.mlp == MlpKind::MoE ? 'E' : '-';
     }
     return '?';
 }
+
+// Light cells ('-' MLP grey) need dark text.
+QColor text_colour(QChar c) { return c == '-' ? Qt::black : Qt::white; }
 }  // namespace
 
 LayerStrip::LayerStrip(QWidget* parent) : QWidget(parent) {
@@ -65,9 +70,9 @@ QRect LayerStrip::hf_cell_rect(int layer) const {
     return QRect(x0, kGap, std::max(1, x1 - x0 - (w > 4 ? 1 : 0)), kRowHeight);
 }
 
-void LayerStrip::set_layers(const std::vector<MixerKind>& hf, bool hf_valid, const QString& symbols) {
+void LayerStrip::set_layers(const std::vector<LayerKind>& hf, const QString& hf_error, const QString& symbols) {
     hf_ = hf;
-    hf_valid_ = hf_valid;
+    hf_error_ = hf_error;
     symbols_ = symbols;
     update();
 }
@@ -91,10 +96,10 @@ void LayerStrip::paintEvent(QPaintEvent*) {
     }
     for (int i = 0; i < n; ++i) {
         const QRect r = hf_cell_rect(i);
-        const QChar c = mixer_char(hf_[size_t(i)]);
-        p.fillRect(r, hf_valid_ ? symbol_colour(c) : QColor(220, 220, 220));
-        if (r.width() >= 14) {
-            p.setPen(Qt::white);
+        const QChar c = layer_char(hf_[size_t(i)]);
+        p.fillRect(r, hf_error_.isEmpty() ? symbol_colour(c) : QColor(220, 220, 220));
+        if (r.width() >= 8) {
+            p.setPen(text_colour(c));
             p.drawText(r, Qt::AlignCenter, QString(c));
         }
     }
@@ -102,20 +107,19 @@ void LayerStrip::paintEvent(QPaintEvent*) {
         const QRect r = megatron_cell_rect(i);
         p.fillRect(r, symbol_colour(symbols_[i]));
         if (r.width() >= 8) {
-            p.setPen(symbols_[i] == '-' ? Qt::black : Qt::white);
+            p.setPen(text_colour(symbols_[i]));
             p.drawText(r, Qt::AlignCenter, QString(symbols_[i]));
         }
     }
-    if (!hf_valid_) {
+    if (!hf_error_.isEmpty()) {
         p.setPen(Qt::darkRed);
-        p.drawText(QRect(kLabelWidth, kGap, width() - kLabelWidth, kRowHeight), Qt::AlignCenter,
-                   tr("This pattern has MLP layers with no mixer before them: no HF layer equivalent"));
+        p.drawText(QRect(kLabelWidth, kGap, width() - kLabelWidth, kRowHeight), Qt::AlignCenter, hf_error_);
     }
 }
 
 void LayerStrip::mousePressEvent(QMouseEvent* event) {
     const QPoint pos = event->position().toPoint();
-    if (hf_valid_)
+    if (hf_error_.isEmpty())
         for (int i = 0; i < int(hf_.size()); ++i)
             if (hf_cell_rect(i).adjusted(0, 0, 1, 0).contains(pos)) return emit hf_layer_clicked(i);
     for (int i = 0; i < int(symbols_.size()); ++i)

@@ -1,8 +1,9 @@
 // LayerStrip: two clickable rows of cells: the HF layers (one cell per layer,
-// coloured by mixer: attention / Mamba2 / GDN) and, under it, the Megatron layer
-// sequence (one cell per pattern symbol). Clicking a cell emits its index; the
-// owner decides what toggling means (core calls), then calls set_layers again.
-// Usage: strip->set_layers(hf_mixers, "*-M-*-"); connect(strip, &LayerStrip::hf_layer_clicked, ...);
+// coloured by its mixer: attention / Mamba2 / GDN, or by its MLP for an MLP-only
+// layer) and, under it, the Megatron layer sequence (one cell per pattern symbol).
+// Clicking a cell emits its index; the owner decides what toggling means (core
+// calls), then calls set_layers again.
+// Usage: strip->set_layers(hf_layers, {}, "*-M-*-"); connect(strip, &LayerStrip::hf_layer_clicked, ...);
 #pragma once
 
 #include <QString>
@@ -18,8 +19,8 @@ class LayerStrip : public QWidget {
     Q_OBJECT
 public:
     explicit LayerStrip(QWidget* parent = nullptr);
-    // hf_valid = false greys the HF row (a pattern with no HF equivalent).
-    void set_layers(const std::vector<MixerKind>& hf, bool hf_valid, const QString& megatron_symbols);
+    // A non-empty hf_error greys the HF row and says why the pattern has no HF layers.
+    void set_layers(const std::vector<LayerKind>& hf, const QString& hf_error, const QString& megatron_symbols);
     static QColor symbol_colour(QChar symbol);
     QRect hf_cell_rect(int layer) const;
     QRect megatron_cell_rect(int slot) const;
@@ -36,8 +37,8 @@ protected:
 private:
     int cells_per_row() const;
     double hf_cell_width() const;
-    std::vector<MixerKind> hf_;
-    bool hf_valid_ = true;
+    std::vector<LayerKind> hf_;
+    QString hf_error_;
     QString symbols_;
 };
 

@@ -64,4 +64,9 @@ Result<const Architecture*> architecture_for_model_type(std::string_view model_t
                                "' is not supported (supported: " + supported_list() + ")");
 }
 
+HfLayerConvention hf_layer_convention_for(const ModelSpec& spec) {
+    auto arch = architecture_for_model_type(spec.model_type);
+    return arch ? (*arch)->hf_layer_convention() : HfLayerConvention::MixerThenMlp;
+}
+
 }  // namespace strata

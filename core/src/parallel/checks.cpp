@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "strata/megatron/megatron_rules.h"
+#include "strata/model/architecture.h"
 
 namespace strata {
 namespace {
@@ -261,23 +262,21 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
         if (pattern_has(pattern, symbol::kGdn) && spec.gdn.key_heads == 0)
             problems += "'G' (GDN) but the model has no GDN dims; ";
         c.ok = problems.empty();
-        auto pairs = layers_from_megatron_pattern(pattern->layers);
-        // A family whose Megatron layers are its HF layers (Nemotron-H) writes exactly this pattern.
-        const auto own = megatron_pattern_from_layers(spec.layer_kinds);
-        const bool one_per_layer = own && !own->empty() && *own == pattern->layers &&
-                                   pattern->layers.size() == spec.layers;
-        if (c.ok && one_per_layer) {
-            c.message = u(pattern->num_layers()) + " Megatron layers = " + u(spec.layers) + " HF layers (one each)";
-        } else if (!c.ok) {
+        // The model's family says how its HF layers sit on the pattern (Nemotron-H: one per symbol).
+        const HfLayerConvention convention = hf_layer_convention_for(spec);
+        const bool one_each = convention == HfLayerConvention::OnePerSymbol;
+        auto hf = hf_layers_from_pattern(pattern->layers, convention);
+        if (!c.ok) {
             c.message = "the pattern has " + problems.substr(0, problems.size() - 2);
-        } else if (pairs && pairs->size() != spec.layers) {
+        } else if (hf && hf->size() != spec.layers) {
             c.ok = false;
             c.severity = Severity::Warning;
-            c.message =
-                "the pattern has " + u(pairs->size()) + " mixer layers (HF layers) but the model has " + u(spec.layers);
+            c.message = "the pattern has " + u(hf->size()) +
+                        (one_each ? " layers (HF layers, one each)" : " mixer layers (HF layers)") +
+                        " but the model has " + u(spec.layers);
         } else {
             c.message = u(pattern->num_layers()) + " Megatron layers" +
-                        (pairs ? " = " + u(pairs->size()) + " HF layers" : std::string());
+                        (hf ? " = " + u(hf->size()) + " HF layers" : std::string()) + (one_each ? " (one each)" : "");
         }
         out.push_back(c);
     }

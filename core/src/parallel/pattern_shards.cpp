@@ -4,6 +4,7 @@
 #include "strata/formats/checkpoint.h"
 #include "strata/hybrid/hybrid_layout.h"
 #include "strata/hybrid/hybridize.h"
+#include "strata/model/architecture.h"
 #include "strata/model/hf_layout.h"
 #include "strata/parallel/checks.h"
 
@@ -23,11 +24,13 @@ std::string list_text(const std::vector<int>& v) {
     return "{" + s + "}";
 }
 
-// The pattern as one LayerKind per HF layer. A '-' is the model's MoE MLP when the pattern has
-// no 'E' (MindSpeed's pre-'E' scripts; model_spec_from_megatron_args reads args the same way).
+// The pattern as one LayerKind per HF layer, counted the model family's way. A '-' is the
+// model's MoE MLP when the pattern has no 'E' (MindSpeed's pre-'E' scripts;
+// model_spec_from_megatron_args reads args the same way).
 Result<std::vector<LayerKind>> pattern_kinds(const LayerPattern& pattern, const ModelSpec& model) {
     const bool has_e = pattern.layers.find(symbol::kMoE) != std::string::npos;
-    auto kinds = layers_from_megatron_pattern(pattern.layers, model.is_moe() && !has_e ? MlpKind::MoE : MlpKind::Dense);
+    auto kinds = hf_layers_from_pattern(pattern.layers, hf_layer_convention_for(model),
+                                        model.is_moe() && !has_e ? MlpKind::MoE : MlpKind::Dense);
     if (!kinds)
         return Status::invalid_argument("the pattern has no per-HF-layer form, so no model's tensors map onto it: " +
                                         kinds.status().message());
@@ -42,6 +45,13 @@ int first_non_m1_difference(const std::vector<LayerKind>& model, const std::vect
         const bool swap = m1_mixer(model[i].mixer) && m1_mixer(pattern[i].mixer) && model[i].mlp == pattern[i].mlp;
         if (model[i] != pattern[i] && !swap) return static_cast<int>(i);
     }
+    return -1;
+}
+
+// The first HF layer whose kinds differ; -1 if none.
+int first_difference(const std::vector<LayerKind>& model, const std::vector<LayerKind>& pattern) {
+    for (size_t i = 0; i < model.size(); ++i)
+        if (model[i] != pattern[i]) return static_cast<int>(i);
     return -1;
 }
 
@@ -90,10 +100,13 @@ Result<json> m1_hybrid_config(const json& hf_config, const std::vector<int>& att
 }
 
 // The Megatron layer (pattern position) each pipeline stage of the layout starts at, plus the
-// end. A hybrid layout counts Megatron layers already; a GPT-stack layout counts HF layers,
-// each the pattern's mixer slot and the MLP slot after it.
+// end. A hybrid layout, or one of a family with one HF layer per symbol, counts Megatron
+// layers already; a GPT-stack layout counts HF layers, each the pattern's mixer slot and the
+// MLP slot after it.
 std::vector<int> layout_stage_starts(const Layout& layout, const LayerPattern& pattern) {
-    if (!layout.spec.megatron_pattern.empty()) return layout.stage_layers;
+    if (!layout.spec.megatron_pattern.empty() ||
+        hf_layer_convention_for(layout.spec) == HfLayerConvention::OnePerSymbol)
+        return layout.stage_layers;
     std::vector<int> mixer_at;
     for (int i = 0; i < pattern.num_layers(); ++i)
         if (is_mixer_symbol(pattern.layers[static_cast<size_t>(i)])) mixer_at.push_back(i);
@@ -126,20 +139,26 @@ Result<PatternShardLayout> pattern_shard_layout(const json& hf_config, const Lay
                                                 const ShardLayoutOptions& options, MegatronVersion version) {
     STRATA_TRY(ModelSpec model, model_spec_from_hf_config(hf_config));
     STRATA_TRY(std::vector<LayerKind> kinds, pattern_kinds(pattern, model));
+    const bool one_each = hf_layer_convention_for(model) == HfLayerConvention::OnePerSymbol;
     if (kinds.size() != model.layer_kinds.size())
-        return Status::invalid_argument("the pattern has " + std::to_string(kinds.size()) +
-                                        " HF layers (a mixer slot and its MLP slot each) but the model has " +
-                                        std::to_string(model.layer_kinds.size()));
+        return Status::invalid_argument("the pattern has " + std::to_string(kinds.size()) + " HF layers (" +
+                                        (one_each ? "one per symbol" : "a mixer slot and its MLP slot each") +
+                                        ") but the model has " + std::to_string(model.layer_kinds.size()));
     PatternShardLayout out;
     json config = hf_config;
+    // M1's recipe swaps attention and Mamba2 mixers of a layer pair; a model of single-module
+    // layers has no such recipe, so any other pattern names tensors none of its checkpoints has.
+    const int i =
+        one_each ? first_difference(model.layer_kinds, kinds) : first_non_m1_difference(model.layer_kinds, kinds);
     if (kinds == model.layer_kinds) {
         out.basis = "the model's own layers";
-    } else if (const int i = first_non_m1_difference(model.layer_kinds, kinds); i >= 0) {
+    } else if (i >= 0) {
         return Status::unsupported(
             "HF layer " + std::to_string(i) + " is " + kind_text(kinds[static_cast<size_t>(i)]) +
-            " in the pattern but " + kind_text(model.layer_kinds[static_cast<size_t>(i)]) +
-            " in the model; only attention and Mamba2 mixers can be swapped (M1's recipe, `strata hybridize`), so no "
-            "checkpoint of this model has the pattern's tensors");
+            " in the pattern but " + kind_text(model.layer_kinds[static_cast<size_t>(i)]) + " in the model; " +
+            (one_each ? "a model with one HF layer per pattern symbol has no recipe that changes its layers"
+                      : "only attention and Mamba2 mixers can be swapped (M1's recipe, `strata hybridize`)") +
+            ", so no checkpoint of this model has the pattern's tensors");
     } else {
         std::vector<MixerKind> mixers;
         for (const LayerKind& k : kinds) mixers.push_back(k.mixer);

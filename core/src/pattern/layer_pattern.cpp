@@ -644,6 +644,33 @@ Result<std::vector<LayerKind>> layers_one_per_symbol(std::string_view symbols) {
     return out;
 }
 
+const char* hf_layer_convention_name(HfLayerConvention convention) {
+    switch (convention) {
+        case HfLayerConvention::MixerThenMlp:
+            return "mixer + MLP";
+        case HfLayerConvention::OnePerSymbol:
+            return "one per symbol";
+    }
+    return "?";
+}
+
+Result<std::vector<LayerKind>> hf_layers_from_pattern(std::string_view symbols, HfLayerConvention convention,
+                                                      MlpKind mlp_dash) {
+    if (convention == HfLayerConvention::OnePerSymbol) return layers_one_per_symbol(symbols);
+    return layers_from_megatron_pattern(symbols, mlp_dash);
+}
+
+char next_one_per_symbol_layer(char symbol) {
+    switch (symbol) {
+        case symbol::kMamba:
+            return symbol::kAttention;
+        case symbol::kAttention:
+            return symbol::kMlp;
+        default:
+            return symbol::kMamba;
+    }
+}
+
 // ---- GDN ------------------------------------------------------------------------------------
 
 std::vector<MixerKind> gdn_mixers_from_interval(int num_layers, int interval) {

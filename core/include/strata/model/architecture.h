@@ -15,6 +15,7 @@
 #include "strata/dtype.h"
 #include "strata/formats/tensor_entry.h"
 #include "strata/model/model_spec.h"
+#include "strata/pattern/layer_pattern.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -114,6 +115,11 @@ public:
     virtual void adjust_forward_spec(ModelSpec& /*spec*/, const nlohmann::json& /*hf_config*/,
                                      bool /*megatron_source*/) const {}
 
+    // --- Layer pattern ---
+    // How the family's HF layers sit on a Megatron pattern: a mixer slot plus an MLP slot each,
+    // unless the family stores one module per layer (Nemotron-H: one HF layer per symbol).
+    virtual HfLayerConvention hf_layer_convention() const { return HfLayerConvention::MixerThenMlp; }
+
     // --- Transformer -> M1 hybrid (strata hybridize) ---
     virtual bool m1_hybridize_source() const { return false; }
 
@@ -130,6 +136,10 @@ Result<const Architecture*> architecture_for_hf_config(const nlohmann::json& con
 Result<const Architecture*> architecture_for_megatron_args(const nlohmann::json& args);
 // The family owning spec.model_type (a mapping table name or an HF model type).
 Result<const Architecture*> architecture_for_model_type(std::string_view model_type);
+
+// The HF layer convention of spec's family (hf_layer_convention()); MixerThenMlp when no family
+// owns spec.model_type (a spec built by hand, a model read from Megatron args alone).
+HfLayerConvention hf_layer_convention_for(const ModelSpec& spec);
 
 // The model type of a config.json as families see it: the text config's for a VL wrapper
 // (Qwen3_5ForConditionalGeneration keeps the LM under text_config), without a "_text" suffix.

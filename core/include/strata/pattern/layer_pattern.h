@@ -160,6 +160,22 @@ Result<std::vector<LayerKind>> layers_from_megatron_pattern(std::string_view sym
 // InvalidArgument naming the position of any other symbol.
 Result<std::vector<LayerKind>> layers_one_per_symbol(std::string_view symbols);
 
+// How a family counts its HF layers against the Megatron pattern. MixerThenMlp: an HF layer is
+// a mixer slot plus the MLP/MoE slot after it (M1 hybrids, Megatron GPT stacks, Qwen3-Next);
+// OnePerSymbol: every symbol is an HF layer of its own (Nemotron-H). The family decides
+// (Architecture::hf_layer_convention, hf_layer_convention_for in model/architecture.h).
+enum class HfLayerConvention { MixerThenMlp, OnePerSymbol };
+const char* hf_layer_convention_name(HfLayerConvention convention);  // "mixer + MLP", "one per symbol"
+// The HF layers a pattern describes under `convention`: layers_from_megatron_pattern (reading
+// '-' as `mlp_dash`) or layers_one_per_symbol ('-' is always Dense there: MoE is 'E').
+// megatron_pattern_from_layers is the way back under both conventions.
+Result<std::vector<LayerKind>> hf_layers_from_pattern(std::string_view symbols, HfLayerConvention convention,
+                                                      MlpKind mlp_dash = MlpKind::Dense);
+// The next kind of a one-per-symbol layer when a designer cycles it: M -> * -> - -> M (other
+// symbols start the cycle at M). 'E' is left out: no one-per-symbol family Strata reads has
+// MoE layers yet (Nemotron-H's are refused).
+char next_one_per_symbol_layer(char symbol);
+
 // ---- GDN (Qwen3-Next / Qwen3.5) -------------------------------------------------------------
 // HF: full_attention_interval N (layer i is full attention iff (i+1) % N == 0) or
 // layer_types ["linear_attention"|"full_attention"]; Megatron: linear_attention_freq, an int

@@ -349,6 +349,9 @@ public:
         return t;
     }
 
+    // hybrid_override_pattern counts layers: HF layer i is pattern symbol i (nemotron_h_bridge.py).
+    HfLayerConvention hf_layer_convention() const override { return HfLayerConvention::OnePerSymbol; }
+
     void add_synth_presets(std::vector<SynthPreset>& out) const override { add_nemotron_h_presets(out); }
 };
 
