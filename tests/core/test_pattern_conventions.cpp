@@ -74,12 +74,14 @@ TEST_CASE("one pattern, two HF layer conventions", "[pattern][conventions]") {
     CHECK(std::string(hf_layer_convention_name(HfLayerConvention::OnePerSymbol)) == "one per symbol");
 }
 
-TEST_CASE("a designer cycles a one-per-symbol layer M, *, -", "[pattern][conventions]") {
-    CHECK(next_one_per_symbol_layer('M') == '*');
-    CHECK(next_one_per_symbol_layer('*') == '-');
-    CHECK(next_one_per_symbol_layer('-') == 'M');
-    CHECK(next_one_per_symbol_layer('E') == 'M');
-    CHECK(next_one_per_symbol_layer('G') == 'M');
+TEST_CASE("a designer cycles a one-per-symbol layer M, *, -, E", "[pattern][conventions]") {
+    const auto v16 = MegatronVersion::V0_16, v15 = MegatronVersion::V0_15;
+    CHECK(next_one_per_symbol_layer('M', v16) == '*');
+    CHECK(next_one_per_symbol_layer('*', v16) == '-');
+    CHECK(next_one_per_symbol_layer('-', v16) == 'E');
+    CHECK(next_one_per_symbol_layer('-', v15) == 'M');  // no 'E' before 0.16
+    CHECK(next_one_per_symbol_layer('E', v16) == 'M');
+    CHECK(next_one_per_symbol_layer('G', v16) == 'M');
 }
 
 TEST_CASE("the family says which convention its layers follow", "[pattern][conventions][nemotron_h]") {
@@ -99,7 +101,7 @@ TEST_CASE("plan check counts a Nemotron-H pattern one HF layer per symbol", "[pa
     plan.tp = 8;
     // The model's own pattern, and one with a layer changed: still 52 HF layers, one each.
     std::string changed = kNemotron8B;
-    changed[1] = next_one_per_symbol_layer(changed[1]);
+    changed[1] = next_one_per_symbol_layer(changed[1], MegatronVersion::V0_16);
     for (const std::string& text : {std::string(kNemotron8B), changed}) {
         INFO(text);
         const auto checks = check(spec, pattern_ok(text), plan);

@@ -1,5 +1,5 @@
 // The pattern designer under Nemotron-H's convention (one HF layer per Megatron symbol):
-// the Nemotron-H 8B preset has 52 HF layers over 52 slots, a click cycles one layer M → * → -,
+// the Nemotron-H 8B preset has 52 HF layers over 52 slots, a click cycles one layer M → * → - → E,
 // attn_layers (M1's notion) is off, an opened nemotron_h checkpoint shows its own pattern,
 // and the Parallel tab's check counts its layers one each.
 #include <catch2/catch.hpp>
@@ -64,13 +64,15 @@ TEST_CASE("pattern designer: the Nemotron-H 8B preset has 52 HF layers, one per 
     CHECK(panel.symbols() == kNemotron8B);
     CHECK(has_error(panel));  // why, in the messages
 
-    // A real click on HF layer 1 (an MLP layer) cycles it to Mamba2; the pattern text follows.
+    // A real click on HF layer 1 (an MLP layer) cycles it to MoE; the pattern text follows.
     QTest::mouseClick(panel.strip(), Qt::LeftButton, {}, panel.strip()->hf_cell_rect(1).center());
-    CHECK(panel.symbols().substr(0, 4) == "MMM-");
-    CHECK(panel.pattern_edit()->text().startsWith("MMM-"));
+    CHECK(panel.symbols().substr(0, 4) == "MEM-");
+    CHECK(panel.pattern_edit()->text().startsWith("MEM-"));
     CHECK(hf_cells(panel) == 52);
-    // Its Megatron slot cycles the same way: M → * → - and back.
+    // Its Megatron slot cycles the same way: E → M → * → - and back.
     QTest::mouseClick(panel.strip(), Qt::LeftButton, {}, panel.strip()->megatron_cell_rect(1).center());
+    CHECK(panel.symbols().substr(0, 4) == "MMM-");
+    panel.toggle_hf_layer(1);
     CHECK(panel.symbols().substr(0, 4) == "M*M-");
     panel.toggle_hf_layer(1);
     CHECK(panel.symbols() == kNemotron8B);
@@ -91,8 +93,8 @@ TEST_CASE("pattern designer: the convention box re-reads the same pattern", "[st
     CHECK(panel.symbols() == "M-M*-");
     CHECK(hf_cells(panel) == 5);
     CHECK(panel.attn_layers().isEmpty());
-    panel.toggle_hf_layer(4);  // '-' → 'M'
-    CHECK(panel.symbols() == "M-M*M");
+    panel.toggle_hf_layer(4);  // '-' → 'E' (MoE, Megatron 0.16 here)
+    CHECK(panel.symbols() == "M-M*E");
 }
 
 TEST_CASE("an opened nemotron-h-tiny checkpoint shows its pattern in the designer", "[studio][pattern][nemotron_h]") {

@@ -44,7 +44,7 @@ const char* kLegend[] = {
                       "mixer slot cycles M → * → G, an MLP slot toggles - / E."),
     QT_TRANSLATE_NOOP("PatternPanel",
                       "One HF layer per symbol (Nemotron-H): click an HF layer or its Megatron slot "
-                      "to cycle Mamba2 (M) → attention (*) → MLP (-)."),
+                      "to cycle Mamba2 (M) → attention (*) → MLP (-) → MoE (E, Megatron 0.16+)."),
 };
 
 // A model the designer shows on open: one whose layers are not all attention (a transformer's
@@ -279,7 +279,7 @@ void PatternPanel::toggle_megatron_slot(int slot) {
     char& c = s[size_t(slot)];
     const MegatronVersion v = version();
     if (convention() == HfLayerConvention::OnePerSymbol)
-        c = next_one_per_symbol_layer(c);
+        c = next_one_per_symbol_layer(c, v);
     else if (is_mixer_symbol(c))
         c = c == 'M' ? '*' : (c == '*' && is_layer_symbol('G', v)) ? 'G' : 'M';
     else if (is_mlp_symbol(c)) c = (c == '-' && is_layer_symbol('E', v)) ? 'E' : '-';

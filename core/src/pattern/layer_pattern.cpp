@@ -660,12 +660,14 @@ Result<std::vector<LayerKind>> hf_layers_from_pattern(std::string_view symbols, 
     return layers_from_megatron_pattern(symbols, mlp_dash);
 }
 
-char next_one_per_symbol_layer(char symbol) {
+char next_one_per_symbol_layer(char symbol, MegatronVersion version) {
     switch (symbol) {
         case symbol::kMamba:
             return symbol::kAttention;
         case symbol::kAttention:
             return symbol::kMlp;
+        case symbol::kMlp:
+            return is_layer_symbol(symbol::kMoE, version) ? symbol::kMoE : symbol::kMamba;
         default:
             return symbol::kMamba;
     }

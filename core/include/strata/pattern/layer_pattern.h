@@ -171,10 +171,9 @@ const char* hf_layer_convention_name(HfLayerConvention convention);  // "mixer +
 // megatron_pattern_from_layers is the way back under both conventions.
 Result<std::vector<LayerKind>> hf_layers_from_pattern(std::string_view symbols, HfLayerConvention convention,
                                                       MlpKind mlp_dash = MlpKind::Dense);
-// The next kind of a one-per-symbol layer when a designer cycles it: M -> * -> - -> M (other
-// symbols start the cycle at M). 'E' is left out: no one-per-symbol family Strata reads has
-// MoE layers yet (Nemotron-H's are refused).
-char next_one_per_symbol_layer(char symbol);
+// The next kind of a one-per-symbol layer when a designer cycles it: M -> * -> - -> E -> M, 'E'
+// (Nemotron 3's MoE layers) only where `version` has it (v0.16+); other symbols start at M.
+char next_one_per_symbol_layer(char symbol, MegatronVersion version);
 
 // ---- GDN (Qwen3-Next / Qwen3.5) -------------------------------------------------------------
 // HF: full_attention_interval N (layer i is full attention iff (i+1) % N == 0) or
