@@ -101,7 +101,7 @@ TEST_CASE("plan check counts a Nemotron-H pattern one HF layer per symbol", "[pa
     plan.tp = 8;
     // The model's own pattern, and one with a layer changed: still 52 HF layers, one each.
     std::string changed = kNemotron8B;
-    changed[1] = next_one_per_symbol_layer(changed[1], MegatronVersion::V0_16);
+    changed[0] = next_one_per_symbol_layer(changed[0], MegatronVersion::V0_16);  // M -> *
     for (const std::string& text : {std::string(kNemotron8B), changed}) {
         INFO(text);
         const auto checks = check(spec, pattern_ok(text), plan);
