@@ -3,6 +3,7 @@
 // listed in facts formats-gui.md §2.3; protocol-4 framing/memo opcodes are cheap
 // extras. Globals: torch/_weights_only_unpickler.py's defaults plus what Megatron's
 // args and rng_state need (megatron/core/safe_globals.py), all read symbolically.
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -706,13 +707,18 @@ Result<PickleValue> unpickle(std::span<const std::byte> data, const std::string&
     auto result = vm.run();
     const bool cyclic = vm.release_cycles();
     if (!result) return result.status();
+    const std::string what = globals == PickleGlobals::TorchSave ? "data.pkl: " : "pickle: ";
     if (cyclic)
-        return Status::corrupt("data.pkl: a container contains itself (a reference cycle); torch.save model files have none")
+        return Status::corrupt(what + "a container contains itself (a reference cycle); torch.save model files have none")
             .in_file(display);
     // torch rebuilds shared containers once; Strata's walks visit every path, so bound the expansion.
-    const auto stats = result->graph_stats(kPickleMaxExpanded);
-    if (stats.expanded > kPickleMaxExpanded)
-        return Status::corrupt("data.pkl: shared containers expand to more than " + std::to_string(kPickleMaxExpanded) +
+    // A DCP .metadata lists every chunk of every tensor (and Megatron repeats them in its plans):
+    // its bound grows with its size, which still stops exponential sharing.
+    const uint64_t limit = globals == PickleGlobals::DcpMetadata ? std::max<uint64_t>(kPickleMaxExpanded, 8 * data.size())
+                                                                 : kPickleMaxExpanded;
+    const auto stats = result->graph_stats(limit);
+    if (stats.expanded > limit)
+        return Status::corrupt(what + "shared containers expand to more than " + std::to_string(limit) +
                                " values (" + std::to_string(stats.containers) + " containers nested by reference)")
             .in_file(display);
     return result;
