@@ -332,8 +332,11 @@ std::pair<fs::path, Expect> make_case(Case c, const TempDir& dir) {
                      ".metadata", "", true}};
         }
         case Case::TruncatedMetadata: {
+            // Cut inside the key string of the first chunk's MetadataIndex.
             const std::string md = metadata_pickle(tensor({6, 4}, rows));
-            return {folder_with(dir, md.substr(0, md.size() / 2)), {S::Truncated, "pickle", ".metadata", "", true}};
+            const size_t cut = md.find("rows.weight", md.find("MetadataIndex")) + 4;
+            return {folder_with(dir, md.substr(0, cut)),
+                    {S::Truncated, "runs past the end of the pickle", ".metadata", "", true}};
         }
         case Case::NotMetadata:
             return {folder_with(dir, std::string("\x80\x02}.", 4)),

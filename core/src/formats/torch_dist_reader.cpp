@@ -99,7 +99,7 @@ struct Builder {
         if (auto it = file_index.find(relative); it != file_index.end()) return it->second;
         if (!safe_relative(relative))
             return Status::corrupt("item file '" + relative + "' is outside the checkpoint folder")
-                .in_file(kMetadata)
+                .in_file(display_of(folder, kMetadata))
                 .in_tensor(key);
         const std::string display = display_of(folder, relative);
         std::error_code ec;
@@ -186,7 +186,7 @@ Status check_tiling(const dcp::TensorMeta& t, const std::string& display) {
 }
 
 Result<TensorInfo> open_tensor(Builder& b, const dcp::TensorMeta& t) {
-    STRATA_RETURN_IF_ERROR(check_tiling(t, kMetadata));
+    STRATA_RETURN_IF_ERROR(check_tiling(t, display_of(b.folder, kMetadata)));
     TensorInfo info;
     info.name = t.key;
     info.dtype = t.dtype;
