@@ -37,5 +37,6 @@ TEST_CASE("strata diff --stored-names finds a DCP checkpoint equal to the tensor
         CHECK(run_cli("diff --stored-names " + dir + " " + dir + "/expected.safetensors", &out) == 0);
     }
     // Against another fixture's tensors every name is missing or extra: they differ, exit 1.
-    CHECK(run_cli("diff --stored-names " + kFixtures + "/dcp_single " + kFixtures + "/megatron/expected.safetensors") == 1);
+    CHECK(run_cli("diff --stored-names " + kFixtures + "/dcp_single " + kFixtures + "/megatron/expected.safetensors") ==
+          1);
 }

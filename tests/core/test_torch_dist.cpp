@@ -160,8 +160,8 @@ struct TensorSpec {
     std::vector<ChunkSpec> chunks;
 };
 
-std::string metadata_pickle(const std::vector<TensorSpec>& tensors,
-                            const std::string& top_module = kMd, const std::string& top_name = "Metadata") {
+std::string metadata_pickle(const std::vector<TensorSpec>& tensors, const std::string& top_module = kMd,
+                            const std::string& top_name = "Metadata") {
     PickleText p;
     p.record_begin(top_module, top_name);
     p.str("state_dict_metadata");
@@ -252,8 +252,21 @@ fs::path folder_with(const TempDir& dir, const std::string& metadata) {
 }
 
 enum class Case {
-    ChunkOutside, ChunksOverlap, ChunkMissing, ItemPastEnd, ItemShape, ItemDtype, PathEscape, FileMissing,
-    TruncatedDistcp, CorruptItemZip, BadGlobal, TruncatedMetadata, NotMetadata, BadTracker, MegatronZarr,
+    ChunkOutside,
+    ChunksOverlap,
+    ChunkMissing,
+    ItemPastEnd,
+    ItemShape,
+    ItemDtype,
+    PathEscape,
+    FileMissing,
+    TruncatedDistcp,
+    CorruptItemZip,
+    BadGlobal,
+    TruncatedMetadata,
+    NotMetadata,
+    BadTracker,
+    MegatronZarr,
 };
 constexpr int kLastCase = static_cast<int>(Case::MegatronZarr);
 
@@ -327,9 +340,10 @@ std::pair<fs::path, Expect> make_case(Case c, const TempDir& dir) {
             std::string md = metadata_pickle(tensor({6, 4}, rows));
             const std::string from = "\nChunkStorageMetadata\n", to = "\nChunkStorageMetadatX\n";
             md.replace(md.find(from), from.size(), to);
-            return {folder_with(dir, md),
-                    {S::Unsupported, "global 'torch.distributed.checkpoint.metadata.ChunkStorageMetadatX' is not allowed",
-                     ".metadata", "", true}};
+            return {
+                folder_with(dir, md),
+                {S::Unsupported, "global 'torch.distributed.checkpoint.metadata.ChunkStorageMetadatX' is not allowed",
+                 ".metadata", "", true}};
         }
         case Case::TruncatedMetadata: {
             // Cut inside the key string of the first chunk's MetadataIndex.
@@ -347,7 +361,8 @@ std::pair<fs::path, Expect> make_case(Case c, const TempDir& dir) {
             test::write_file(root / "iter_0000010" / ".metadata", metadata_pickle({}));
             test::write_file(root / "latest_checkpointed_iteration.txt", std::string("20"));
             // Not a torch_dist checkpoint any more: the Megatron reader reports the tracker.
-            return {root, {S::NotFound, "names '20' but folder 'iter_0000020' does not exist", root.string(), "", false}};
+            return {root,
+                    {S::NotFound, "names '20' but folder 'iter_0000020' does not exist", root.string(), "", false}};
         }
         case Case::MegatronZarr: {
             const fs::path p = folder_with(dir, metadata_pickle(tensor({6, 4}, rows)));
@@ -360,8 +375,7 @@ std::pair<fs::path, Expect> make_case(Case c, const TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("a .metadata written as older torch does (5-tuple TensorProperties, protocol 2) opens",
-          "[torch_dist]") {
+TEST_CASE("a .metadata written as older torch does (5-tuple TensorProperties, protocol 2) opens", "[torch_dist]") {
     TempDir dir;
     const auto rows = rows_chunks();
     const fs::path p = folder_with(dir, metadata_pickle({{"rows.weight", "bfloat16", {6, 4}, rows}}));
@@ -375,9 +389,9 @@ TEST_CASE("a .metadata written as older torch does (5-tuple TensorProperties, pr
 TEST_CASE("Megatron's own Metadata subclass is read as opaque data, never executed", "[torch_dist]") {
     TempDir dir;
     const auto rows = rows_chunks();
-    const fs::path p = folder_with(dir, metadata_pickle({{"rows.weight", "bfloat16", {6, 4}, rows}},
-                                                        "megatron.core.dist_checkpointing.strategies.torch",
-                                                        "MCoreMetadata"));
+    const fs::path p =
+        folder_with(dir, metadata_pickle({{"rows.weight", "bfloat16", {6, 4}, rows}},
+                                         "megatron.core.dist_checkpointing.strategies.torch", "MCoreMetadata"));
     auto ckpt = open_torch_dist(p);
     REQUIRE(ckpt.is_ok());
     CHECK(ckpt->metadata["metadata_class"] == "megatron.core.dist_checkpointing.strategies.torch.MCoreMetadata");

@@ -51,7 +51,8 @@ Result<DcpFolder> resolve_folder(fs::path path) {
     if (fs::is_regular_file(path / kTracker, ec)) {
         STRATA_TRY(std::string folder, tracked_folder(path));
         if (!has_metadata(path / folder))
-            return Status::not_found(std::string(kTracker) + " names folder '" + folder + "', which has no " + kMetadata)
+            return Status::not_found(std::string(kTracker) + " names folder '" + folder + "', which has no " +
+                                     kMetadata)
                 .in_file(path.string());
         return DcpFolder{path / folder, path};
     }
@@ -288,13 +289,21 @@ Result<Checkpoint> open_torch_dist(const fs::path& path) {
     STRATA_RETURN_IF_ERROR(read_common_pt(b));
     for (const auto& o : md.objects) {
         switch (kind_of(o.key)) {
-            case ItemKind::Optimizer: ++optimizer_items; break;
-            case ItemKind::ExtraState: ++skipped["_extra_state"]; break;
-            case ItemKind::RngState: ++skipped["rng_state"]; break;
+            case ItemKind::Optimizer:
+                ++optimizer_items;
+                break;
+            case ItemKind::ExtraState:
+                ++skipped["_extra_state"];
+                break;
+            case ItemKind::RngState:
+                ++skipped["rng_state"];
+                break;
             case ItemKind::CommonState:
                 if (!b.ckpt.metadata.contains("common_state")) STRATA_RETURN_IF_ERROR(read_common_object(b, o));
                 break;
-            case ItemKind::Model: other_objects.push_back(o.key); break;
+            case ItemKind::Model:
+                other_objects.push_back(o.key);
+                break;
         }
     }
     auto& m = b.ckpt.metadata;

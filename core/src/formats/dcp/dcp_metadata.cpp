@@ -51,7 +51,8 @@ Result<uint64_t> uint_of(const PickleValue* v, const std::string& display, const
 
 // TensorProperties.dtype from either pickled form.
 Result<DType> dtype_of(const PickleValue* props, const std::string& display, const std::string& key) {
-    if (!props || class_of(*props) != "TensorProperties") return bad(display, key, "'properties' is not a TensorProperties");
+    if (!props || class_of(*props) != "TensorProperties")
+        return bad(display, key, "'properties' is not a TensorProperties");
     const PickleValue* dt = props->get("dtype");
     if (const PickleValue* state = props->get("__state__")) {
         if (!state->is(K::Tuple) || state->items().size() < 5 || state->items().size() > 6)
@@ -75,7 +76,8 @@ Result<StorageRef> storage_of(const PickleValue& info, const std::string& displa
     STRATA_TRY(r.offset, uint_of(info.get("offset"), display, key, "offset"));
     STRATA_TRY(r.length, uint_of(info.get("length"), display, key, "length"));
     if (const PickleValue* t = info.get("transform_descriptors"); t && !t->is(K::None) && !t->items().empty())
-        return Status::unsupported("item is stored with transforms (compression or extensions); Strata reads plain items")
+        return Status::unsupported(
+                   "item is stored with transforms (compression or extensions); Strata reads plain items")
             .in_file(display)
             .in_tensor(key);
     return r;
@@ -107,8 +109,8 @@ Result<std::map<std::string, StorageRef>> storage_index(const PickleValue& md, c
     return index;
 }
 
-Result<TensorMeta> tensor_of(const std::string& key, const PickleValue& v, const std::map<std::string, StorageRef>& index,
-                             const std::string& display) {
+Result<TensorMeta> tensor_of(const std::string& key, const PickleValue& v,
+                             const std::map<std::string, StorageRef>& index, const std::string& display) {
     TensorMeta t;
     t.key = key;
     STRATA_TRY(t.dtype, dtype_of(v.get("properties"), display, key));
@@ -121,9 +123,9 @@ Result<TensorMeta> tensor_of(const std::string& key, const PickleValue& v, const
         STRATA_TRY(chunk.offsets, shape_of(c.get("offsets"), display, key, "offsets"));
         STRATA_TRY(chunk.sizes, shape_of(c.get("sizes"), display, key, "sizes"));
         if (chunk.offsets.size() != t.size.size() || chunk.sizes.size() != t.size.size())
-            return bad(display, key, "chunk at " + shape_to_string(chunk.offsets) + " of size " +
-                                         shape_to_string(chunk.sizes) + " has a different rank than the tensor " +
-                                         shape_to_string(t.size));
+            return bad(display, key,
+                       "chunk at " + shape_to_string(chunk.offsets) + " of size " + shape_to_string(chunk.sizes) +
+                           " has a different rank than the tensor " + shape_to_string(t.size));
         auto it = index.find(index_key(key, &chunk.offsets));
         if (it == index.end())
             return bad(display, key, "no storage_data entry for the chunk at " + shape_to_string(chunk.offsets));
@@ -142,8 +144,9 @@ Result<Metadata> parse_metadata(std::span<const std::byte> bytes, const std::str
     // Megatron <= 0.15 pickles its own subclass (MCoreMetadata) with the same fields.
     const bool torch_class = m.class_name == std::string(kMetadataModule) + "Metadata";
     if (!torch_class && (!md.is(K::Object) || !md.get("state_dict_metadata")))
-        return bad(display, "", "not a DCP Metadata pickle (top object is " +
-                                    (md.is(K::Object) ? "'" + m.class_name + "'" : std::string("not an object")) + ")");
+        return bad(display, "",
+                   "not a DCP Metadata pickle (top object is " +
+                       (md.is(K::Object) ? "'" + m.class_name + "'" : std::string("not an object")) + ")");
     if (const PickleValue* v = md.get("version"); v && v->is(K::String)) m.version = v->as_string();
     m.has_local_plans = md.get("all_local_plans") != nullptr;
     STRATA_TRY(auto index, storage_index(md, display));
@@ -161,7 +164,8 @@ Result<Metadata> parse_metadata(std::span<const std::byte> bytes, const std::str
             STRATA_TRY(TensorMeta t, tensor_of(key, v, index, display));
             m.tensors.push_back(std::move(t));
         } else {
-            return bad(display, key, "state_dict_metadata value is neither TensorStorageMetadata nor BytesStorageMetadata");
+            return bad(display, key,
+                       "state_dict_metadata value is neither TensorStorageMetadata nor BytesStorageMetadata");
         }
     }
     return m;

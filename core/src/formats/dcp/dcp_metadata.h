@@ -46,9 +46,9 @@ struct ObjectMeta {
 };
 
 struct Metadata {
-    std::string class_name;  // "torch.distributed.checkpoint.metadata.Metadata" or Megatron's subclass
-    std::string version;     // Metadata.version ("1.0.0"), empty when absent
-    bool has_local_plans = false;  // Megatron's all_local_plans attribute
+    std::string class_name;           // "torch.distributed.checkpoint.metadata.Metadata" or Megatron's subclass
+    std::string version;              // Metadata.version ("1.0.0"), empty when absent
+    bool has_local_plans = false;     // Megatron's all_local_plans attribute
     std::vector<TensorMeta> tensors;  // state_dict_metadata order
     std::vector<ObjectMeta> objects;
 };
