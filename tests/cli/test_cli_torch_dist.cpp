@@ -27,6 +27,12 @@ TEST_CASE("strata inspect lists a Megatron torch_dist checkpoint's global tensor
     auto j = nlohmann::json::parse(json_text);
     CHECK(j["format"] == "torch_dist");
     CHECK(j["tensor_count"] == 4);
+    for (const auto& t : j["tensors"])
+        if (t["name"] == "embedding.word_embeddings.weight") {
+            REQUIRE(t["chunks"].size() == 2);
+            CHECK(t["chunks"][1]["offsets"] == nlohmann::json::array({4, 0}));
+            CHECK(t["chunks"][1]["file"] == "iter_0000010/__1_1.distcp");
+        }
 }
 
 TEST_CASE("strata diff --stored-names finds a DCP checkpoint equal to the tensors it saved", "[cli][torch_dist]") {
