@@ -40,9 +40,9 @@ TEST_CASE("strata diff --stored-names finds a DCP checkpoint equal to the tensor
         INFO(name);
         const std::string dir = kFixtures + "/" + name;
         std::string out;
-        CHECK(run_cli("diff --stored-names " + dir + " " + dir + "/expected.safetensors", &out) == 0);
+        CHECK(run_cli("diff --stored-names " + dir + " " + dir + ".expected.safetensors", &out) == 0);
     }
     // Against another fixture's tensors every name is missing or extra: they differ, exit 1.
-    CHECK(run_cli("diff --stored-names " + kFixtures + "/dcp_single " + kFixtures + "/megatron/expected.safetensors") ==
+    CHECK(run_cli("diff --stored-names " + kFixtures + "/dcp_single " + kFixtures + "/megatron.expected.safetensors") ==
           1);
 }

@@ -1,7 +1,7 @@
 // PyTorch DCP / Megatron torch_dist reader: the fixtures written by real torch 2.15 and
 // megatron-core 0.16.1 (tests/reference/make_torch_dist_fixtures.py) open with the DCP keys,
 // dtypes and global shapes, and every tensor, assembled from its chunks, equals bit for bit
-// the one the script wrote to expected.safetensors. Corrupt inputs are built in code: files
+// the one the script wrote to <name>.expected.safetensors. Corrupt inputs are built in code: files
 // truncated or patched, and .metadata pickles written here opcode by opcode (protocol 2, the
 // 5-tuple TensorProperties older torch writes) around the real .distcp items.
 #include <catch2/catch.hpp>
@@ -23,7 +23,7 @@ namespace {
 
 const fs::path kFixtures = fs::path(STRATA_SOURCE_DIR) / "tests/reference/fixtures/torch_dist";
 
-// Every tensor of expected.safetensors is in the checkpoint with the same dtype, shape and
+// Every tensor of the expected .safetensors is in the checkpoint with the same dtype, shape and
 // bytes, and the checkpoint lists nothing else.
 void check_against_expected(const Checkpoint& ckpt, const fs::path& expected_file) {
     auto expected = open_checkpoint(expected_file);
@@ -56,7 +56,7 @@ TEST_CASE("a single-process DCP save opens with keys, dtypes and values", "[torc
     auto ckpt = open_checkpoint(dir);
     REQUIRE(ckpt.is_ok());
     CHECK(ckpt->format == "torch_dist");
-    check_against_expected(*ckpt, dir / "expected.safetensors");
+    check_against_expected(*ckpt, kFixtures / "dcp_single.expected.safetensors");
     const TensorInfo* qkv = ckpt->find("layers.0.attn.qkv.weight");
     REQUIRE(qkv);
     CHECK(qkv->shape == Shape{2, 3, 4});
@@ -74,7 +74,7 @@ TEST_CASE("DTensor shards from two ranks are assembled into the global tensors",
     auto ckpt = open_checkpoint(dir);
     REQUIRE(ckpt.is_ok());
     CHECK(ckpt->files.size() == 2);
-    check_against_expected(*ckpt, dir / "expected.safetensors");
+    check_against_expected(*ckpt, kFixtures / "dcp_two_ranks.expected.safetensors");
     for (const char* name : {"rows.weight", "cols.weight", "stack.weight"}) {
         INFO(name);
         const TensorInfo* t = ckpt->find(name);
@@ -96,7 +96,7 @@ TEST_CASE("a megatron-core torch_dist checkpoint opens from its root and its ite
         auto ckpt = open_checkpoint(p);
         REQUIRE(ckpt.is_ok());
         CHECK(ckpt->format == "torch_dist");
-        check_against_expected(*ckpt, root / "expected.safetensors");
+        check_against_expected(*ckpt, kFixtures / "megatron.expected.safetensors");
         const TensorInfo* qkv = ckpt->find("decoder.layers.self_attention.linear_qkv.weight");
         REQUIRE(qkv);
         CHECK(qkv->shape == Shape{2, 4, 3});
@@ -381,7 +381,7 @@ TEST_CASE("a .metadata written as older torch does (5-tuple TensorProperties, pr
     const fs::path p = folder_with(dir, metadata_pickle({{"rows.weight", "bfloat16", {6, 4}, rows}}));
     auto ckpt = open_torch_dist(p);
     REQUIRE(ckpt.is_ok());
-    auto expected = open_checkpoint(kFixtures / "dcp_two_ranks/expected.safetensors");
+    auto expected = open_checkpoint(kFixtures / "dcp_two_ranks.expected.safetensors");
     REQUIRE(expected.is_ok());
     CHECK(*ckpt->read(*ckpt->find("rows.weight")) == *expected->read(*expected->find("rows.weight")));
 }

@@ -14,7 +14,8 @@ Outputs, under tests/reference/fixtures/torch_dist/ (commit them; < 1 MB in all)
                     file, iter_0000010/ with metadata.json, .metadata, __R_K.distcp and
                     common.pt (args as an argparse.Namespace); ShardedTensors with a
                     leading layer axis split over ranks, a TP-style split, a ShardedObject.
-  <name>/expected.safetensors   every global tensor as the reader must assemble it.
+  <name>.expected.safetensors   every global tensor as the reader must assemble it (beside the
+                    folder, not in it: a .safetensors inside would make it a safetensors folder).
 """
 import argparse
 import json
@@ -59,7 +60,7 @@ def make_single(root):
     state["layers.0.mlp._extra_state"] = b"te-extra"
     state["tokenizer_name"] = "tiny"  # a bytes item (BytesStorageMetadata)
     dcp.save(state, checkpoint_id=out)
-    save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(out, "expected.safetensors"))
+    save_file({k: v.contiguous() for k, v in tensors.items()}, out + ".expected.safetensors")
 
 
 # ---- (b) two ranks, DTensor chunks --------------------------------------------------
@@ -164,13 +165,13 @@ def main():
     out = os.path.join(opts.out, "dcp_two_ranks")
     shutil.rmtree(out, ignore_errors=True)
     mp.spawn(two_rank_worker, args=(2, free_port(), out), nprocs=2)
-    save_file(two_rank_globals(), os.path.join(out, "expected.safetensors"))
+    save_file(two_rank_globals(), out + ".expected.safetensors")
 
     out = os.path.join(opts.out, "megatron")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     mp.spawn(megatron_worker, args=(2, free_port(), out), nprocs=2)
-    save_file(megatron_globals(), os.path.join(out, "expected.safetensors"))
+    save_file(megatron_globals(), out + ".expected.safetensors")
 
     total = 0
     for dirpath, _, files in os.walk(opts.out):
