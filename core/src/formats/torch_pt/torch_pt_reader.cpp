@@ -159,12 +159,13 @@ Result<LoadedPt> load_pt_at(std::shared_ptr<MappedFile> map, uint64_t offset, ui
             .at_offset(offset);
     const auto archive = pt.map->all().subspan(offset, length);
     const uint64_t size = length;
+    // A whole-file error has no offset; one about an archive inside a larger file says where it starts.
+    const bool embedded = offset != 0 || length != pt.map->size();
+    auto whole = [&](Status st) { return embedded ? st.in_file(display).at_offset(offset) : st.in_file(display); };
     if (size >= sizeof kLegacyMagic && std::memcmp(archive.data(), kLegacyMagic, sizeof kLegacyMagic) == 0)
-        return Status::unsupported("legacy (pre-1.6, non-zip) torch.save format; re-save it with torch >= 1.6")
-            .in_file(display)
-            .at_offset(offset);
+        return whole(Status::unsupported("legacy (pre-1.6, non-zip) torch.save format; re-save it with torch >= 1.6"));
     if (size >= 8 && std::memcmp(archive.data(), "PYTORCH1", 8) == 0)
-        return Status::unsupported("the 'PYTORCH1' preview format is not supported").in_file(display).at_offset(offset);
+        return whole(Status::unsupported("the 'PYTORCH1' preview format is not supported"));
     STRATA_TRY(pt.zip, read_zip(archive, offset, display));
     if (pt.zip.records.empty()) return Status::corrupt("archive has no records").in_file(display);
     // inline_container.cc: the root is the first record's folder; all records share it.
