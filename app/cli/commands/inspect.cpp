@@ -44,10 +44,11 @@ void print_text(const Checkpoint& ckpt, const std::string& filter) {
             std::cout << "  " << it.key() << ": " << it.value().dump() << "\n";
     }
     // torch_dist: what the reader saw but does not list as tensors.
-    if (const auto& opt = ckpt.metadata.value("optimizer_state", nlohmann::json()); opt.value("items", 0) > 0)
-        std::cout << "optimizer:   " << opt["items"].get<uint64_t>() << " items present, not read\n";
-    if (const auto& skipped = ckpt.metadata.value("skipped_objects", nlohmann::json()); skipped.is_object())
-        for (auto it = skipped.begin(); it != skipped.end(); ++it)
+    const auto& md = ckpt.metadata;
+    if (md.is_object() && md.contains("optimizer_state") && md["optimizer_state"].value("items", 0) > 0)
+        std::cout << "optimizer:   " << md["optimizer_state"]["items"].dump() << " items present, not read\n";
+    if (md.is_object() && md.contains("skipped_objects") && md["skipped_objects"].is_object())
+        for (auto it = md["skipped_objects"].begin(); it != md["skipped_objects"].end(); ++it)
             std::cout << "skipped:     " << it.value().dump() << " " << it.key() << " objects\n";
     std::cout << "\n";
     std::printf("%-64s %-8s %-22s %14s  %s\n", "name", "dtype", "shape", "bytes", "file");
