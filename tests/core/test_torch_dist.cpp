@@ -11,7 +11,9 @@
 #include "formats/dcp/dcp_metadata.h"
 #include "strata/diff/diff.h"
 #include "strata/formats/format_registry.h"
+#include "strata/formats/megatron.h"
 #include "strata/formats/torch_dist.h"
+#include "strata/formats/torch_pt.h"
 #include "strata/io/mapped_file.h"
 #include "support/temp_dir.h"
 
@@ -160,8 +162,14 @@ struct TensorSpec {
     std::vector<ChunkSpec> chunks;
 };
 
+// A BytesStorageMetadata item (a pickled object) at [offset, offset + length) of `file`.
+struct ObjectSpec {
+    std::string key, file;
+    uint64_t offset = 0, length = 0;
+};
+
 std::string metadata_pickle(const std::vector<TensorSpec>& tensors, const std::string& top_module = kMd,
-                            const std::string& top_name = "Metadata") {
+                            const std::string& top_name = "Metadata", const std::vector<ObjectSpec>& objects = {}) {
     PickleText p;
     p.record_begin(top_module, top_name);
     p.str("state_dict_metadata");
@@ -194,9 +202,35 @@ std::string metadata_pickle(const std::vector<TensorSpec>& tensors, const std::s
         p.b += "e";
         p.record_end();
     }
+    for (const auto& o : objects) {
+        p.str(o.key);
+        p.global(kMd, "BytesStorageMetadata");
+        p.b += ")\x81";
+    }
     p.b += "u";
     p.str("storage_data");
     p.b += "}(";
+    auto storage_info = [&](const std::string& file, uint64_t offset, uint64_t length) {
+        p.record_begin("torch.distributed.checkpoint.filesystem", "_StorageInfo");
+        p.str("relative_path");
+        p.str(file);
+        p.str("offset");
+        p.integer(offset);
+        p.str("length");
+        p.integer(length);
+        p.record_end();
+    };
+    for (const auto& o : objects) {
+        p.record_begin(kMd, "MetadataIndex");
+        p.str("fqn");
+        p.str(o.key);
+        p.str("offset");
+        p.b += "N";
+        p.str("index");
+        p.b += "N";
+        p.record_end();
+        storage_info(o.file, o.offset, o.length);
+    }
     for (const auto& t : tensors)
         for (const auto& c : t.chunks) {
             p.record_begin(kMd, "MetadataIndex");
@@ -207,14 +241,7 @@ std::string metadata_pickle(const std::vector<TensorSpec>& tensors, const std::s
             p.str("index");
             p.b += "N";
             p.record_end();
-            p.record_begin("torch.distributed.checkpoint.filesystem", "_StorageInfo");
-            p.str("relative_path");
-            p.str(c.file);
-            p.str("offset");
-            p.integer(c.offset);
-            p.str("length");
-            p.integer(c.length);
-            p.record_end();
+            storage_info(c.file, c.offset, c.length);
         }
     p.b += "u";
     p.str("planner_data");
@@ -417,4 +444,34 @@ TEST_CASE("broken DCP checkpoints are refused with the file, key and offset", "[
         CHECK(r.status().tensor() == e.tensor);
         CHECK(r.status().offset().has_value() == e.has_offset);
     }
+}
+
+TEST_CASE("without common.pt (megatron-core >= 0.19) the args come from the common_state object", "[torch_dist]") {
+    TempDir dir;
+    // The common state as a torch.save archive, appended to a copy of __0_0.distcp.
+    const fs::path common = dir / "common.pt";
+    TorchPtWriterOptions opts;
+    opts.extra = megatron_extra_entries({{"num_layers", 4}, {"hidden_size", 16}}, 7);
+    TorchPtWriter w(common, opts);
+    REQUIRE(w.begin({}).is_ok());
+    REQUIRE(w.finish().is_ok());
+    const auto rows = rows_chunks();
+    const fs::path p = folder_with(dir, "");
+    auto distcp = test::read_file(p / "__0_0.distcp");
+    const auto archive = test::read_file(common);
+    const ObjectSpec state{"common_state/shard_0_1", "__0_0.distcp", distcp.size(), archive.size()};
+    distcp.insert(distcp.end(), archive.begin(), archive.end());
+    test::write_file(p / "__0_0.distcp", distcp);
+    test::write_file(p / ".metadata", metadata_pickle({{"rows.weight", "bfloat16", {6, 4}, rows}}, kMd, "Metadata",
+                                                      {state, {"rng_state/shard_0.0_1.1", "__0_0.distcp", 0, 10},
+                                                       {"optimizer.state.exp_avg.rows.weight", "__0_0.distcp", 0, 10}}));
+    auto ckpt = open_torch_dist(p);
+    REQUIRE(ckpt.is_ok());
+    CHECK(ckpt->config["num_layers"] == 4);
+    CHECK(ckpt->config["hidden_size"] == 16);
+    CHECK(ckpt->metadata["iteration"] == 7);
+    CHECK(ckpt->metadata["common_state"] == "common_state/shard_0_1");
+    CHECK(ckpt->metadata["skipped_objects"]["rng_state"] == 1);
+    CHECK(ckpt->metadata["optimizer_state"]["items"] == 1);
+    CHECK(ckpt->tensors.size() == 1);
 }
