@@ -9,7 +9,7 @@ out=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sep=$'\n--8<--\n'
-mkdir -p "$out"/{safetensors,safetensors_index,torch_zip,pickle,megatron,config_json,layer_pattern}
+mkdir -p "$out"/{safetensors,safetensors_index,torch_zip,pickle,megatron,torch_dist,config_json,layer_pattern}
 
 for preset in tiny tiny-dense tiny-dense-tied qwen3-next-tiny; do
   "$strata" synth --preset "$preset" --out "$work/$preset" >/dev/null
@@ -33,6 +33,13 @@ sys.stdout.buffer.write(z.read(name))' "$f" >"$out/pickle/$preset-$n.pkl"
     { printf '1%s' "$sep"; cat "$f"; } >"$out/megatron/$preset-$n"
   done
 done
+
+# DCP folders: the committed torch_dist fixtures (.metadata, __0_0.distcp, __1_0.distcp).
+dcp="$(cd "$(dirname "$0")/../reference/fixtures/torch_dist" && pwd)"
+{ cat "$dcp/dcp_single/.metadata"; printf '%s' "$sep"; cat "$dcp/dcp_single/__0_0.distcp"; printf '%s' "$sep"; } \
+  >"$out/torch_dist/dcp_single"
+{ cat "$dcp/dcp_two_ranks/.metadata"; printf '%s' "$sep"; cat "$dcp/dcp_two_ranks/__0_0.distcp"; printf '%s' "$sep";
+  cat "$dcp/dcp_two_ranks/__1_0.distcp"; } >"$out/torch_dist/dcp_two_ranks"
 
 # Layer patterns: the first byte is the layer count (see fuzz_layer_pattern.cpp).
 i=0

@@ -43,11 +43,19 @@ void print_text(const Checkpoint& ckpt, const std::string& filter) {
         for (auto it = s.config_summary.begin(); it != s.config_summary.end(); ++it)
             std::cout << "  " << it.key() << ": " << it.value().dump() << "\n";
     }
+    // torch_dist: what the reader saw but does not list as tensors.
+    const auto& md = ckpt.metadata;
+    if (md.is_object() && md.contains("optimizer_state") && md["optimizer_state"].value("items", 0) > 0)
+        std::cout << "optimizer:   " << md["optimizer_state"]["items"].dump() << " items present, not read\n";
+    if (md.is_object() && md.contains("skipped_objects") && md["skipped_objects"].is_object())
+        for (auto it = md["skipped_objects"].begin(); it != md["skipped_objects"].end(); ++it)
+            std::cout << "skipped:     " << it.value().dump() << " " << it.key() << " objects\n";
     std::cout << "\n";
     std::printf("%-64s %-8s %-22s %14s  %s\n", "name", "dtype", "shape", "bytes", "file");
     for (const auto& t : ckpt.tensors) {
         if (!filter.empty() && !glob_match(filter, t.name)) continue;
         std::string file = ckpt.file_of(t).display_name;
+        if (t.location.is_chunked()) file += " (+" + std::to_string(t.location.chunks.size() - 1) + " more chunks)";
         std::printf("%-64s %-8s %-22s %14s  %s\n", t.name.c_str(), std::string(dtype_name(t.dtype)).c_str(),
                     shape_to_string(t.shape).c_str(), with_commas(t.byte_size()).c_str(), file.c_str());
     }
@@ -63,7 +71,7 @@ void add_inspect_command(CLI::App& app) {
     };
     auto args = std::make_shared<Args>();
     auto* cmd = app.add_subcommand("inspect", "Show a checkpoint's format, totals, config and tensor table");
-    cmd->add_option("path", args->path, "checkpoint file or folder (safetensors, torch .pt, Megatron)")->required();
+    cmd->add_option("path", args->path, "checkpoint file or folder (safetensors, torch .pt, Megatron, PyTorch DCP / torch_dist)")->required();
     cmd->add_flag("--json", args->json, "print one JSON document (format, tensor_count, parameter_count, ...)");
     cmd->add_option("--filter", args->filter, "only list tensors whose name matches this glob");
     cmd->callback([args] {

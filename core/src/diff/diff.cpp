@@ -8,6 +8,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "strata/element_codec.h"
 #include "strata/kernels/scalar_types.h"
@@ -72,11 +73,40 @@ size_t DiffReport::count(DiffKind kind) const {
 
 bool DiffReport::equal() const { return count(DiffKind::Equal) == tensors.size(); }
 
-Result<DiffReport> diff_views(const CanonicalView& a, const CanonicalView& b, const DiffOptions& options,
-                              ProgressSink& progress, const CancelToken& cancel) {
-    DiffReport report;
-    report.layout_a = layout_kind_name(a.layout().options.kind);
-    report.layout_b = layout_kind_name(b.layout().options.kind);
+namespace {
+
+// A canonical view as a diff source.
+struct ViewSource {
+    const CanonicalView& view;
+    const std::vector<TensorEntry>& tensors() const { return view.tensors(); }
+    const TensorEntry* find(std::string_view name) const { return view.find(name); }
+    Status read(std::string_view name, std::span<std::byte> out) const { return view.read_canonical(name, out); }
+};
+
+// A checkpoint's stored tensors, by stored name, as a diff source.
+struct StoredSource {
+    const Checkpoint& ckpt;
+    std::vector<TensorEntry> entries;
+    std::unordered_map<std::string, size_t> index;
+    explicit StoredSource(const Checkpoint& c) : ckpt(c) {
+        for (const auto& t : c.tensors) {
+            index.emplace(t.name, entries.size());
+            entries.push_back({t.name, t.dtype, t.shape});
+        }
+    }
+    const std::vector<TensorEntry>& tensors() const { return entries; }
+    const TensorEntry* find(std::string_view name) const {
+        auto it = index.find(std::string(name));
+        return it == index.end() ? nullptr : &entries[it->second];
+    }
+    Status read(std::string_view name, std::span<std::byte> out) const { return ckpt.read(*ckpt.find(name), out); }
+};
+
+// The diff engine over two tensor sources: anything with tensors(), find(name) and
+// read(name, out) (a canonical view, or a checkpoint's stored tensors).
+template <class Source>
+Result<DiffReport> diff_sources(const Source& a, const Source& b, DiffReport report, const DiffOptions& options,
+                                ProgressSink& progress, const CancelToken& cancel) {
     report.tolerance = options.tolerance;
     std::vector<std::pair<size_t, const TensorEntry*>> jobs;  // report index, B entry
     uint64_t total = 0;
@@ -131,8 +161,8 @@ Result<DiffReport> diff_views(const CanonicalView& a, const CanonicalView& b, co
             const TensorEntry* eb = jobs[j].second;
             ba.resize(a.find(d.name)->byte_size());
             bb.resize(eb->byte_size());
-            Status st = a.read_canonical(d.name, ba);
-            if (st) st = b.read_canonical(d.name, bb);
+            Status st = a.read(d.name, ba);
+            if (st) st = b.read(d.name, bb);
             if (!st) {
                 std::lock_guard lock(mutex);
                 if (error.is_ok()) error = st;
@@ -152,6 +182,32 @@ Result<DiffReport> diff_views(const CanonicalView& a, const CanonicalView& b, co
     for (auto& t : pool) t.join();
     if (!error.is_ok()) return error;
     return report;
+}
+
+}  // namespace
+
+Result<DiffReport> diff_views(const CanonicalView& a, const CanonicalView& b, const DiffOptions& options,
+                              ProgressSink& progress, const CancelToken& cancel) {
+    DiffReport report;
+    report.layout_a = layout_kind_name(a.layout().options.kind);
+    report.layout_b = layout_kind_name(b.layout().options.kind);
+    return diff_sources(ViewSource{a}, ViewSource{b}, std::move(report), options, progress, cancel);
+}
+
+Result<DiffReport> diff_checkpoints(const Checkpoint& a, const Checkpoint& b, const DiffOptions& options,
+                                    ProgressSink& progress, const CancelToken& cancel) {
+    for (const Checkpoint* c : {&a, &b})
+        for (const auto& t : c->tensors)
+            if (!(t.rank == RankCoord{}))
+                return Status::invalid_argument(
+                           "a stored-name diff compares unsharded checkpoints; this one stores tensors per rank "
+                           "(compare it through its canonical view: diff without --stored-names)")
+                    .in_tensor(t.name)
+                    .in_file(c->path.string());
+    DiffReport report;
+    report.layout_a = "stored names (" + a.format + ")";
+    report.layout_b = "stored names (" + b.format + ")";
+    return diff_sources(StoredSource(a), StoredSource(b), std::move(report), options, progress, cancel);
 }
 
 nlohmann::json diff_to_json(const DiffReport& r, bool all) {

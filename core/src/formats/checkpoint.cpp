@@ -47,7 +47,9 @@ uint64_t Checkpoint::total_parameters() const {
 
 Result<std::span<const std::byte>> Checkpoint::contiguous_bytes(const TensorInfo& info) const {
     if (!info.location.is_contiguous())
-        return Status::unsupported("tensor is stored strided; use read()").in_tensor(info.name);
+        return Status::unsupported(info.location.is_chunked() ? "tensor is stored in chunks; use read()"
+                                                               : "tensor is stored strided; use read()")
+            .in_tensor(info.name);
     const auto& f = file_of(info);
     auto span = f.map->span(info.location.offset, info.location.nbytes);
     if (!span) return span.status().in_tensor(info.name);
@@ -81,6 +83,54 @@ Status gather_strided(const Checkpoint& ckpt, const TensorInfo& info, std::span<
     return Status::ok();
 }
 
+// Row-major element strides of a shape.
+std::vector<uint64_t> row_major_strides(const Shape& shape) {
+    std::vector<uint64_t> strides(shape.size(), 1);
+    for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
+    return strides;
+}
+
+// Reads each chunk (contiguous or strided) and copies its box into the row-major tensor,
+// one innermost row at a time. Readers check the tiling at open; the bounds are checked
+// again here because a wrong box would write outside `out`.
+Status assemble_chunks(const Checkpoint& ckpt, const TensorInfo& info, std::span<std::byte> out) {
+    const uint64_t elem = dtype_size(info.dtype);
+    if (elem == 0) return Status::unsupported("chunked sub-byte tensors are not supported").in_tensor(info.name);
+    const size_t rank = info.shape.size();
+    const auto global_strides = row_major_strides(info.shape);
+    std::vector<std::byte> staging;
+    for (const TensorChunk& c : info.location.chunks) {
+        bool fits = c.offsets.size() == rank && c.sizes.size() == rank;
+        for (size_t d = 0; fits && d < rank; ++d) fits = c.offsets[d] <= info.shape[d] && c.sizes[d] <= info.shape[d] - c.offsets[d];
+        auto count = numel(c.sizes);
+        if (!fits || !count || *count * elem != c.nbytes)
+            return Status::internal("chunk at " + shape_to_string(c.offsets) + " of size " + shape_to_string(c.sizes) +
+                                    " does not fit the tensor's shape " + shape_to_string(info.shape))
+                .in_tensor(info.name);
+        if (*count == 0) continue;
+        TensorInfo piece;
+        piece.name = info.name;
+        piece.dtype = info.dtype;
+        piece.shape = c.sizes;
+        piece.location = {c.file, c.offset, c.nbytes, c.strides, {}};
+        staging.resize(c.nbytes);
+        STRATA_RETURN_IF_ERROR(ckpt.read(piece, staging));
+        const uint64_t row = (rank == 0 ? 1 : c.sizes[rank - 1]) * elem;
+        const uint64_t rows = c.nbytes / row;
+        std::vector<uint64_t> idx(rank, 0);
+        for (uint64_t r = 0; r < rows; ++r) {
+            uint64_t dst = rank == 0 ? 0 : c.offsets[rank - 1];
+            for (size_t d = 0; d + 1 < rank; ++d) dst += (c.offsets[d] + idx[d]) * global_strides[d];
+            std::memcpy(out.data() + dst * elem, staging.data() + r * row, row);
+            for (size_t d = rank > 0 ? rank - 1 : 0; d-- > 0;) {
+                if (++idx[d] < c.sizes[d]) break;
+                idx[d] = 0;
+            }
+        }
+    }
+    return Status::ok();
+}
+
 }  // namespace
 
 Status Checkpoint::read(const TensorInfo& info, std::span<std::byte> out) const {
@@ -88,6 +138,7 @@ Status Checkpoint::read(const TensorInfo& info, std::span<std::byte> out) const 
         return Status::internal("read buffer has " + std::to_string(out.size()) + " bytes, tensor has " +
                                 std::to_string(info.byte_size()))
             .in_tensor(info.name);
+    if (info.location.is_chunked()) return assemble_chunks(*this, info, out);
     if (!info.location.is_contiguous()) return gather_strided(*this, info, out);
     STRATA_TRY(auto bytes, contiguous_bytes(info));
     // A source truncated by another process raises SIGBUS on the mapping: report it as changed.

@@ -87,6 +87,12 @@ nlohmann::json inspect_json(const Checkpoint& ckpt, const std::string& filter) {
                            {"bytes", t.byte_size()},
                            {"file", ckpt.file_of(t).display_name}};
         if (ranked) row["rank"] = {{"tp", t.rank.tp}, {"pp", t.rank.pp}, {"ep", t.rank.ep}};
+        if (t.location.is_chunked()) {  // torch_dist: each chunk's box and file
+            nlohmann::json chunks = nlohmann::json::array();
+            for (const auto& c : t.location.chunks)
+                chunks.push_back({{"offsets", c.offsets}, {"sizes", c.sizes}, {"file", ckpt.files.at(c.file).display_name}});
+            row["chunks"] = std::move(chunks);
+        }
         tensors.push_back(std::move(row));
     }
     j["tensors"] = std::move(tensors);

@@ -2,6 +2,7 @@
 
 #include "strata/formats/megatron.h"
 #include "strata/formats/safetensors.h"
+#include "strata/formats/torch_dist.h"
 #include "strata/formats/torch_pt.h"
 
 namespace strata {
@@ -11,6 +12,7 @@ const FormatRegistry& FormatRegistry::builtin() {
         FormatRegistry r;
         // One line per format. Order matters: folders are tried most specific first.
         r.add(safetensors_format());
+        r.add(torch_dist_format());  // before megatron: both start from a tracker file
         r.add(megatron_format());
         r.add(torch_pt_format());
         return r;

@@ -126,9 +126,9 @@ Result<Checkpoint> open_megatron(const fs::path& path) {
     if (found.empty()) {
         if (is_distributed_checkpoint(it.dir))
             return Status::unsupported(
-                       "a Megatron distributed checkpoint (torch_dist: *.distcp shards + metadata.json); Strata reads "
-                       "the legacy per-rank format. Megatron-LM writes one when its training script is run with "
-                       "--ckpt-convert-format torch --ckpt-convert-save DIR")
+                       "a Megatron distributed checkpoint (torch_dist: *.distcp shards + metadata.json); this reader "
+                       "takes the legacy per-rank format (the torch_dist reader lists its tensors; to convert it, "
+                       "have Megatron-LM write a legacy copy with --ckpt-convert-format torch --ckpt-convert-save DIR)")
                 .in_file(iter_display);
         return Status::not_found("no mp_rank_* folders").in_file(iter_display);
     }

@@ -49,6 +49,12 @@ struct DiffReport {
 Result<DiffReport> diff_views(const CanonicalView& a, const CanonicalView& b, const DiffOptions& options,
                               ProgressSink& progress, const CancelToken& cancel);
 
+// Stored-name diff, for checkpoints no canonical view reads (no config beside them, or a
+// layout without mapping rules yet, such as torch_dist's stacked keys): tensors are matched
+// by their stored names. Both must be unsharded (no per-rank tensors).
+Result<DiffReport> diff_checkpoints(const Checkpoint& a, const Checkpoint& b, const DiffOptions& options,
+                                    ProgressSink& progress, const CancelToken& cancel);
+
 // The differing tensors and the counts; `all` lists equal tensors too.
 nlohmann::json diff_to_json(const DiffReport& report, bool all = false);
 std::string diff_to_text(const DiffReport& report);

@@ -31,7 +31,7 @@ struct CheckpointFile {
 
 class Checkpoint {
 public:
-    std::string format;          // format handler name: "safetensors", "torch", "megatron"
+    std::string format;          // format handler name: "safetensors", "torch", "megatron", "torch_dist"
     std::filesystem::path path;  // what the user opened
     std::vector<CheckpointFile> files;
     std::vector<TensorInfo> tensors;
@@ -49,9 +49,10 @@ public:
     uint64_t total_bytes() const;
     uint64_t total_parameters() const;
 
-    // The tensor's bytes in place when it is contiguous; Unsupported when strided.
+    // The tensor's bytes in place when it is contiguous; Unsupported when strided or chunked.
     Result<std::span<const std::byte>> contiguous_bytes(const TensorInfo& info) const;
-    // Copies the tensor into out (size byte_size()), gathering strided layouts.
+    // Copies the tensor into out (size byte_size()), gathering strided layouts and
+    // assembling chunked ones into the full row-major tensor.
     Status read(const TensorInfo& info, std::span<std::byte> out) const;
     // Reads the tensor into a fresh buffer.
     Result<std::vector<std::byte>> read(const TensorInfo& info) const;

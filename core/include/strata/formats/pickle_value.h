@@ -84,7 +84,8 @@ public:
     // List, Tuple, Object (its args); empty for other kinds.
     const std::vector<PickleValue>& items() const;
     std::vector<PickleValue>& mutable_items();
-    // Dict, Namespace (keys are Strings); empty for other kinds.
+    // Dict, Namespace (keys are Strings), Object (the attributes a BUILD opcode set on a
+    // DCP metadata record; other objects keep none); empty for other kinds.
     const std::vector<Item>& entries() const;
     std::vector<Item>& mutable_entries();
     // Dict/Namespace lookup by string key; null if absent or not a mapping.

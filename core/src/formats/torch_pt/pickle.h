@@ -2,7 +2,8 @@
 // The unpickler is symbolic: it never imports or calls anything. GLOBAL names are
 // looked up in an allow-list (torch rebuild functions, storage classes, dtypes,
 // OrderedDict, argparse.Namespace, Megatron enums, numpy RNG pieces as opaque
-// objects); anything else is rejected with its "module.name".
+// objects); anything else is rejected with its "module.name". A DCP .metadata file
+// gets a few more (see PickleGlobals).
 #pragma once
 
 #include <cstddef>
@@ -15,9 +16,16 @@
 
 namespace strata::torch_pt {
 
-// Runs the pickle in `data` (the bytes of <root>/data.pkl). Errors name `display`
-// and the byte offset base_offset + position of the failing opcode.
-Result<PickleValue> unpickle(std::span<const std::byte> data, const std::string& display, uint64_t base_offset);
+// Which globals a pickle may name. TorchSave: the torch.save allow-list above.
+// DcpMetadata: that list plus the records of a PyTorch DCP `.metadata` file (Metadata,
+// TensorStorageMetadata, ChunkStorageMetadata, ... as attribute-holding Objects; their
+// planner records and any megatron.core.dist_checkpointing class as opaque Objects).
+enum class PickleGlobals { TorchSave, DcpMetadata };
+
+// Runs the pickle in `data` (the bytes of <root>/data.pkl, or of a DCP .metadata).
+// Errors name `display` and the byte offset base_offset + position of the failing opcode.
+Result<PickleValue> unpickle(std::span<const std::byte> data, const std::string& display, uint64_t base_offset,
+                             PickleGlobals globals = PickleGlobals::TorchSave);
 
 struct PickleWriteResult {
     std::string bytes;

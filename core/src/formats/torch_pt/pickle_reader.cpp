@@ -3,6 +3,7 @@
 // listed in facts formats-gui.md §2.3; protocol-4 framing/memo opcodes are cheap
 // extras. Globals: torch/_weights_only_unpickler.py's defaults plus what Megatron's
 // args and rng_state need (megatron/core/safe_globals.py), all read symbolically.
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -18,6 +19,8 @@ enum class Role {
     OrderedDict, RebuildV1, RebuildV2, RebuildV3, RebuildParameter, RebuildFromType,
     TypedStorage, UntypedStorage, Size, Dtype, Device, Namespace, CodecsEncode, BytesIO,
     Path, Set, TensorType, Opaque,
+    DcpRecord,  // a DCP metadata class: an Object whose BUILD state becomes its attributes
+    DcpLayout,  // torch.serialization._get_layout("torch.strided") -> the layout's name
 };
 
 struct AllowRow {
@@ -69,7 +72,43 @@ constexpr AllowRow kAllow[] = {
     {"megatron.core.rerun_state_machine", "RerunDiagnostic", Role::Opaque},
 };
 
-std::optional<Role> role_of(std::string_view module, std::string_view name) {
+// Only in a DCP .metadata file (torch/distributed/checkpoint/metadata.py, planner.py,
+// filesystem.py; torch/distributed/_shard/sharded_tensor/metadata.py for the TensorProperties
+// older torch pickles; torch/serialization.py _get_layout). Nothing here is ever called:
+// each becomes a record of its constructor arguments and BUILD state.
+constexpr AllowRow kAllowDcp[] = {
+    {"torch.distributed.checkpoint.metadata", "Metadata", Role::DcpRecord},
+    {"torch.distributed.checkpoint.metadata", "TensorStorageMetadata", Role::DcpRecord},
+    {"torch.distributed.checkpoint.metadata", "BytesStorageMetadata", Role::DcpRecord},
+    {"torch.distributed.checkpoint.metadata", "ChunkStorageMetadata", Role::DcpRecord},
+    {"torch.distributed.checkpoint.metadata", "TensorProperties", Role::DcpRecord},
+    {"torch.distributed.checkpoint.metadata", "MetadataIndex", Role::DcpRecord},
+    {"torch.distributed.checkpoint.metadata", "StorageMeta", Role::DcpRecord},
+    {"torch.distributed.checkpoint.metadata", "_MEM_FORMAT_ENCODING", Role::DcpRecord},
+    {"torch.distributed._shard.sharded_tensor.metadata", "TensorProperties", Role::DcpRecord},
+    {"torch.distributed._shard.sharded_tensor.metadata", "MEM_FORMAT_ENCODING", Role::DcpRecord},
+    {"torch.distributed.checkpoint.filesystem", "_StorageInfo", Role::DcpRecord},
+    {"torch.distributed.checkpoint.filesystem", "_StoragePrefix", Role::DcpRecord},
+    {"torch.distributed.checkpoint.planner", "SavePlan", Role::DcpRecord},
+    {"torch.distributed.checkpoint.planner", "WriteItem", Role::DcpRecord},
+    {"torch.distributed.checkpoint.planner", "WriteItemType", Role::DcpRecord},
+    {"torch.distributed.checkpoint.planner", "TensorWriteData", Role::DcpRecord},
+    {"torch.serialization", "_get_layout", Role::DcpLayout},
+};
+// Megatron's planner classes (MCoreSavePlan, MCoreMetadata, ...) change between releases:
+// any class of this package is kept as an opaque record (facts torch-dist.md §0.6).
+constexpr std::string_view kMegatronDcpModule = "megatron.core.dist_checkpointing.";
+
+std::optional<Role> dcp_role_of(std::string_view module, std::string_view name) {
+    for (const auto& r : kAllowDcp)
+        if (r.module == module && r.name == name) return r.role;
+    if (module.substr(0, kMegatronDcpModule.size()) == kMegatronDcpModule) return Role::DcpRecord;
+    return std::nullopt;
+}
+
+std::optional<Role> role_of(std::string_view module, std::string_view name, PickleGlobals globals) {
+    if (globals == PickleGlobals::DcpMetadata)
+        if (auto role = dcp_role_of(module, name)) return role;
     for (const auto& r : kAllow)
         if (r.module == module && r.name == name) return r.role;
     if (module == "torch") {
@@ -142,8 +181,8 @@ const char* kind_name(K k) {
 
 class Unpickler {
 public:
-    Unpickler(std::span<const std::byte> data, const std::string& display, uint64_t base)
-        : d_(data), display_(display), base_(base) {}
+    Unpickler(std::span<const std::byte> data, const std::string& display, uint64_t base, PickleGlobals globals)
+        : d_(data), display_(display), base_(base), globals_(globals) {}
 
     // Frees what the run built even when it holds a reference cycle (a list that contains
     // itself), which shared pointers alone would leak; true when there was one.
@@ -171,7 +210,8 @@ public:
 
 private:
     Status fail(StatusCode code, const std::string& m) const {
-        return Status(code, "data.pkl: " + m).in_file(display_).at_offset(base_ + op_pos_);
+        const char* what = globals_ == PickleGlobals::TorchSave ? "data.pkl: " : "pickle: ";
+        return Status(code, what + m).in_file(display_).at_offset(base_ + op_pos_);
     }
     Status corrupt(const std::string& m) const { return fail(StatusCode::Corrupt, m); }
 
@@ -221,9 +261,10 @@ private:
     void push(PickleValue v) { stack_.push_back(std::move(v)); }
 
     Status push_global(const std::string& module, const std::string& name) {
-        if (!role_of(module, name))
-            return fail(StatusCode::Unsupported, "global '" + module + "." + name +
-                                                     "' is not allowed (not on Strata's allow-list for torch.save files)");
+        if (!role_of(module, name, globals_))
+            return fail(StatusCode::Unsupported,
+                        "global '" + module + "." + name + "' is not allowed (not on Strata's allow-list for " +
+                            (globals_ == PickleGlobals::TorchSave ? "torch.save files)" : "DCP .metadata files)"));
         push(PickleValue::global(module, name));
         return Status::ok();
     }
@@ -253,6 +294,7 @@ private:
     std::span<const std::byte> d_;
     std::string display_;
     uint64_t base_;
+    PickleGlobals globals_;
     size_t pos_ = 0;
     size_t op_pos_ = 0;
     bool done_ = false;
@@ -475,7 +517,7 @@ Result<PickleValue> Unpickler::call(const PickleValue& callable, const PickleVal
     const std::string& fn = callable.as_string();
     const auto& a = args.items();
     const auto dot = fn.rfind('.');
-    const Role role = *role_of(callable.module(), std::string_view(fn).substr(dot + 1));
+    const Role role = *role_of(callable.module(), std::string_view(fn).substr(dot + 1), globals_);
     auto bad_args = [&](const std::string& what) { return corrupt("bad arguments to " + fn + ": " + what); };
     switch (role) {
         case Role::OrderedDict: {
@@ -503,7 +545,7 @@ Result<PickleValue> Unpickler::call(const PickleValue& callable, const PickleVal
         case Role::RebuildFromType: {
             if (a.size() != 4 || !a[0].is(K::Global) || !a[1].is(K::Global) || !a[2].is(K::Tuple))
                 return bad_args("expected (func, type, args, state)");
-            const auto type_role = role_of(a[1].module(), a[1].as_string().substr(a[1].module().size() + 1));
+            const auto type_role = role_of(a[1].module(), a[1].as_string().substr(a[1].module().size() + 1), globals_);
             if (type_role != Role::TensorType)
                 return fail(StatusCode::Unsupported, "tensor subclass '" + a[1].as_string() + "' is not supported");
             STRATA_TRY(PickleValue t, call(a[0], a[2], false));
@@ -540,7 +582,12 @@ Result<PickleValue> Unpickler::call(const PickleValue& callable, const PickleVal
             return PickleValue::string(s);
         }
         case Role::Set: return PickleValue::list(a.empty() ? std::vector<PickleValue>{} : a[0].items());
-        case Role::Opaque: return PickleValue::object(callable.module(), fn.substr(dot + 1), a);
+        case Role::Opaque:
+        case Role::DcpRecord: return PickleValue::object(callable.module(), fn.substr(dot + 1), a);
+        case Role::DcpLayout: {
+            if (a.size() != 1 || !a[0].is(K::String)) return bad_args("expected a layout name");
+            return a[0];
+        }
         case Role::TypedStorage:
         case Role::UntypedStorage:
         case Role::Dtype:
@@ -591,7 +638,7 @@ Result<PickleValue> Unpickler::persistent_load(const PickleValue& pid) {
         return corrupt("persistent id must be ('storage', storage class, key, location, numel)");
     PickleStorageRef s;
     const std::string cls = p[1].as_string().substr(p[1].module().size() + 1);
-    const auto role = role_of(p[1].module(), cls);
+    const auto role = role_of(p[1].module(), cls, globals_);
     if (role == Role::UntypedStorage) {
         s.untyped = true;
         s.dtype = DType::U8;
@@ -627,9 +674,26 @@ Status Unpickler::build(PickleValue state) {
         case K::Bytes:  // io.BytesIO: state = (bytes, position, dict)
             if (state.is(K::Tuple) && !state.items().empty() && state.items()[0].is(K::Bytes)) *obj = state.items()[0];
             return Status::ok();
+        case K::Object: {
+            // DCP records keep their state (a dataclass's __dict__, or TensorProperties'
+            // __getstate__ tuple under "__state__"); other opaque objects their arguments only.
+            const auto role = role_of(obj->module(), obj->as_string().substr(obj->module().size() + 1), globals_);
+            if (role != Role::DcpRecord) return Status::ok();
+            if (state.is(K::Tuple) && state.items().size() == 2 && state.items()[1].is(K::Dict) &&
+                state.items()[0].is(K::None))
+                state = state.items()[1];  // (None, slots): a dataclass with __slots__
+            if (state.is(K::Dict)) {
+                for (const auto& [k, v] : state.entries()) {
+                    if (!k.is(K::String)) return corrupt("BUILD state of " + obj->as_string() + " has a non-string key");
+                    obj->mutable_entries().emplace_back(k, v);
+                }
+            } else {
+                obj->mutable_entries().emplace_back(PickleValue::string("__state__"), std::move(state));
+            }
+            return Status::ok();
+        }
         case K::Dict:     // OrderedDict attributes (a state dict's _metadata): not tensors, dropped
         case K::Tensor:   // Python attributes on a tensor
-        case K::Object:   // opaque objects keep their constructor arguments only
             return Status::ok();
         default: return corrupt(std::string("BUILD on a ") + kind_name(obj->kind()));
     }
@@ -637,18 +701,24 @@ Status Unpickler::build(PickleValue state) {
 
 }  // namespace
 
-Result<PickleValue> unpickle(std::span<const std::byte> data, const std::string& display, uint64_t base_offset) {
-    Unpickler vm(data, display, base_offset);
+Result<PickleValue> unpickle(std::span<const std::byte> data, const std::string& display, uint64_t base_offset,
+                             PickleGlobals globals) {
+    Unpickler vm(data, display, base_offset, globals);
     auto result = vm.run();
     const bool cyclic = vm.release_cycles();
     if (!result) return result.status();
+    const std::string what = globals == PickleGlobals::TorchSave ? "data.pkl: " : "pickle: ";
     if (cyclic)
-        return Status::corrupt("data.pkl: a container contains itself (a reference cycle); torch.save model files have none")
+        return Status::corrupt(what + "a container contains itself (a reference cycle); torch.save model files have none")
             .in_file(display);
     // torch rebuilds shared containers once; Strata's walks visit every path, so bound the expansion.
-    const auto stats = result->graph_stats(kPickleMaxExpanded);
-    if (stats.expanded > kPickleMaxExpanded)
-        return Status::corrupt("data.pkl: shared containers expand to more than " + std::to_string(kPickleMaxExpanded) +
+    // A DCP .metadata lists every chunk of every tensor (and Megatron repeats them in its plans):
+    // its bound grows with its size, which still stops exponential sharing.
+    const uint64_t limit = globals == PickleGlobals::DcpMetadata ? std::max<uint64_t>(kPickleMaxExpanded, 8 * data.size())
+                                                                 : kPickleMaxExpanded;
+    const auto stats = result->graph_stats(limit);
+    if (stats.expanded > limit)
+        return Status::corrupt(what + "shared containers expand to more than " + std::to_string(limit) +
                                " values (" + std::to_string(stats.containers) + " containers nested by reference)")
             .in_file(display);
     return result;

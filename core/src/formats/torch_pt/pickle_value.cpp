@@ -191,7 +191,8 @@ std::vector<PickleValue>& PickleValue::mutable_items() {
 }
 
 const std::vector<PickleValue::Item>& PickleValue::entries() const {
-    return node_ && (kind_ == Kind::Dict || kind_ == Kind::Namespace) ? node_->entries : kNoEntries;
+    return node_ && (kind_ == Kind::Dict || kind_ == Kind::Namespace || kind_ == Kind::Object) ? node_->entries
+                                                                                                 : kNoEntries;
 }
 
 std::vector<PickleValue::Item>& PickleValue::mutable_entries() {

@@ -142,18 +142,31 @@ bool is_vpp_key(const std::string& k) {
 }  // namespace
 
 Result<LoadedPt> load_pt(const fs::path& path, const std::string& display) {
-    LoadedPt pt;
-    pt.display = display;
     auto map = MappedFile::open(path);
     if (!map) return Status(map.status().code(), map.status().message()).in_file(display);
-    pt.map = std::move(*map);
-    const uint64_t size = pt.map->size();
-    if (size >= sizeof kLegacyMagic && std::memcmp(pt.map->data(), kLegacyMagic, sizeof kLegacyMagic) == 0)
-        return Status::unsupported("legacy (pre-1.6, non-zip) torch.save format; re-save it with torch >= 1.6")
-            .in_file(display);
-    if (size >= 8 && std::memcmp(pt.map->data(), "PYTORCH1", 8) == 0)
-        return Status::unsupported("the 'PYTORCH1' preview format is not supported").in_file(display);
-    STRATA_TRY(pt.zip, read_zip(*pt.map, display));
+    const uint64_t size = (*map)->size();
+    return load_pt_at(std::move(*map), 0, size, display);
+}
+
+Result<LoadedPt> load_pt_at(std::shared_ptr<MappedFile> map, uint64_t offset, uint64_t length, const std::string& display) {
+    LoadedPt pt;
+    pt.display = display;
+    pt.map = std::move(map);
+    if (offset > pt.map->size() || length > pt.map->size() - offset)
+        return Status::truncated("archive [" + std::to_string(offset) + ", +" + std::to_string(length) +
+                                 ") runs past the end of the file (" + std::to_string(pt.map->size()) + " bytes)")
+            .in_file(display)
+            .at_offset(offset);
+    const auto archive = pt.map->all().subspan(offset, length);
+    const uint64_t size = length;
+    // A whole-file error has no offset; one about an archive inside a larger file says where it starts.
+    const bool embedded = offset != 0 || length != pt.map->size();
+    auto whole = [&](Status st) { return embedded ? st.in_file(display).at_offset(offset) : st.in_file(display); };
+    if (size >= sizeof kLegacyMagic && std::memcmp(archive.data(), kLegacyMagic, sizeof kLegacyMagic) == 0)
+        return whole(Status::unsupported("legacy (pre-1.6, non-zip) torch.save format; re-save it with torch >= 1.6"));
+    if (size >= 8 && std::memcmp(archive.data(), "PYTORCH1", 8) == 0)
+        return whole(Status::unsupported("the 'PYTORCH1' preview format is not supported"));
+    STRATA_TRY(pt.zip, read_zip(archive, offset, display));
     if (pt.zip.records.empty()) return Status::corrupt("archive has no records").in_file(display);
     // inline_container.cc: the root is the first record's folder; all records share it.
     const std::string& first = pt.zip.records.front().name;
@@ -231,6 +244,14 @@ Result<PtContents> pt_contents(const LoadedPt& pt, uint32_t file_index, const Ra
     c.metadata["keys"] = keys;
     if (!vpp_keys.empty()) c.metadata["vpp"] = vpp_keys.size();
     return c;
+}
+
+Result<TensorInfo> pt_single_tensor(const LoadedPt& pt, const std::string& name, uint32_t file_index) {
+    if (!pt.data.is(K::Tensor))
+        return Status::corrupt("archive holds a " + pt.data.to_json().dump().substr(0, 60) + ", not a single tensor")
+            .in_tensor(name)
+            .in_file(pt.display);
+    return resolve(pt, pt.data.tensor_ref(), name, file_index);
 }
 
 }  // namespace torch_pt

@@ -34,9 +34,13 @@ const ZipRecord* ZipArchive::find(const std::string& name) const {
 }
 
 Result<ZipArchive> read_zip(const MappedFile& file, const std::string& display) {
-    const uint64_t size = file.size();
-    const std::byte* d = file.data();
-    auto corrupt = [&](const std::string& m, uint64_t off) { return Status::corrupt(m).in_file(display).at_offset(off); };
+    return read_zip(file.all(), 0, display);
+}
+
+Result<ZipArchive> read_zip(std::span<const std::byte> bytes, uint64_t base, const std::string& display) {
+    const uint64_t size = bytes.size();
+    const std::byte* d = bytes.data();
+    auto corrupt = [&](const std::string& m, uint64_t off) { return Status::corrupt(m).in_file(display).at_offset(base + off); };
     if (size < 22) return Status::corrupt("not a zip archive: " + std::to_string(size) + " bytes, too small for an end record").in_file(display);
 
     // End record: the last signature within the final 22 + 65535 bytes.
@@ -52,7 +56,7 @@ Result<ZipArchive> read_zip(const MappedFile& file, const std::string& display) 
     uint64_t cd_size = rd(d + eocd + 12, 4);
     uint64_t cd_offset = rd(d + eocd + 16, 4);
     if (rd(d + eocd + 4, 2) != 0 || rd(d + eocd + 6, 2) != 0)
-        return Status::unsupported("multi-disk zip archives are not supported").in_file(display).at_offset(eocd);
+        return Status::unsupported("multi-disk zip archives are not supported").in_file(display).at_offset(base + eocd);
     // zip64: a locator right before the end record points at the zip64 end record.
     if (eocd >= 20 && rd(d + eocd - 20, 4) == kLocatorSig) {
         const uint64_t z = rd(d + eocd - 20 + 8, 8);
@@ -68,7 +72,7 @@ Result<ZipArchive> read_zip(const MappedFile& file, const std::string& display) 
         return Status::truncated("central directory [" + std::to_string(cd_offset) + ", +" + std::to_string(cd_size) +
                                  ") runs past the end of the file (" + std::to_string(size) + " bytes)")
             .in_file(display)
-            .at_offset(eocd);
+            .at_offset(base + eocd);
     if (count > cd_size / 46) return corrupt("central directory claims " + std::to_string(count) + " records in " + std::to_string(cd_size) + " bytes", eocd);
 
     ZipArchive zip;
@@ -104,7 +108,7 @@ Result<ZipArchive> read_zip(const MappedFile& file, const std::string& display) 
             e += 4 + len;
         }
         if (!names.insert(r.name).second) return corrupt("duplicate record '" + r.name + "'", p);
-        if (r.flags & 1) return Status::unsupported("record '" + r.name + "' is encrypted").in_file(display).at_offset(p);
+        if (r.flags & 1) return Status::unsupported("record '" + r.name + "' is encrypted").in_file(display).at_offset(base + p);
         // Local header: only its name and extra lengths matter (sizes come from above).
         const uint64_t h = r.header_offset;
         if (h > size || size - h < 30 || rd(d + h, 4) != kLocalSig)
@@ -121,7 +125,9 @@ Result<ZipArchive> read_zip(const MappedFile& file, const std::string& display) 
                                      std::to_string(r.compressed_size) + ") runs past the end of the file (" +
                                      std::to_string(size) + " bytes)")
                 .in_file(display)
-                .at_offset(r.data_offset);
+                .at_offset(base + r.data_offset);
+        r.header_offset += base;
+        r.data_offset += base;
         zip.records.push_back(std::move(r));
         p += 46 + name_len + extra_len + comment_len;
     }

@@ -36,6 +36,9 @@ struct ZipArchive {
 // Parses the central directory and every local header; checks that all records lie
 // inside the file and that names are unique. `display` names the file in errors.
 Result<ZipArchive> read_zip(const MappedFile& file, const std::string& display);
+// The same for an archive embedded at byte `base` of a larger file (a DCP .distcp item):
+// `bytes` is the archive alone; record offsets and error offsets are relative to that file.
+Result<ZipArchive> read_zip(std::span<const std::byte> bytes, uint64_t base, const std::string& display);
 
 // ---- writer layout ----
 constexpr uint64_t kZipAlignment = 64;
