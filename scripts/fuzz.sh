@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors safetensors_index torch_zip pickle megatron config_json layer_pattern)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors safetensors_index torch_zip pickle megatron config_json layer_pattern torch_dist)
 CC=${CC:-clang-14} CXX=${CXX:-clang++-14} cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSTRATA_FUZZ=ON -DSTRATA_STUDIO=OFF -DSTRATA_TESTS=OFF -DSTRATA_BENCH=OFF -DSTRATA_CUDA=OFF >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target fuzzers strata
