@@ -97,6 +97,20 @@ TEST_CASE("pattern designer: the convention box re-reads the same pattern", "[st
     CHECK(panel.symbols() == "M-M*E");
 }
 
+TEST_CASE("an opened Nemotron-H MoE checkpoint shows its 'E' layers in the designer", "[studio][pattern][nemotron_h]") {
+    // The designer had written them '-' (the M1 "MoE written as '-'" choice, off for one layer per symbol).
+    strata::studio::test::DemoModel demo("nemotron-h-moe-tiny");
+    REQUIRE(demo.ok());
+    MainWindow w;
+    w.show();
+    auto* pattern = w.findChild<PatternPanel*>("pattern");
+    REQUIRE(pattern);
+    w.open_path(demo.qpath());
+    REQUIRE(strata::studio::test::wait_until([&] { return !w.loading() && w.context()->current(); }));
+    CHECK(pattern->symbols() == "ME*EM-*E");
+    CHECK(pattern->convention() == HfLayerConvention::OnePerSymbol);
+}
+
 TEST_CASE("an opened nemotron-h-tiny checkpoint shows its pattern in the designer", "[studio][pattern][nemotron_h]") {
     strata::studio::test::DemoModel demo("nemotron-h-tiny");
     REQUIRE(demo.ok());

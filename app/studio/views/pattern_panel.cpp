@@ -174,7 +174,8 @@ MlpKind PatternPanel::mlp_kind() const { return mlp_->currentIndex() == 2 ? MlpK
 PatternOptions PatternPanel::options() const {
     PatternOptions o;
     o.version = version();
-    o.moe_as_mlp = mlp_->currentIndex() == 0;
+    // MoE written '-' is MindSpeed's M1 convention; one layer per symbol always writes 'E'.
+    o.moe_as_mlp = convention() == HfLayerConvention::MixerThenMlp && mlp_->currentIndex() == 0;
     return o;
 }
 
