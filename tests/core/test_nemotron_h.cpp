@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "strata/convert/convert.h"
 #include "strata/convert/megatron_args.h"
 #include "strata/formats/checkpoint_summary.h"
 #include "strata/forward/forward.h"
@@ -93,6 +94,29 @@ TEST_CASE("nemotron_h MoE: the Megatron TP2 PP2 EP2 layout gives bit-identical l
     CHECK(mg.config.value("moe_router_score_function", "") == "sigmoid");
     CHECK(mg.config.value("moe_router_num_groups", 0) == 2);
     CHECK(bit_identical(forward_ok(hf, tokens).logits, forward_ok(tmp / "mg", tokens).logits));
+}
+
+TEST_CASE("nemotron_h: Megatron versions: 0.19's conv1d_weight reads back; MoE layers refused before 0.16",
+          "[nemotron_h][convert]") {
+    TempDir tmp;
+    const fs::path hf = forward_fixture("nemotron_h");
+    LayoutOptions v19 = target(LayoutKind::Megatron, 2, 1);
+    v19.conv1d_params = true;  // what --megatron-version 0.19 sets
+    const Checkpoint back = megatron_round_trip(hf, tmp.path(), "v19", v19);
+    require_same_tensors(open_ok(hf), back);
+
+    LayoutOptions v15 = target(LayoutKind::Megatron, 1, 1);
+    v15.moe_symbol_e = false;  // --megatron-version 0.15
+    ConvertOptions o;
+    o.source = forward_fixture("nemotron_h_moe");
+    o.out = tmp / "v15";
+    o.target = v15;
+    NullProgress progress;
+    CancelToken cancel;
+    auto r = convert_checkpoint(o, progress, cancel);
+    REQUIRE_FALSE(r.is_ok());
+    CHECK(r.status().message().find("need Megatron-Core 0.16 or later") != std::string::npos);
+    CHECK_FALSE(fs::exists(tmp / "v15"));
 }
 
 TEST_CASE("nemotron_h: the Megatron in_proj holds each TP rank's z, x, B, C and dt blocks", "[nemotron_h][convert]") {

@@ -95,6 +95,8 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
                             : any_name(ckpt, ".experts.local_experts.") ? ExpertLayout::Sequential
                                                                         : ExpertLayout::Grouped;
         d.options.norms = any_name(ckpt, ".input_layernorm.weight") ? NormLayout::Local : NormLayout::Te;
+        // Megatron-Core >= 0.19 names the Mamba mixer's conv parameters conv1d_weight / conv1d_bias.
+        d.options.conv1d_params = any_name(ckpt, ".mixer.conv1d_weight");
         if (ckpt.config.contains("padded_vocab_size") && ckpt.config["padded_vocab_size"].is_number_integer())
             d.options.padded_vocab = ckpt.config["padded_vocab_size"].get<uint64_t>();
         STRATA_RETURN_IF_ERROR(arch->detect_megatron_options(ckpt, d.options));

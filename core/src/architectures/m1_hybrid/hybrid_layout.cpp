@@ -244,7 +244,6 @@ Status detect_m1_hybrid_options(const Checkpoint& ckpt, LayoutOptions& o) {
         o.mamba = args.value("mamba_num_groups", 0) == args.value("mamba_num_heads", -1) ? MambaLayout::Exact
                                                                                           : MambaLayout::M1;
     }
-    o.conv1d_params = any(".mixer.conv1d_weight");
     o.moe_symbol_e = pattern_of(args).find('E') != std::string::npos;
     if (any(".mixer.in_proj.layer_norm_weight") || any(".linear_qkv.layer_norm_weight")) o.norms = NormLayout::Te;
     else if (any(".input_layernorm.weight")) o.norms = NormLayout::Local;

@@ -46,7 +46,14 @@ public:
         else if (k.mixer == MixerKind::Attention)
             suffix = te ? "self_attention.linear_qkv.layer_norm_weight" : "input_layernorm.weight";
         else if (k.mlp == MlpKind::Dense) suffix = te ? "mlp.linear_fc1.layer_norm_weight" : "pre_mlp_layernorm.weight";
-        else if (k.mlp == MlpKind::MoE) suffix = "pre_mlp_layernorm.weight";  // MoE layers never fuse it
+        else if (k.mlp == MlpKind::MoE) {
+            // Hybrid MoE layers ('E') exist from Megatron-Core 0.16; before, the pattern has no symbol for them.
+            if (!ctx.options().moe_symbol_e)
+                return Status::unsupported("Nemotron-H MoE layers ('E') need Megatron-Core 0.16 or later "
+                                           "(--megatron-version)")
+                    .in_tensor(g.layout_name);
+            suffix = "pre_mlp_layernorm.weight";  // MoE layers never fuse it
+        }
         if (!suffix)
             return Status::unsupported(std::string("Nemotron-H layer of kind ") + mixer_kind_name(k.mixer) + "/" +
                                        mlp_kind_name(k.mlp) + " has no Megatron mapping")
