@@ -59,6 +59,8 @@ Result<ConversionPlan> plan_conversion(const CanonicalView& source, const Layout
     ConversionPlan plan;
     plan.source_path = source.checkpoint().path.string();
     plan.source_layout = describe_layout(sl.options);
+    if (source.checkpoint().metadata.value("torch_dist_view", false))  // global tensors: no sharding to show
+        plan.source_layout = "torch_dist (global tensors, as " + plan.source_layout + ")";
     plan.target_layout = describe_layout(target.options);
     plan.target = target.options;
     for (const auto& c : target.canonical) plan.canonical.push_back(c.name);

@@ -123,7 +123,7 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
         if (!st) return st.in_file(plan.files[f].path);
         writers.push_back(owned[f].get());
     }
-    STRATA_TRY(report.execution, execute_plan(ckpt, plan, writers, options.executor, progress, cancel));
+    STRATA_TRY(report.execution, execute_plan(view.checkpoint(), plan, writers, options.executor, progress, cancel));
     // A source rewritten or truncated while it was read gives an output that matches no
     // state of it: fail before anything is renamed into place.
     for (const auto& f : ckpt.files)

@@ -8,6 +8,7 @@
 #include "strata/mapping/box_copy.h"
 #include "strata/mapping/mapping_registry.h"
 #include "strata/megatron/megatron_rules.h"
+#include "strata/mapping/torch_dist_keys.h"
 #include "strata/model/architecture.h"
 #include "strata/model/hf_layout.h"
 
@@ -82,6 +83,10 @@ Status unmapped_error(const std::vector<std::string>& names, const std::string& 
 }  // namespace
 
 Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
+    if (is_megatron_torch_dist(ckpt)) {  // global tensors: the layout of their legacy TP1 PP1 view
+        STRATA_TRY(Checkpoint legacy, legacy_view_of_torch_dist(ckpt));
+        return detect_layout(legacy);
+    }
     DetectedLayout d;
     if (is_megatron(ckpt)) {
         d.options.kind = LayoutKind::Megatron;
@@ -115,7 +120,13 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
     return d;
 }
 
-Result<CanonicalView> CanonicalView::open(const Checkpoint& ckpt, const CanonicalViewOptions& options) {
+Result<CanonicalView> CanonicalView::open(const Checkpoint& source, const CanonicalViewOptions& options) {
+    std::shared_ptr<const Checkpoint> owned;
+    if (is_megatron_torch_dist(source)) {  // read through its legacy TP1 PP1 view (torch_dist_keys.h)
+        STRATA_TRY(Checkpoint legacy, legacy_view_of_torch_dist(source));
+        owned = std::make_shared<const Checkpoint>(std::move(legacy));
+    }
+    const Checkpoint& ckpt = owned ? *owned : source;
     STRATA_TRY(DetectedLayout detected, detect_layout(ckpt));
     if (!detected.hf_config.contains("model_type") || !detected.hf_config["model_type"].is_string())
         return Status::invalid_argument("config.json has no 'model_type'");
@@ -125,6 +136,7 @@ Result<CanonicalView> CanonicalView::open(const Checkpoint& ckpt, const Canonica
     auto dtype = parse_dtype_loose(detected.hf_config.value("torch_dtype", std::string("bfloat16")));
     STRATA_TRY(auto canonical, hf_tensor_entries(detected.hf_config, dtype.value_or(DType::BF16)));
     CanonicalView view;
+    view.owned_ = owned;
     view.ckpt_ = &ckpt;
     view.hf_config_ = detected.hf_config;
     STRATA_TRY(view.layout_, build_layout(spec, canonical, *registry, detected.options));

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ public:
     Result<std::vector<std::byte>> read_canonical(std::string_view name) const;
 
 private:
+    std::shared_ptr<const Checkpoint> owned_;  // the legacy view of a torch_dist checkpoint
     const Checkpoint* ckpt_ = nullptr;
     Layout layout_;
     nlohmann::json hf_config_;

@@ -1,0 +1,201 @@
+// torch_dist keys -> legacy TP1 PP1 EP1 names (facts torch-dist.md §1.5): unstack the layer
+// and expert axes into per-layer, per-expert tensors made of chunk slices.
+#include "strata/mapping/torch_dist_keys.h"
+
+#include <cctype>
+#include <set>
+
+namespace strata {
+namespace {
+
+constexpr std::string_view kLayers = "decoder.layers.";
+constexpr std::string_view kExperts = "mlp.experts.experts.";  // the expert module's own "experts."
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// A decoder key: the layer it names (nullopt: a leading layer axis) and the module path after it.
+struct DecoderKey {
+    std::optional<uint64_t> layer;
+    std::string rest;
+};
+
+std::optional<DecoderKey> decoder_key(std::string_view key) {
+    if (!starts_with(key, kLayers)) return std::nullopt;
+    std::string_view tail = key.substr(kLayers.size());
+    size_t digits = 0;
+    while (digits < tail.size() && std::isdigit(static_cast<unsigned char>(tail[digits]))) ++digits;
+    if (digits > 0 && digits < 10 && digits < tail.size() && tail[digits] == '.')
+        return DecoderKey{std::stoull(std::string(tail.substr(0, digits))), std::string(tail.substr(digits + 1))};
+    return DecoderKey{std::nullopt, std::string(tail)};
+}
+
+// The chunks of a tensor, whether it is stored whole or in pieces.
+std::vector<TensorChunk> chunks_of(const TensorInfo& info) {
+    if (info.location.is_chunked()) return info.location.chunks;
+    TensorChunk whole;
+    whole.offsets.assign(info.shape.size(), 0);
+    whole.sizes = info.shape;
+    whole.file = info.location.file;
+    whole.offset = info.location.offset;
+    whole.nbytes = info.location.nbytes;
+    whole.strides = info.location.strides;
+    return {whole};
+}
+
+// Layers whose MLP is a MoE layer (a router is stored for them), for the local-spec norm name.
+struct MoeLayers {
+    bool all = false;
+    std::set<uint64_t> layers;
+    bool has(uint64_t l) const { return all || layers.count(l) > 0; }
+};
+
+MoeLayers moe_layers(const Checkpoint& ckpt) {
+    MoeLayers m;
+    for (const auto& t : ckpt.tensors) {
+        auto k = decoder_key(t.name);
+        if (!k || k->rest != "mlp.router.weight") continue;
+        if (k->layer)
+            m.layers.insert(*k->layer);
+        else
+            m.all = true;
+    }
+    return m;
+}
+
+// The legacy module path of one layer's tensor. The local layer spec stores a MoE layer's
+// pre-MLP norm under the dense fused name (facts torch-dist.md §1.5 norm caveat); a legacy
+// TE checkpoint and Strata's layouts call it pre_mlp_layernorm.
+std::string legacy_rest(const std::string& rest, bool moe_layer) {
+    if (moe_layer && rest == "mlp.linear_fc1.layer_norm_weight") return "pre_mlp_layernorm.weight";
+    if (moe_layer && rest == "mlp.linear_fc1.layer_norm_bias") return "pre_mlp_layernorm.bias";
+    return rest;
+}
+
+struct ViewBuilder {
+    const Checkpoint& src;
+    MoeLayers moe;
+    Checkpoint out;
+
+    Status add(TensorInfo info, std::string name) {
+        info.name = std::move(name);
+        info.rank = RankCoord{};
+        out.tensors.push_back(std::move(info));
+        return Status::ok();
+    }
+
+    // One layer's tensor: split off the expert axis when it has one.
+    Status add_layer(const TensorInfo& t, uint64_t layer, const std::string& rest) {
+        const std::string prefix = std::string(kLayers) + std::to_string(layer) + ".";
+        if (!starts_with(rest, kExperts)) {
+            const std::string name = prefix + legacy_rest(rest, moe.has(layer));
+            return add(t, name);
+        }
+        if (t.shape.empty())
+            return Status::corrupt("an expert tensor needs an expert axis, found a scalar").in_tensor(t.name);
+        const std::string param = "mlp.experts." + rest.substr(kExperts.size());  // TEGroupedMLP: weight{e}
+        const uint32_t es = dtype_size(t.dtype);
+        for (uint64_t e = 0; e < t.shape[0]; ++e) {
+            STRATA_TRY(TensorInfo expert, slice_leading_axis(t, e, es));
+            STRATA_RETURN_IF_ERROR(add(std::move(expert), prefix + param + std::to_string(e)));
+        }
+        return Status::ok();
+    }
+
+    Status add_key(const TensorInfo& t) {
+        auto k = decoder_key(t.name);
+        if (!k) return add(t, t.name);
+        if (k->layer) return add_layer(t, *k->layer, k->rest);
+        if (t.shape.empty())
+            return Status::corrupt("a stacked decoder tensor needs a layer axis, found a scalar").in_tensor(t.name);
+        const uint32_t es = dtype_size(t.dtype);
+        for (uint64_t l = 0; l < t.shape[0]; ++l) {
+            auto layer = slice_leading_axis(t, l, es);
+            if (!layer) return layer.status().in_tensor(t.name);
+            STRATA_RETURN_IF_ERROR(add_layer(*layer, l, k->rest));
+        }
+        return Status::ok();
+    }
+};
+
+// The training run's args with the parallel sizes of the view (all 1: the tensors are global).
+nlohmann::json view_args(const Checkpoint& ckpt) {
+    nlohmann::json a = ckpt.config;
+    for (const char* k : {"tensor_model_parallel_size", "pipeline_model_parallel_size", "expert_model_parallel_size",
+                          "expert_tensor_parallel_size", "context_parallel_size"})
+        if (a.contains(k)) a[k] = 1;
+    for (const char* k : {"virtual_pipeline_model_parallel_size", "num_layers_per_virtual_pipeline_stage",
+                          "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers"})
+        a.erase(k);
+    // Rows as stored (the training run padded the vocab for its own TP size).
+    if (!a.contains("padded_vocab_size"))
+        if (const TensorInfo* emb = ckpt.find("embedding.word_embeddings.weight"); emb && !emb->shape.empty())
+            a["padded_vocab_size"] = emb->shape[0];
+    return a;
+}
+
+}  // namespace
+
+bool is_megatron_torch_dist(const Checkpoint& ckpt) {
+    if (ckpt.format != "torch_dist") return false;
+    for (const auto& t : ckpt.tensors)
+        if (starts_with(t.name, "decoder.") || starts_with(t.name, "embedding.") || starts_with(t.name, "output_layer."))
+            return true;
+    return false;
+}
+
+Result<TensorInfo> slice_leading_axis(const TensorInfo& info, uint64_t index, uint32_t element_size) {
+    if (info.shape.empty() || index >= info.shape[0])
+        return Status::invalid_argument("index " + std::to_string(index) + " is outside the leading axis of " +
+                                        shape_to_string(info.shape))
+            .in_tensor(info.name);
+    TensorInfo out;
+    out.name = info.name;
+    out.dtype = info.dtype;
+    out.rank = info.rank;
+    out.shape.assign(info.shape.begin() + 1, info.shape.end());
+    STRATA_TRY(uint64_t count, numel(out.shape));
+    STRATA_TRY(out.location.nbytes, bytes_for(info.dtype, count));
+    std::vector<TensorChunk> parts;
+    for (const TensorChunk& c : chunks_of(info)) {
+        if (index < c.offsets[0] || index >= c.offsets[0] + c.sizes[0]) continue;
+        TensorChunk part;
+        part.offsets.assign(c.offsets.begin() + 1, c.offsets.end());
+        part.sizes.assign(c.sizes.begin() + 1, c.sizes.end());
+        STRATA_TRY(uint64_t part_count, numel(part.sizes));
+        // Element step of the leading axis inside the chunk: its stored stride, or row-major.
+        const uint64_t step = c.strides.empty() ? part_count : static_cast<uint64_t>(c.strides[0]);
+        part.file = c.file;
+        part.offset = c.offset + (index - c.offsets[0]) * step * element_size;
+        STRATA_TRY(part.nbytes, bytes_for(info.dtype, part_count));
+        if (!c.strides.empty()) part.strides.assign(c.strides.begin() + 1, c.strides.end());
+        parts.push_back(std::move(part));
+    }
+    if (parts.empty()) return out;  // numel 0
+    const TensorChunk& first = parts.front();
+    out.location.file = first.file;
+    out.location.offset = first.offset;
+    const bool whole = parts.size() == 1 && first.sizes == out.shape;
+    if (whole)
+        out.location.strides = first.strides;
+    else
+        out.location.chunks = std::move(parts);
+    return out;
+}
+
+Result<Checkpoint> legacy_view_of_torch_dist(const Checkpoint& ckpt) {
+    if (!is_megatron_torch_dist(ckpt))
+        return Status::invalid_argument("not a Megatron torch_dist checkpoint").in_file(ckpt.path.string());
+    ViewBuilder b{ckpt, moe_layers(ckpt), Checkpoint{}};
+    b.out.format = "megatron";
+    b.out.path = ckpt.path;
+    b.out.files = ckpt.files;
+    b.out.config = ckpt.config.is_object() ? view_args(ckpt) : ckpt.config;
+    b.out.metadata = ckpt.metadata;
+    b.out.metadata["torch_dist_view"] = true;
+    for (const auto& t : ckpt.tensors) STRATA_RETURN_IF_ERROR(b.add_key(t));
+    auto st = b.out.finalize();
+    if (!st) return st.in_file(ckpt.path.string());
+    return std::move(b.out);
+}
+
+}  // namespace strata
