@@ -76,3 +76,23 @@ TEST_CASE("strata convert --device cuda runs on a GPU or says why not", "[cli][c
     }
     CHECK(run_cli("convert " + d + "/tiny --to megatron --device tpu --out " + d + "/x", &out, &err) == 2);
 }
+
+TEST_CASE("strata convert: legacy GroupedMLP is refused for Megatron-Core 0.20+ and warned about otherwise",
+          "[cli][convert]") {
+    TempDir tmp;
+    const std::string d = tmp.path().string();
+    std::string out, err;
+    REQUIRE(run_cli("synth --preset tiny --out " + d + "/tiny", &out, &err) == 0);
+    CHECK(run_cli("convert " + d + "/tiny --to megatron --expert-layout legacy-grouped --megatron-version 0.20 --out " +
+                      d + "/mg20",
+                  &out, &err) != 0);
+    CHECK_THAT(err, Catch::Contains("removed GroupedMLP") && Catch::Contains("--expert-layout grouped"));
+    CHECK_FALSE(std::filesystem::exists(d + "/mg20"));
+    REQUIRE(run_cli("convert " + d + "/tiny --to megatron --expert-layout legacy-grouped --out " + d + "/mg", &out,
+                    &err) == 0);
+    CHECK_THAT(out + err, Catch::Contains("load only into Megatron-Core <= 0.19"));
+    REQUIRE(run_cli("convert " + d + "/tiny --to megatron --expert-layout legacy-grouped --megatron-version 0.19 --out " +
+                        d + "/mg19",
+                    &out, &err) == 0);
+    CHECK_THAT(out + err, !Catch::Contains("load only into"));
+}

@@ -1,6 +1,7 @@
 // torch_dist checkpoints of real megatron-core GPTModels (tests/reference/
 // make_torch_dist_gpt_fixtures.py: Qwen3-style dense saved from TP2 and from PP2 with tied
-// embeddings, MoE saved from EP2): every DCP key reads bit-exactly as the global tensor
+// embeddings, MoE saved from EP2, moe_layer_freq [0, 1] with per-layer keys): every DCP key
+// reads bit-exactly as the global tensor
 // megatron-core itself loaded; Strata's forward on the torch_dist folder, and on its HF
 // conversion, matches megatron-core's logits; torch_dist -> HF equals torch_dist -> legacy
 // Megatron TP2 -> HF bit for bit; the legacy view is zero-copy where one chunk holds a layer.
@@ -58,7 +59,7 @@ float max_abs(const std::vector<float>& a) {
 
 TEST_CASE("torch_dist GPT fixtures: every DCP key reads as the global tensor megatron-core loaded",
           "[torch_dist][reference]") {
-    const std::string name = GENERATE("dense_tp2", "dense_pp2", "moe_ep2");
+    const std::string name = GENERATE("dense_tp2", "dense_pp2", "moe_ep2", "moe_freq");
     INFO(name);
     const Checkpoint ckpt = open_ok(fixture(name));
     CHECK(ckpt.format == "torch_dist");
@@ -148,4 +149,25 @@ TEST_CASE("slice_leading_axis refuses an index outside the axis", "[torch_dist][
     auto s = slice_leading_axis(t, 2, 4);
     REQUIRE_FALSE(s.is_ok());
     CHECK(s.status().message().find("outside the leading axis") != std::string::npos);
+}
+
+TEST_CASE("torch_dist per-layer keys (moe_layer_freq [0, 1]): named per layer; the mixed model is refused by name",
+          "[torch_dist]") {
+    const Checkpoint ckpt = open_ok(fixture("moe_freq"));
+    CHECK(ckpt.find("decoder.layers.1.mlp.experts.experts.linear_fc1.weight") != nullptr);  // [E, 2I, H]
+    auto view = legacy_view_of_torch_dist(ckpt);
+    REQUIRE(view.is_ok());
+    const TensorInfo* fc1 = view->find("decoder.layers.1.mlp.experts.linear_fc1.weight2");
+    REQUIRE(fc1 != nullptr);
+    CHECK(fc1->shape == Shape{64, 64});
+    CHECK(view->find("decoder.layers.0.mlp.linear_fc1.weight") != nullptr);          // the dense layer
+    CHECK(view->find("decoder.layers.0.mlp.linear_fc1.layer_norm_weight") != nullptr);  // keeps its fused norm
+    CHECK(view->find("decoder.layers.1.pre_mlp_layernorm.weight") != nullptr);        // the MoE layer's norm
+    // Qwen3-MoE with dense layers is not mapped yet: the error says what, not "router missing".
+    NullProgress progress;
+    CancelToken cancel;
+    auto run = run_forward(fixture("moe_freq"), kTokens, {}, progress, cancel);
+    REQUIRE_FALSE(run.is_ok());
+    CHECK(run.status().code() == StatusCode::Unsupported);
+    CHECK(run.status().message().find("mlp_only_layers [0]") != std::string::npos);
 }

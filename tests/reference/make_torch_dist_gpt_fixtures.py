@@ -18,6 +18,7 @@ Fixtures:
   dense_tp2    2 layers, saved from TP2
   dense_pp2    2 layers, tied embeddings, saved from PP2
   moe_ep2      2 MoE layers (4 experts, top-2, SequentialMLP), saved from EP2
+  moe_freq     moe_layer_freq [0, 1]: a dense layer, then a MoE layer (per-layer DCP keys)
 """
 import argparse
 import os
@@ -38,6 +39,7 @@ FIXTURES = {
     "dense_tp2": dict(tp=2, pp=1, ep=1, experts=None, tied=False),
     "dense_pp2": dict(tp=1, pp=2, ep=1, experts=None, tied=True),
     "moe_ep2": dict(tp=1, pp=1, ep=2, experts=4, tied=False),
+    "moe_freq": dict(tp=1, pp=1, ep=1, experts=4, tied=False, freq=[0, 1]),
 }
 
 
@@ -60,7 +62,7 @@ def transformer_config(f):
     moe = dict(num_moe_experts=f["experts"], moe_router_topk=2, moe_ffn_hidden_size=32,
                moe_router_load_balancing_type="none", moe_aux_loss_coeff=0.0,
                moe_token_dispatcher_type="allgather", moe_router_score_function="softmax",
-               moe_router_pre_softmax=False) if f["experts"] else {}
+               moe_router_pre_softmax=False, moe_layer_freq=f.get("freq", 1)) if f["experts"] else {}
     return TransformerConfig(
         num_layers=2, hidden_size=64, num_attention_heads=8, num_query_groups=2, kv_channels=16,
         ffn_hidden_size=128, gated_linear_unit=True, activation_func=torch.nn.functional.silu,
@@ -77,7 +79,7 @@ def megatron_args(f, cfg):
         num_layers=cfg.num_layers, hidden_size=64, ffn_hidden_size=128, num_attention_heads=8,
         group_query_attention=True, num_query_groups=2, kv_channels=16, max_position_embeddings=4096,
         seq_length=4096, position_embedding_type="rope", rotary_base=1000000, rotary_percent=1.0,
-        use_rotary_position_embeddings=True, add_position_embedding=False, normalization="RMSNorm",
+        use_rotary_position_embeddings=True, add_position_embedding=True, normalization="RMSNorm",
         norm_epsilon=1e-6, swiglu=True, qk_layernorm=True, add_bias_linear=False, add_qkv_bias=False,
         untie_embeddings_and_output_weights=not f["tied"], vocab_size=VOCAB, padded_vocab_size=VOCAB,
         make_vocab_size_divisible_by=128, tensor_model_parallel_size=f["tp"],
@@ -85,15 +87,18 @@ def megatron_args(f, cfg):
         expert_tensor_parallel_size=f["tp"], virtual_pipeline_model_parallel_size=None,
         num_experts=f["experts"], moe_router_topk=2 if f["experts"] else None,
         moe_ffn_hidden_size=32 if f["experts"] else None, moe_grouped_gemm=False,
-        moe_router_score_function="softmax", moe_router_pre_softmax=False, moe_layer_freq=1,
+        moe_router_score_function="softmax", moe_router_pre_softmax=False, moe_layer_freq=f.get("freq", 1),
         params_dtype=torch.float32, bf16=False, fp16=False, transformer_impl="local",
         ckpt_format="torch_dist", use_dist_ckpt=True)
 
 
 def build_model(f, cfg, pre, post):
     from megatron.core.models.gpt import GPTModel
-    from megatron.core.models.gpt.gpt_layer_specs import get_gpt_layer_local_spec
-    spec = get_gpt_layer_local_spec(num_experts=f["experts"], qk_layernorm=True, normalization="RMSNorm")
+    from megatron.core.models.gpt.gpt_layer_specs import get_gpt_decoder_block_spec, get_gpt_layer_local_spec
+    if "freq" in f:  # a per-layer mix of dense and MoE layers
+        spec = get_gpt_decoder_block_spec(cfg, use_transformer_engine=False, normalization="RMSNorm")
+    else:
+        spec = get_gpt_layer_local_spec(num_experts=f["experts"], qk_layernorm=True, normalization="RMSNorm")
     return GPTModel(config=cfg, transformer_layer_spec=spec, vocab_size=VOCAB, max_sequence_length=4096,
                     pre_process=pre, post_process=post, share_embeddings_and_output_weights=f["tied"],
                     position_embedding_type="rope", rotary_base=1000000)

@@ -104,6 +104,8 @@ def main():
                           and a.num_query_groups == 2 and a.kv_channels == HD and a.moe_ffn_hidden_size == F,
                           "model args")
                     check(a.padded_vocab_size == 256, "padded vocab")
+                    # Megatron-LM's check_checkpoint_args compares this with the launch default (True).
+                    check(a.add_position_embedding is True, "add_position_embedding as Megatron-LM saves it")
                     m = ck["model"]
                     want = {
                         "decoder.layers.0.self_attention.linear_qkv.weight": (96, H),

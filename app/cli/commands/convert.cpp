@@ -73,7 +73,8 @@ void add_common(CLI::App* cmd, ConvertArgs& a) {
     cmd->add_option("--mtp-experts", a.mtp_experts,
                     "GDN hybrids, --to hf-fused-v5: per-expert (Qwen3.5, default) or packed (Qwen3.6) MTP experts");
     cmd->add_option("--megatron-version", a.megatron_version,
-                    "hybrids: 0.15 ('-' MoE slots) ... 0.19+ (conv1d_weight), main");
+                    "the Megatron-Core the output is for: 0.15 (hybrids: '-' MoE slots) ... 0.19+ (conv1d_weight), "
+                    "0.20+ (refuses legacy GroupedMLP), main");
 }
 
 void run(const ConvertArgs& a, bool reshard) {

@@ -61,6 +61,21 @@ Status verify_output(const fs::path& root, const ConversionPlan& plan) {
     return Status::ok();
 }
 
+// Megatron-Core 0.20 removed the legacy GroupedMLP (experts.weight1 / weight2; facts
+// torch-dist.md): refuse it for 0.20 and later, name the alternative, and warn when the
+// version was not said.
+Status check_expert_layout_loads(const LayoutOptions& target, ProgressSink& progress) {
+    if (target.kind != LayoutKind::Megatron || target.experts != ExpertLayout::LegacyGrouped) return Status::ok();
+    if (target.megatron_minor >= 20)
+        return Status::invalid_argument(
+            "--expert-layout legacy-grouped (GroupedMLP weight1/weight2) does not load into Megatron-Core 0.20 or "
+            "later, which removed GroupedMLP: use --expert-layout grouped (TEGroupedMLP) or sequential");
+    if (target.megatron_minor == 0)
+        progress.log("warning: legacy GroupedMLP experts load only into Megatron-Core <= 0.19 (0.20 removed "
+                     "GroupedMLP); --expert-layout grouped loads into every version");
+    return Status::ok();
+}
+
 }  // namespace
 
 Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, ProgressSink& progress,
@@ -87,6 +102,7 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
         if (options.experts) target_options.experts = *options.experts;
         if (options.norms) target_options.norms = *options.norms;
     }
+    STRATA_RETURN_IF_ERROR(check_expert_layout_loads(target_options, progress));
     STRATA_TRY(Layout target, target_layout(view, target_options));
     for (const std::string& line : arch->layout_messages(target)) progress.log(line);  // hybrids: pattern, warnings
     ConvertReport report;

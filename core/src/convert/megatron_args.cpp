@@ -66,7 +66,10 @@ json megatron_args_for(const json& config, const Layout& layout, int iteration) 
     a["add_qkv_bias"] = json_value_or<bool>(hf, "attention_bias", false);
     a["position_embedding_type"] = "rope";
     a["use_rotary_position_embeddings"] = true;
-    a["add_position_embedding"] = false;
+    // What a Megatron-LM run saves unless launched with --no-position-embedding (the default;
+    // RoPE models ignore it). check_checkpoint_args compares it with the launch flags, and the
+    // Qwen3 / Llama examples do not pass --no-position-embedding, so False stopped them.
+    a["add_position_embedding"] = true;
     a["rotary_base"] = s.rope_theta;
     a["rotary_percent"] = 1.0;
     a["hidden_dropout"] = 0.0;
@@ -85,7 +88,14 @@ json megatron_args_for(const json& config, const Layout& layout, int iteration) 
         a["moe_aux_loss_coeff"] = json_value_or<double>(hf, "router_aux_loss_coef", 1e-3);
         a["moe_router_pre_softmax"] = false;
         a["moe_token_dispatcher_type"] = "alltoall";
-        a["moe_layer_freq"] = 1;
+        // 1 when every layer is MoE, else one 0/1 per layer (Qwen3-MoE mlp_only_layers).
+        json freq = json::array();
+        bool all_moe = true;
+        for (const auto& k : s.layer_kinds) {
+            freq.push_back(k.mlp == MlpKind::MoE ? 1 : 0);
+            all_moe = all_moe && k.mlp == MlpKind::MoE;
+        }
+        a["moe_layer_freq"] = all_moe ? json(1) : freq;
         a["norm_topk_prob"] = s.norm_topk_prob;
     } else {
         a["num_experts"] = nullptr;

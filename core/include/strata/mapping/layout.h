@@ -56,6 +56,9 @@ struct LayoutOptions {
     // GDN hybrids, HF packed experts: MTP experts packed like the decoder's (Qwen3.6) rather
     // than per expert (Qwen3.5) (facts bridge-mappings §3.8, Megatron-Bridge#4329).
     bool mtp_experts_packed = false;
+    // The Megatron-Core minor version the output is written for (--megatron-version; 0 = not
+    // said, 99 = main): names follow it, and what it cannot load is refused (convert.cpp).
+    int megatron_minor = 0;
 };
 
 // A box in a tensor: start and extent per dimension.

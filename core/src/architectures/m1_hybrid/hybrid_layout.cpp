@@ -291,6 +291,7 @@ Status apply_megatron_version(std::string_view text, LayoutOptions& o) {
     for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (t == "main") {
         o.conv1d_params = o.moe_symbol_e = true;
+        o.megatron_minor = 99;
         return Status::ok();
     }
     const size_t at = t.find("0.");
@@ -302,7 +303,8 @@ Status apply_megatron_version(std::string_view text, LayoutOptions& o) {
     }
     if (minor < 0)
         return Status::invalid_argument("--megatron-version '" + std::string(text) +
-                                        "': expected 0.N (0.14 ... 0.19), core_v0.N.0 or main");
+                                        "': expected 0.N (0.14 ... 0.20), core_v0.N.0 or main");
+    o.megatron_minor = minor;
     o.conv1d_params = minor >= 19;  // core_v0.19.0 commit 35992ba: mixer.conv1d_weight
     o.moe_symbol_e = minor >= 16;   // 'E' MoE layers from v0.16
     return Status::ok();

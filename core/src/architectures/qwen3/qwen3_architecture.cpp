@@ -15,7 +15,32 @@ namespace {
 
 using nlohmann::json;
 
-
+// Megatron's moe_layer_freq (transformer_config.py): an int k makes layer i MoE when i % k == 0;
+// a list says it per layer (1 = MoE). HF Qwen3-MoE lists the dense ones in mlp_only_layers.
+Result<json> dense_layers_of_moe_layer_freq(const json& args, uint64_t layers) {
+    json dense = json::array();
+    const auto it = args.find("moe_layer_freq");
+    if (it == args.end() || it->is_null()) return dense;
+    if (it->is_number_integer()) {
+        const int64_t k = it->get<int64_t>();
+        if (k <= 0) return Status::invalid_argument("Megatron args: moe_layer_freq " + it->dump() + " is not positive");
+        for (uint64_t i = 0; i < layers; ++i)
+            if (i % static_cast<uint64_t>(k) != 0) dense.push_back(i);
+        return dense;
+    }
+    if (!it->is_array() || it->size() != layers)
+        return Status::invalid_argument("Megatron args: moe_layer_freq " + it->dump().substr(0, 80) +
+                                        " is neither an integer nor one 0/1 per layer (" + std::to_string(layers) +
+                                        " layers)");
+    for (uint64_t i = 0; i < layers; ++i) {
+        const json& v = (*it)[i];
+        if (!v.is_number_integer() || (v.get<int64_t>() != 0 && v.get<int64_t>() != 1))
+            return Status::invalid_argument("Megatron args: moe_layer_freq entry " + std::to_string(i) + " is " +
+                                            v.dump() + ", not 0 or 1");
+        if (v.get<int64_t>() == 0) dense.push_back(i);
+    }
+    return dense;
+}
 
 bool is_moe_type(std::string_view type) { return type == "qwen3_moe"; }
 
@@ -113,6 +138,14 @@ public:
         s.rms_norm_eps = json_value_or<double>(c, "rms_norm_eps", 1e-6);
         s.rope_theta = json_value_or<double>(c, "rope_theta", 10000.0);
         s.layer_kinds.assign(s.layers, LayerKind{MixerKind::Attention, s.experts ? MlpKind::MoE : MlpKind::Dense});
+        STRATA_RETURN_IF_ERROR(read_hf_mlp_kinds(c, s, false));
+        // The mapping tables and the tensor list know all-MoE stacks only: say so rather than
+        // ask for a router the dense layers do not have.
+        if (s.experts && s.has_mlp(MlpKind::Dense))
+            return Status::unsupported(
+                "Qwen3-MoE with dense layers (mlp_only_layers " + c.value("mlp_only_layers", json::array()).dump() +
+                ", decoder_sparse_step " + std::to_string(json_value_or<uint64_t>(c, "decoder_sparse_step", 1)) +
+                "; Megatron moe_layer_freq) is not supported yet: every layer must be a MoE layer");
         return s;
     }
 
@@ -148,7 +181,7 @@ public:
         c["architectures"] = {experts ? "Qwen3MoeForCausalLM" : "Qwen3ForCausalLM"};
         c["attention_bias"] = json_value_or<bool>(a, "add_qkv_bias", false);
         c["attention_dropout"] = json_value_or<double>(a, "attention_dropout", 0.0);
-        if (experts) c["decoder_sparse_step"] = 1;
+        if (experts) c["decoder_sparse_step"] = 1;  // sparse layers are listed by mlp_only_layers below
         c["head_dim"] = head_dim;
         c["hidden_act"] = "silu";
         c["hidden_size"] = hidden;
@@ -157,7 +190,7 @@ public:
         c["max_position_embeddings"] = json_value_or<uint64_t>(a, "max_position_embeddings", 4096);
         c["model_type"] = experts ? "qwen3_moe" : "qwen3";
         if (experts) {
-            c["mlp_only_layers"] = json::array();
+            STRATA_TRY(c["mlp_only_layers"], dense_layers_of_moe_layer_freq(a, layers));
             c["moe_intermediate_size"] = json_value_or<uint64_t>(a, "moe_ffn_hidden_size", 0);
             c["norm_topk_prob"] =
                 json_value_or<bool>(a, "norm_topk_prob", !json_value_or<bool>(a, "moe_router_pre_softmax", false));
