@@ -82,7 +82,7 @@ TEST_CASE("torch_dist GPT fixtures: every DCP key reads as the global tensor meg
 }
 
 TEST_CASE("torch_dist GPT fixtures: Strata's forward matches megatron-core's logits", "[torch_dist][forward]") {
-    const std::string name = GENERATE("dense_tp2", "dense_pp2", "moe_ep2");
+    const std::string name = GENERATE("dense_tp2", "dense_pp2", "moe_ep2", "moe_freq");
     INFO(name);
     const std::vector<float> want = expected_logits(name);
     REQUIRE(max_abs(want) > 1.0f);  // logits that span units, so 1e-4 is a real bound
@@ -98,11 +98,11 @@ TEST_CASE("torch_dist GPT fixtures: Strata's forward matches megatron-core's log
 }
 
 TEST_CASE("torch_dist -> HF equals torch_dist -> Megatron legacy TP2 -> HF, bit for bit", "[torch_dist][convert]") {
-    const std::string name = GENERATE("dense_tp2", "moe_ep2");
+    const std::string name = GENERATE("dense_tp2", "moe_ep2", "moe_freq");
     INFO(name);
     TempDir tmp;
     convert_ok(fixture(name), tmp.path() / "hf", target(LayoutKind::Hf));
-    const LayoutOptions legacy = target(LayoutKind::Megatron, 2, 1, name == "moe_ep2" ? 2 : 1);
+    const LayoutOptions legacy = target(LayoutKind::Megatron, 2, 1, name == "dense_tp2" ? 1 : 2);
     convert_ok(fixture(name), tmp.path() / "mg", legacy);
     convert_ok(tmp.path() / "mg", tmp.path() / "hf2", target(LayoutKind::Hf));
     require_same_tensors(open_ok(tmp.path() / "hf"), open_ok(tmp.path() / "hf2"));
@@ -151,7 +151,7 @@ TEST_CASE("slice_leading_axis refuses an index outside the axis", "[torch_dist][
     CHECK(s.status().message().find("outside the leading axis") != std::string::npos);
 }
 
-TEST_CASE("torch_dist per-layer keys (moe_layer_freq [0, 1]): named per layer; the mixed model is refused by name",
+TEST_CASE("torch_dist per-layer keys (moe_layer_freq [0, 1]): named per layer; Qwen3-MoE with a dense layer",
           "[torch_dist]") {
     const Checkpoint ckpt = open_ok(fixture("moe_freq"));
     CHECK(ckpt.find("decoder.layers.1.mlp.experts.experts.linear_fc1.weight") != nullptr);  // [E, 2I, H]
@@ -163,11 +163,16 @@ TEST_CASE("torch_dist per-layer keys (moe_layer_freq [0, 1]): named per layer; t
     CHECK(view->find("decoder.layers.0.mlp.linear_fc1.weight") != nullptr);          // the dense layer
     CHECK(view->find("decoder.layers.0.mlp.linear_fc1.layer_norm_weight") != nullptr);  // keeps its fused norm
     CHECK(view->find("decoder.layers.1.pre_mlp_layernorm.weight") != nullptr);        // the MoE layer's norm
-    // Qwen3-MoE with dense layers is not mapped yet: the error says what, not "router missing".
-    NullProgress progress;
-    CancelToken cancel;
-    auto run = run_forward(fixture("moe_freq"), kTokens, {}, progress, cancel);
-    REQUIRE_FALSE(run.is_ok());
-    CHECK(run.status().code() == StatusCode::Unsupported);
-    CHECK(run.status().message().find("mlp_only_layers [0]") != std::string::npos);
+    // The model is a Qwen3-MoE whose layer 0 is dense: HF lists it in mlp_only_layers, and the
+    // Megatron args written from it say so per layer.
+    TempDir tmp;
+    convert_ok(fixture("moe_freq"), tmp.path() / "hf", target(LayoutKind::Hf));
+    const Checkpoint hf = open_ok(tmp.path() / "hf");
+    CHECK(hf.config["mlp_only_layers"] == nlohmann::json::array({0}));
+    CHECK(hf.find("model.layers.0.mlp.gate_proj.weight") != nullptr);
+    CHECK(hf.find("model.layers.0.mlp.gate.weight") == nullptr);
+    CHECK(hf.find("model.layers.1.mlp.experts.3.up_proj.weight") != nullptr);
+    convert_ok(tmp.path() / "hf", tmp.path() / "mg", target(LayoutKind::Megatron, 1, 1, 2));
+    const Checkpoint mg = open_ok(tmp.path() / "mg");
+    CHECK(mg.config["moe_layer_freq"] == nlohmann::json::array({0, 1}));
 }

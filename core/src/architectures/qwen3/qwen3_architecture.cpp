@@ -48,7 +48,9 @@ bool is_moe_type(std::string_view type) { return type == "qwen3_moe"; }
 // state-dict order is embed, then per layer self_attn.{q,k,v,o}_proj, q_norm, k_norm,
 // mlp (gate + experts.i.{gate,up,down}_proj, or dense {gate,up,down}_proj),
 // input_layernorm, post_attention_layernorm; then model.norm and lm_head.
-Result<std::vector<TensorEntry>> qwen3_entries(const json& c, DType dtype, bool moe) {
+// The HF tensors, layer by layer: a MoE block where `kinds` says MoE, else the dense MLP
+// (Qwen3 dense, and the mlp_only_layers of a Qwen3-MoE).
+Result<std::vector<TensorEntry>> qwen3_entries(const json& c, DType dtype, const std::vector<LayerKind>& kinds) {
     const char* w = "config.json";
     STRATA_TRY(uint64_t hidden, json_positive_dim(c, "hidden_size", w));
     STRATA_TRY(uint64_t layers, json_positive_dim(c, "num_hidden_layers", w));
@@ -68,7 +70,7 @@ Result<std::vector<TensorEntry>> qwen3_entries(const json& c, DType dtype, bool 
         e.push_back({p + "self_attn.o_proj.weight", dtype, {hidden, heads * head_dim}});
         e.push_back({p + "self_attn.q_norm.weight", dtype, {head_dim}});
         e.push_back({p + "self_attn.k_norm.weight", dtype, {head_dim}});
-        if (moe) {
+        if (l < kinds.size() && kinds[l].mlp == MlpKind::MoE) {
             STRATA_TRY(uint64_t experts, json_positive_dim(c, "num_experts", w));
             STRATA_TRY(uint64_t ffn, json_positive_dim(c, "moe_intermediate_size", w));
             e.push_back({p + "mlp.gate.weight", dtype, {experts, hidden}});
@@ -138,19 +140,14 @@ public:
         s.rms_norm_eps = json_value_or<double>(c, "rms_norm_eps", 1e-6);
         s.rope_theta = json_value_or<double>(c, "rope_theta", 10000.0);
         s.layer_kinds.assign(s.layers, LayerKind{MixerKind::Attention, s.experts ? MlpKind::MoE : MlpKind::Dense});
-        STRATA_RETURN_IF_ERROR(read_hf_mlp_kinds(c, s, false));
-        // The mapping tables and the tensor list know all-MoE stacks only: say so rather than
-        // ask for a router the dense layers do not have.
-        if (s.experts && s.has_mlp(MlpKind::Dense))
-            return Status::unsupported(
-                "Qwen3-MoE with dense layers (mlp_only_layers " + c.value("mlp_only_layers", json::array()).dump() +
-                ", decoder_sparse_step " + std::to_string(json_value_or<uint64_t>(c, "decoder_sparse_step", 1)) +
-                "; Megatron moe_layer_freq) is not supported yet: every layer must be a MoE layer");
+        STRATA_RETURN_IF_ERROR(read_hf_mlp_kinds(c, s, false));  // mlp_only_layers, decoder_sparse_step
+        if (s.has_mlp(MlpKind::Dense) && s.ffn == 0) return hf_missing_field(c, "intermediate_size");
         return s;
     }
 
     Result<std::vector<TensorEntry>> hf_tensor_entries(const json& config, DType dtype) const override {
-        return qwen3_entries(config, dtype, is_moe_type(config["model_type"].get<std::string>()));
+        STRATA_TRY(ModelSpec spec, mapping_spec_from_hf_config(config));
+        return qwen3_entries(config, dtype, spec.layer_kinds);
     }
 
     // A plain GPTModel with q/k layernorm: the other families' args are more specific.

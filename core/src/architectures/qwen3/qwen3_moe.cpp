@@ -5,6 +5,7 @@
 // NVIDIA/Megatron-LM#909), Qwen3-30B-A3B-fused (facts README §5) and transformers v5
 // conversion_mapping.py qwen2_moe (§6.2).
 #include "../gpt_rules.h"
+#include "strata/mapping/gdn_mappings.h"  // layer_named
 
 namespace strata {
 
@@ -22,7 +23,17 @@ MappingRegistry build_qwen3_moe_registry() {
     add_gpt_attention_rules(r, GptQkNorm::Yes);
     // --- Megatron GPTModel (layout name | canonical | kind) ---
     r.add(mg, "decoder.layers.*.mlp.router.weight", {{"", L + "mlp.gate.weight"}}, replicated());
-    r.add(mg, "decoder.layers.*.pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}}, replicated());
+    // Pre-MLP norm: its own module in MoE layers; TE fuses it into linear_fc1 in the dense
+    // layers of a mixed stack (mlp_only_layers / moe_layer_freq), the local spec never does.
+    const RuleCondition te{LayoutKind::Megatron, {}, NormLayout::Te}, local{LayoutKind::Megatron, {}, NormLayout::Local};
+    r.add(te, "decoder.layers.*.mlp.linear_fc1.layer_norm_weight", {{"", L + "post_attention_layernorm.weight"}},
+          layer_named(replicated(), LayerSelect::MoeMlp, "mlp.linear_fc1.layer_norm_weight", "pre_mlp_layernorm.weight"));
+    r.add(local, "decoder.layers.*.pre_mlp_layernorm.weight", {{"", L + "post_attention_layernorm.weight"}},
+          replicated());
+    // The dense layers' SwiGLU MLP.
+    r.add(mg, "decoder.layers.*.mlp.linear_fc1.weight",
+          {{"gate", L + "mlp.gate_proj.weight"}, {"up", L + "mlp.up_proj.weight"}}, gated_mlp());
+    r.add(mg, "decoder.layers.*.mlp.linear_fc2.weight", {{"", L + "mlp.down_proj.weight"}}, row());
     // TEGroupedMLP: weight<local expert>, ETP split.
     r.add(grouped, "decoder.layers.*.mlp.experts.linear_fc1.weight*",
           {{"gate", X + "gate_proj.weight"}, {"up", X + "up_proj.weight"}}, gated_mlp());
