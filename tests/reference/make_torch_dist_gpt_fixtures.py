@@ -33,7 +33,12 @@ import torch.multiprocessing as mp
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures", "torch_dist")
 TOKENS = [3, 17, 99, 200, 5, 42, 128, 7]
-VOCAB = 256
+# Model dimensions; a fixture may replace them with its own "dims" (bench/torch_dist_bench.py does).
+DIMS = dict(layers=2, hidden=64, heads=8, groups=2, kv=16, ffn=128, vocab=256, dtype=torch.float32)
+
+
+def dims(f):
+    return dict(DIMS, **f.get("dims", {}))
 
 FIXTURES = {
     "dense_tp2": dict(tp=2, pp=1, ep=1, experts=None, tied=False),
@@ -63,32 +68,35 @@ def transformer_config(f):
                moe_router_load_balancing_type="none", moe_aux_loss_coeff=0.0,
                moe_token_dispatcher_type="allgather", moe_router_score_function="softmax",
                moe_router_pre_softmax=False, moe_layer_freq=f.get("freq", 1)) if f["experts"] else {}
+    d = dims(f)
     return TransformerConfig(
-        num_layers=2, hidden_size=64, num_attention_heads=8, num_query_groups=2, kv_channels=16,
-        ffn_hidden_size=128, gated_linear_unit=True, activation_func=torch.nn.functional.silu,
+        num_layers=d["layers"], hidden_size=d["hidden"], num_attention_heads=d["heads"], num_query_groups=d["groups"],
+        kv_channels=d["kv"], ffn_hidden_size=d["ffn"], gated_linear_unit=True, activation_func=torch.nn.functional.silu,
         normalization="RMSNorm", layernorm_epsilon=1e-6, qk_layernorm=True, add_bias_linear=False,
         hidden_dropout=0.0, attention_dropout=0.0, init_method_std=0.2, use_cpu_initialization=True,
-        params_dtype=torch.float32, tensor_model_parallel_size=f["tp"], pipeline_model_parallel_size=f["pp"],
-        expert_model_parallel_size=f["ep"], pipeline_dtype=torch.float32, sequence_parallel=False, bf16=False,
+        params_dtype=d["dtype"], tensor_model_parallel_size=f["tp"], pipeline_model_parallel_size=f["pp"],
+        expert_model_parallel_size=f["ep"], pipeline_dtype=d["dtype"], sequence_parallel=False,
+        bf16=d["dtype"] == torch.bfloat16,
         **moe)
 
 
 def megatron_args(f, cfg):
     """The args Megatron-LM's training saves (names of megatron/training/arguments.py)."""
+    d = dims(f)
     return argparse.Namespace(
-        num_layers=cfg.num_layers, hidden_size=64, ffn_hidden_size=128, num_attention_heads=8,
-        group_query_attention=True, num_query_groups=2, kv_channels=16, max_position_embeddings=4096,
+        num_layers=cfg.num_layers, hidden_size=d["hidden"], ffn_hidden_size=d["ffn"], num_attention_heads=d["heads"],
+        group_query_attention=True, num_query_groups=d["groups"], kv_channels=d["kv"], max_position_embeddings=4096,
         seq_length=4096, position_embedding_type="rope", rotary_base=1000000, rotary_percent=1.0,
         use_rotary_position_embeddings=True, add_position_embedding=True, normalization="RMSNorm",
         norm_epsilon=1e-6, swiglu=True, qk_layernorm=True, add_bias_linear=False, add_qkv_bias=False,
-        untie_embeddings_and_output_weights=not f["tied"], vocab_size=VOCAB, padded_vocab_size=VOCAB,
+        untie_embeddings_and_output_weights=not f["tied"], vocab_size=d["vocab"], padded_vocab_size=d["vocab"],
         make_vocab_size_divisible_by=128, tensor_model_parallel_size=f["tp"],
         pipeline_model_parallel_size=f["pp"], expert_model_parallel_size=f["ep"],
         expert_tensor_parallel_size=f["tp"], virtual_pipeline_model_parallel_size=None,
         num_experts=f["experts"], moe_router_topk=2 if f["experts"] else None,
         moe_ffn_hidden_size=32 if f["experts"] else None, moe_grouped_gemm=False,
         moe_router_score_function="softmax", moe_router_pre_softmax=False, moe_layer_freq=f.get("freq", 1),
-        params_dtype=torch.float32, bf16=False, fp16=False, transformer_impl="local",
+        params_dtype=d["dtype"], bf16=d["dtype"] == torch.bfloat16, fp16=False, transformer_impl="local",
         ckpt_format="torch_dist", use_dist_ckpt=True)
 
 
@@ -99,7 +107,7 @@ def build_model(f, cfg, pre, post):
         spec = get_gpt_decoder_block_spec(cfg, use_transformer_engine=False, normalization="RMSNorm")
     else:
         spec = get_gpt_layer_local_spec(num_experts=f["experts"], qk_layernorm=True, normalization="RMSNorm")
-    return GPTModel(config=cfg, transformer_layer_spec=spec, vocab_size=VOCAB, max_sequence_length=4096,
+    return GPTModel(config=cfg, transformer_layer_spec=spec, vocab_size=dims(f)["vocab"], max_sequence_length=4096,
                     pre_process=pre, post_process=post, share_embeddings_and_output_weights=f["tied"],
                     position_embedding_type="rope", rotary_base=1000000)
 
@@ -115,7 +123,7 @@ def init_parallel(rank, world, port, tp, pp, ep):
 
 
 def save_worker(rank, world, port, name, out):
-    f = FIXTURES[name]
+    f = name if isinstance(name, dict) else FIXTURES[name]  # a dict: a caller's own model (the bench)
     ps = init_parallel(rank, world, port, f["tp"], f["pp"], f["ep"])
     torch.manual_seed(1234)  # CPU initialisation: every rank draws the same master weights
     cfg = transformer_config(f)

@@ -113,20 +113,43 @@ Status assemble_chunks(const Checkpoint& ckpt, const TensorInfo& info, std::span
         piece.dtype = info.dtype;
         piece.shape = c.sizes;
         piece.location = {c.file, c.offset, c.nbytes, c.strides, {}};
-        staging.resize(c.nbytes);
-        STRATA_RETURN_IF_ERROR(ckpt.read(piece, staging));
+        // A row-major chunk is copied straight from the mapping (its pages handed back after),
+        // a strided one gathered into staging first.
+        std::span<const std::byte> src;
+        const bool in_place = piece.location.is_contiguous();
+        if (in_place) {
+            STRATA_TRY(src, ckpt.contiguous_bytes(piece));
+        } else {
+            staging.resize(c.nbytes);
+            STRATA_RETURN_IF_ERROR(ckpt.read(piece, staging));
+            src = staging;
+        }
         const uint64_t row = (rank == 0 ? 1 : c.sizes[rank - 1]) * elem;
         const uint64_t rows = c.nbytes / row;
-        std::vector<uint64_t> idx(rank, 0);
-        for (uint64_t r = 0; r < rows; ++r) {
-            uint64_t dst = rank == 0 ? 0 : c.offsets[rank - 1];
-            for (size_t d = 0; d + 1 < rank; ++d) dst += (c.offsets[d] + idx[d]) * global_strides[d];
-            std::memcpy(out.data() + dst * elem, staging.data() + r * row, row);
-            for (size_t d = rank > 0 ? rank - 1 : 0; d-- > 0;) {
-                if (++idx[d] < c.sizes[d]) break;
-                idx[d] = 0;
+        auto copy_rows = [&] {
+            std::vector<uint64_t> idx(rank, 0);
+            for (uint64_t r = 0; r < rows; ++r) {
+                uint64_t dst = rank == 0 ? 0 : c.offsets[rank - 1];
+                for (size_t d = 0; d + 1 < rank; ++d) dst += (c.offsets[d] + idx[d]) * global_strides[d];
+                std::memcpy(out.data() + dst * elem, src.data() + r * row, row);
+                for (size_t d = rank > 0 ? rank - 1 : 0; d-- > 0;) {
+                    if (++idx[d] < c.sizes[d]) break;
+                    idx[d] = 0;
+                }
             }
+        };
+        if (!in_place) {
+            copy_rows();
+            continue;
         }
+        const auto& map = *ckpt.files.at(c.file).map;
+        if (!catching_sigbus(copy_rows)) {  // a source truncated by another process
+            Status changed = map.check_unchanged();
+            if (changed) changed = Status::io("source file changed while it was being read (SIGBUS on its mapping)");
+            return changed.in_tensor(info.name).in_file(map.path().string());
+        }
+        // Chunked tensors are read whole, often once: keep resident memory near one tensor.
+        map.advise_done(c.offset, c.nbytes);
     }
     return Status::ok();
 }

@@ -101,4 +101,11 @@ Result<ParallelPlan> parallel_plan_from_megatron_args(const nlohmann::json& a) {
     return p;
 }
 
+const char* hf_dtype_of_megatron_args(const nlohmann::json& a) {
+    const std::string pdt = json_value_or<std::string>(a, "params_dtype", "");
+    if (json_value_or<bool>(a, "bf16", pdt == "torch.bfloat16")) return "bfloat16";
+    if (json_value_or<bool>(a, "fp16", pdt == "torch.float16")) return "float16";
+    return "float32";
+}
+
 }  // namespace strata

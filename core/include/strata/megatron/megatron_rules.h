@@ -30,6 +30,10 @@ uint64_t megatron_padded_vocab_size(uint64_t vocab, int make_vocab_size_divisibl
 // middle stages split evenly. InvalidArgument says which count does not fit.
 Result<std::vector<int>> megatron_stage_layer_counts(int layers, const ParallelPlan& plan);
 
+// The HF torch_dtype the args' training precision means: "bfloat16" (bf16, or params_dtype
+// torch.bfloat16), "float16" (fp16, or torch.float16), else "float32".
+const char* hf_dtype_of_megatron_args(const nlohmann::json& args);
+
 // Expert placement (megatron/core/transformer/moe/moe_layer.py, local_expert_indices): EP rank r
 // holds the experts [r·E/EP, (r+1)·E/EP), numbered from 0 there. EP must divide E (plan checks).
 uint64_t megatron_local_experts(uint64_t experts, int ep);

@@ -5,6 +5,7 @@
 // HF names: transformers Qwen3NextConfig / Qwen3_5(Moe)TextConfig.
 #include "strata/convert/gdn_hybrid_args.h"
 #include "strata/io/json_value.h"
+#include "strata/megatron/megatron_rules.h"
 
 #include <regex>
 
@@ -77,10 +78,7 @@ bool is_gdn_hybrid_megatron_args(const json& args) {
 }
 
 Result<json> gdn_hybrid_config_from_megatron_args(const json& a) {
-    const std::string pdt = json_value_or<std::string>(a, "params_dtype", "");
-    const bool bf16 = json_value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
-    const bool fp16 = json_value_or<bool>(a, "fp16", pdt == "torch.float16");
-    const char* dtype = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
+    const char* dtype = hf_dtype_of_megatron_args(a);
     const std::string saved = json_value_or<std::string>(a, "strata_hf_config", "");
     if (!saved.empty()) {
         auto parsed = parse_json_bounded(saved);

@@ -7,6 +7,7 @@
 #include "llama.h"
 #include "strata/io/bounded_read.h"
 #include "strata/io/json_value.h"
+#include "strata/megatron/megatron_rules.h"
 #include "strata/model/hf_config_fields.h"
 
 namespace strata {
@@ -126,10 +127,7 @@ public:
     }
 
     Result<json> hf_config_from_megatron_args(const json& a) const override {
-        const std::string pdt = json_value_or<std::string>(a, "params_dtype", "");
-        const bool bf16 = json_value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
-        const bool fp16 = json_value_or<bool>(a, "fp16", pdt == "torch.float16");
-        const char* dtype = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
+        const char* dtype = hf_dtype_of_megatron_args(a);
         const std::string saved = json_value_or<std::string>(a, "strata_hf_config", "");
         if (!saved.empty()) {
             auto parsed = parse_json_bounded(saved);  // depth and number limits, as every JSON read

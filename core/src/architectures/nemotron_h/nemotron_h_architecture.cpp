@@ -9,6 +9,7 @@
 #include "nemotron_h.h"
 #include "strata/io/bounded_read.h"
 #include "strata/io/json_value.h"
+#include "strata/megatron/megatron_rules.h"
 #include "strata/pattern/layer_pattern.h"
 
 namespace strata {
@@ -213,9 +214,6 @@ Result<json> rebuild_config(const json& a) {
     const uint64_t head_dim = json_value_or<uint64_t>(a, "kv_channels", hidden / heads);
     const uint64_t mamba_head_dim = json_value_or<uint64_t>(a, "mamba_head_dim", 64);
     const uint64_t expand = json_value_or<uint64_t>(a, "mamba_expand", 2);
-    const std::string pdt = json_value_or<std::string>(a, "params_dtype", "");
-    const bool bf16 = json_value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
-    const bool fp16 = json_value_or<bool>(a, "fp16", pdt == "torch.float16");
     json c = json::object();
     c["architectures"] = {"NemotronHForCausalLM"};
     c["model_type"] = "nemotron_h";
@@ -241,7 +239,7 @@ Result<json> rebuild_config(const json& a) {
     c["max_position_embeddings"] = json_value_or<uint64_t>(a, "max_position_embeddings", 4096);
     c["tie_word_embeddings"] = !json_value_or<bool>(a, "untie_embeddings_and_output_weights", true);
     c["vocab_size"] = json_value_or<uint64_t>(a, "vocab_size", 0);
-    c["torch_dtype"] = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
+    c["torch_dtype"] = hf_dtype_of_megatron_args(a);
     if (const uint64_t experts = json_value_or<uint64_t>(a, "num_experts", 0)) {
         c["n_routed_experts"] = experts;
         c["num_experts_per_tok"] = json_value_or<uint64_t>(a, "moe_router_topk", 2);

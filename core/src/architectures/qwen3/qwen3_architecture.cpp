@@ -8,6 +8,7 @@
 
 #include "strata/mapping/mapping_registry.h"
 #include "strata/io/json_value.h"
+#include "strata/megatron/megatron_rules.h"
 #include "strata/model/hf_config_fields.h"
 
 namespace strata {
@@ -171,9 +172,6 @@ public:
         if (vocab == 0) vocab = json_value_or<uint64_t>(a, "padded_vocab_size", 0);
         if (vocab == 0) return Status::invalid_argument("Megatron args: no vocab_size or padded_vocab_size");
         const uint64_t experts = json_value_or<uint64_t>(a, "num_experts", 0);
-        const std::string pdt = json_value_or<std::string>(a, "params_dtype", "");
-        const bool bf16 = json_value_or<bool>(a, "bf16", pdt == "torch.bfloat16");
-        const bool fp16 = json_value_or<bool>(a, "fp16", pdt == "torch.float16");
         json c = json::object();
         c["architectures"] = {experts ? "Qwen3MoeForCausalLM" : "Qwen3ForCausalLM"};
         c["attention_bias"] = json_value_or<bool>(a, "add_qkv_bias", false);
@@ -201,7 +199,7 @@ public:
         c["rms_norm_eps"] = json_value_or<double>(a, "norm_epsilon", 1e-6);
         c["rope_theta"] = json_value_or<double>(a, "rotary_base", 10000.0);
         c["tie_word_embeddings"] = !json_value_or<bool>(a, "untie_embeddings_and_output_weights", true);
-        c["torch_dtype"] = bf16 ? "bfloat16" : fp16 ? "float16" : "float32";
+        c["torch_dtype"] = hf_dtype_of_megatron_args(a);
         c["vocab_size"] = vocab;
         return c;
     }
