@@ -6,7 +6,9 @@
 // 5-tuple TensorProperties older torch writes) around the real .distcp items.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "formats/dcp/dcp_metadata.h"
 #include "strata/diff/diff.h"
@@ -474,4 +476,78 @@ TEST_CASE("without common.pt (megatron-core >= 0.19) the args come from the comm
     CHECK(ckpt->metadata["skipped_objects"]["rng_state"] == 1);
     CHECK(ckpt->metadata["optimizer_state"]["items"] == 1);
     CHECK(ckpt->tensors.size() == 1);
+}
+
+namespace {
+
+dcp::Metadata parsed_metadata(const fs::path& file) {
+    auto map = MappedFile::open(file);
+    REQUIRE(map.is_ok());
+    auto md = dcp::parse_metadata((*map)->all(), file.filename().string());
+    REQUIRE(md.is_ok());
+    return std::move(*md);
+}
+
+void require_same_metadata(const dcp::Metadata& a, const dcp::Metadata& b) {
+    REQUIRE(a.tensors.size() == b.tensors.size());
+    for (size_t i = 0; i < a.tensors.size(); ++i) {
+        const auto &x = a.tensors[i], &y = b.tensors[i];
+        INFO(x.key);
+        CHECK(x.key == y.key);
+        CHECK(x.dtype == y.dtype);
+        CHECK(x.size == y.size);
+        REQUIRE(x.chunks.size() == y.chunks.size());
+        for (size_t c = 0; c < x.chunks.size(); ++c) {
+            CHECK(x.chunks[c].offsets == y.chunks[c].offsets);
+            CHECK(x.chunks[c].sizes == y.chunks[c].sizes);
+            CHECK(x.chunks[c].storage.relative_path == y.chunks[c].storage.relative_path);
+            CHECK(x.chunks[c].storage.offset == y.chunks[c].storage.offset);
+            CHECK(x.chunks[c].storage.length == y.chunks[c].storage.length);
+        }
+    }
+    REQUIRE(a.objects.size() == b.objects.size());
+    for (size_t i = 0; i < a.objects.size(); ++i) {
+        CHECK(a.objects[i].key == b.objects[i].key);
+        CHECK(a.objects[i].storage.offset == b.objects[i].storage.offset);
+        CHECK(a.objects[i].storage.length == b.objects[i].storage.length);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a .metadata Strata writes reads back as the one megatron-core wrote", "[torch_dist][writer]") {
+    const fs::path file = kFixtures / "gpt_moe_ep2/iter_0000010/.metadata";
+    const dcp::Metadata original = parsed_metadata(file);
+    REQUIRE(original.tensors.size() > 5);
+    REQUIRE(original.objects.size() > 5);
+    const std::string bytes = dcp::write_metadata(original);
+    auto again = dcp::parse_metadata(std::as_bytes(std::span(bytes.data(), bytes.size())), "written");
+    REQUIRE(again.is_ok());
+    require_same_metadata(original, *again);
+    CHECK(again->class_name == "torch.distributed.checkpoint.metadata.Metadata");
+    CHECK_FALSE(again->has_local_plans);
+    // Where STRATA_WRITE_METADATA names a file, keep the bytes for a check in real torch:
+    //   python -c "import pickle; m = pickle.load(open(F, 'rb')); print(len(m.state_dict_metadata))"
+    if (const char* keep = std::getenv("STRATA_WRITE_METADATA")) {
+        std::ofstream(keep, std::ios::binary) << bytes;
+    }
+}
+
+TEST_CASE("a .metadata item beyond 2 GiB and a 5 GiB tensor keep their offsets", "[torch_dist][writer]") {
+    dcp::Metadata md;
+    dcp::TensorMeta t;
+    t.key = "decoder.layers.mlp.experts.experts.linear_fc1.weight";
+    t.dtype = DType::BF16;
+    t.size = {48, 128, 1536, 2048};
+    dcp::ChunkMeta c;
+    c.offsets = {47, 127, 0, 0};
+    c.sizes = {1, 1, 1536, 2048};
+    c.storage = {"__3_0.distcp", 5'000'000'000ULL, 6'292'480ULL};
+    t.chunks.push_back(c);
+    md.tensors.push_back(t);
+    md.objects.push_back({"decoder.layers.mlp.linear_fc1._extra_state/shard_0_48", {"__0_0.distcp", 70'000, 1'261}});
+    const std::string bytes = dcp::write_metadata(md);
+    auto again = dcp::parse_metadata(std::as_bytes(std::span(bytes.data(), bytes.size())), "written");
+    if (!again) FAIL(again.status().to_string());
+    require_same_metadata(md, *again);
 }

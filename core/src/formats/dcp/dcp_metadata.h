@@ -5,7 +5,11 @@
 // where each chunk is a box (offsets, sizes) of the global tensor and its _StorageInfo says
 // which .distcp file holds it, at which byte offset, and how many bytes (a torch.save zip).
 // The pickle runs in the restricted unpickler with the DCP allow-list; nothing is executed.
+// write_metadata is the inverse, in the form every torch from 2.1 and megatron-core 0.13 ... 0.19
+// load (facts torch-dist.md §1.6): protocol 2, the 5-tuple TensorProperties state of
+// torch.distributed._shard.sharded_tensor.metadata, planner_data None, no storage_meta.
 // Usage: STRATA_TRY(dcp::Metadata m, dcp::parse_metadata(bytes, ".metadata"));
+//        std::string bytes = dcp::write_metadata(m);
 #pragma once
 
 #include <cstddef>
@@ -57,5 +61,9 @@ struct Metadata {
 // are known. Errors name `display` and the key. Bounds against the .distcp files and the
 // tiling of chunks are the reader's to check.
 Result<Metadata> parse_metadata(std::span<const std::byte> bytes, const std::string& display);
+
+// The pickle of `md` (its tensors and objects; class_name, version and local plans are not
+// written: a plain Metadata without them). Chunks must carry their storage.
+std::string write_metadata(const Metadata& md);
 
 }  // namespace strata::dcp
