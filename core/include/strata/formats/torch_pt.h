@@ -10,7 +10,7 @@
 #pragma once
 
 #include <filesystem>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +23,10 @@
 #include "strata/io/output_file.h"
 
 namespace strata {
+
+namespace torch_pt {
+class PtArchive;
+}
 
 // Reader. Which pickle entries become Checkpoint::tensors:
 // - a top-level dict with a "model" dict (Megatron's model_optim_rng.pt): that dict's
@@ -64,6 +68,7 @@ struct TorchPtWriterOptions {
 class TorchPtWriter final : public CheckpointWriter {
 public:
     explicit TorchPtWriter(std::filesystem::path file, TorchPtWriterOptions options = {});
+    ~TorchPtWriter() override;
     Status begin(const std::vector<TensorEntry>& entries) override;
     Status write(size_t index, std::span<const std::byte> bytes) override;  // thread-safe across indices
     Status finish() override;
@@ -71,23 +76,11 @@ public:
     uint64_t file_size() const { return file_size_; }
 
 private:
-    struct Record {
-        std::string name;
-        uint64_t size = 0, header_offset = 0, data_offset = 0, end_offset = 0;
-        uint32_t crc = 0;
-    };
-    Status write_small_record(size_t record, const std::string& bytes);
-
     std::filesystem::path file_;
     TorchPtWriterOptions options_;
-    std::vector<TensorEntry> entries_;
-    std::vector<Record> records_;
-    std::vector<size_t> entry_record_;  // entry -> index into records_
-    std::vector<char> written_;
+    std::unique_ptr<torch_pt::PtArchive> archive_;  // the zip's layout, planned in begin()
     std::optional<OutputFile> out_;
-    uint64_t central_offset_ = 0;
     uint64_t file_size_ = 0;
-    std::mutex mutex_;
 };
 
 }  // namespace strata
