@@ -35,7 +35,7 @@ TEST_CASE("strata pattern: the source workflow's attn_layers and back", "[cli][p
     CHECK(out.find("legal for Megatron 0.16") != std::string::npos);
 }
 
-TEST_CASE("strata pattern: ratios allocate Megatron's patterns; a wrong pair fails with the fix", "[cli][pattern]") {
+TEST_CASE("strata pattern: ratios allocate Megatron's patterns, a wrong pair fails with the fix", "[cli][pattern]") {
     std::string out, err;
     REQUIRE(run_cli("pattern --ratios 0.08,0.5 --layers 56 --to megatron", &out) == 0);
     CHECK(out == "M-M-M--M-M*-M-M-M-M--M*-M-M-M-M-M*--M-M-M-M-M*-M--M-M-M-\n");

@@ -100,7 +100,7 @@ TEST_CASE("GDN hybrids: HF -> Megatron -> HF is bit-identical over TP, PP, EP", 
     }
 }
 
-TEST_CASE("Qwen3-Next in_proj at TP 2: rank r holds [Q_r; K_r; V_r; Z_r; b_r; a_r] (Megatron-Bridge#1690)",
+TEST_CASE("Qwen3-Next in_proj at TP 2: rank r holds [Q_r, K_r, V_r, Z_r, b_r, a_r] (Megatron-Bridge#1690)",
           "[gdn][convert]") {
     test::TempDir dir;
     test::synth_ok(dir / "hf", "qwen3-next-tiny");
@@ -167,7 +167,7 @@ TEST_CASE("Qwen3.5 separate in_proj and conv1d at TP 2", "[gdn][convert]") {
     }
 }
 
-TEST_CASE("gated attention at TP 2: per group [q heads; gate heads; k; v]", "[gdn][convert]") {
+TEST_CASE("gated attention at TP 2: per group [q heads, gate heads, k, v]", "[gdn][convert]") {
     test::TempDir dir;
     test::synth_ok(dir / "hf", "qwen3-next-tiny");
     REQUIRE(convert(dir / "hf", dir / "mg", LayoutKind::Megatron, plan_of(2, 1, 1)).is_ok());
@@ -188,7 +188,7 @@ TEST_CASE("gated attention at TP 2: per group [q heads; gate heads; k; v]", "[gd
     }
 }
 
-TEST_CASE("GDN out_norm is stored zero-centred; other norms are copied", "[gdn][convert]") {
+TEST_CASE("GDN out_norm is stored zero-centred, other norms are copied", "[gdn][convert]") {
     test::TempDir dir;
     test::synth_ok(dir / "hf", "qwen3.5-moe-tiny");
     REQUIRE(convert(dir / "hf", dir / "mg", LayoutKind::Megatron, plan_of(2, 1, 1)).is_ok());
@@ -237,7 +237,7 @@ TEST_CASE("dense Qwen3.5: the pre-MLP norm is fused into linear_fc1 (TE)", "[gdn
     CHECK(args["mtp_num_layers"] == 1);
 }
 
-TEST_CASE("packed experts: Qwen3.5 (per-expert MTP) and Qwen3.6 (packed MTP) round trip; mixing is an error",
+TEST_CASE("packed experts: Qwen3.5 (per-expert MTP) and Qwen3.6 (packed MTP) round trip, mixing is an error",
           "[gdn][convert]") {
     test::TempDir dir;
     test::synth_ok(dir / "hf", "qwen3.5-moe-tiny");

@@ -151,7 +151,7 @@ TEST_CASE("hybrid HF -> Megatron (m1, exact) -> HF is bit-identical over TP/PP/E
     CHECK(n == 36);
 }
 
-TEST_CASE("hybrid Megatron args carry the pattern; conv1d_weight names from core v0.19; reshard keeps them",
+TEST_CASE("hybrid Megatron args carry the pattern, conv1d_weight names from core v0.19, reshard keeps them",
           "[hybrid][megatron]") {
     test::TempDir dir;
     const auto hybrid = make_hybrid(dir);

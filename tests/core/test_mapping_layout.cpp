@@ -136,7 +136,7 @@ TEST_CASE("gate/up interleave per ETP rank and global expert ids", "[mapping]") 
     CHECK(whole->shape == Shape{64, 64});
 }
 
-TEST_CASE("PP stages use local layer numbers; embedding first, head last", "[mapping]") {
+TEST_CASE("PP stages use local layer numbers, embedding first, head last", "[mapping]") {
     const Layout l = make_layout(megatron(1, 2, 1));
     CHECK(l.stage_layers == std::vector<int>{0, 2, 4});
     const auto* t = find(l, "decoder.layers.1.self_attention.linear_proj.weight", {0, 1, 0});

@@ -96,7 +96,7 @@ TEST_CASE("nemotron_h MoE: the Megatron TP2 PP2 EP2 layout gives bit-identical l
     CHECK(bit_identical(forward_ok(hf, tokens).logits, forward_ok(tmp / "mg", tokens).logits));
 }
 
-TEST_CASE("nemotron_h: Megatron versions: 0.19's conv1d_weight reads back; MoE layers refused before 0.16",
+TEST_CASE("nemotron_h: Megatron versions: 0.19's conv1d_weight reads back, MoE layers refused before 0.16",
           "[nemotron_h][convert]") {
     TempDir tmp;
     const fs::path hf = forward_fixture("nemotron_h");

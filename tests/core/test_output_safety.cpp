@@ -119,7 +119,7 @@ TEST_CASE("output: --force replaces a previous Strata output, and nothing else",
     CHECK(fs::exists(dir / "file"));
 }
 
-TEST_CASE("temporaries name their owner; a later run removes dead owners' and says so", "[output][temps]") {
+TEST_CASE("temporaries name their owner, a later run removes dead owners' and says so", "[output][temps]") {
     test::TempDir dir;
     const fs::path src = test::synth_ok(dir / "tiny");
     const std::string host = this_host();

@@ -78,7 +78,7 @@ TEST_CASE("Qwen3-30B-A3B: EP=128 passes, EP=96 fails", "[plan]") {
     CHECK_FALSE(plan_passes(checks));
 }
 
-TEST_CASE("PP=4 over the 96-layer hybrid gives 24 per stage; 48 HF layers give 12", "[plan]") {
+TEST_CASE("PP=4 over the 96-layer hybrid gives 24 per stage, 48 HF layers give 12", "[plan]") {
     auto spec = qwen3_30b();
     spec.mamba.n_heads = 32;  // the workflow's --mamba-headdim 128, d_inner 4096, --mamba-ngroups 4
     spec.mamba.n_groups = 4;

@@ -108,7 +108,7 @@ TEST_CASE("torch_dist -> HF equals torch_dist -> Megatron legacy TP2 -> HF, bit 
     require_same_tensors(open_ok(tmp.path() / "hf"), open_ok(tmp.path() / "hf2"));
 }
 
-TEST_CASE("torch_dist legacy view: per-layer, per-expert names; zero-copy where one chunk holds them",
+TEST_CASE("torch_dist legacy view: per-layer, per-expert names, zero-copy where one chunk holds them",
           "[torch_dist]") {
     const Checkpoint ckpt = open_ok(fixture("moe_ep2"));
     REQUIRE(is_megatron_torch_dist(ckpt));
@@ -151,7 +151,7 @@ TEST_CASE("slice_leading_axis refuses an index outside the axis", "[torch_dist][
     CHECK(s.status().message().find("outside the leading axis") != std::string::npos);
 }
 
-TEST_CASE("torch_dist per-layer keys (moe_layer_freq [0, 1]): named per layer; Qwen3-MoE with a dense layer",
+TEST_CASE("torch_dist per-layer keys (moe_layer_freq [0, 1]): named per layer, Qwen3-MoE with a dense layer",
           "[torch_dist]") {
     const Checkpoint ckpt = open_ok(fixture("moe_freq"));
     CHECK(ckpt.find("decoder.layers.1.mlp.experts.experts.linear_fc1.weight") != nullptr);  // [E, 2I, H]

@@ -19,7 +19,7 @@ using namespace strata;
 using namespace strata::studio;
 using strata::studio::test::wait_until;
 
-TEST_CASE("diff panel: seeds differ in every tensor; a model equals itself", "[studio][diff]") {
+TEST_CASE("diff panel: seeds differ in every tensor, a model equals itself", "[studio][diff]") {
     strata::test::TempDir dir;
     for (uint64_t seed : {0, 1}) strata::test::synth_ok(dir / ("seed" + std::to_string(seed)), "tiny", false, seed);
     const QString a = QString::fromStdString((dir / "seed0").string());

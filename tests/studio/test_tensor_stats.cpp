@@ -92,7 +92,7 @@ TEST_CASE("tensor_stats decodes BF16 and respects cancellation", "[studio][stats
     CHECK(tensor_stats(ckpt, ckpt.tensors[0], 8, p, c).status().code() == StatusCode::Cancelled);
 }
 
-TEST_CASE("tensor_heatmap averages blocks; tensor_block pages a slice", "[studio][stats]") {
+TEST_CASE("tensor_heatmap averages blocks, tensor_block pages a slice", "[studio][stats]") {
     strata::test::TempDir dir;
     // shape [2, 4, 4]: slice 1 holds 16..31 row-major
     std::vector<float> v(32);
