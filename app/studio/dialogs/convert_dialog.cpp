@@ -117,6 +117,7 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
     target_->setItemData(HybridMamba2, tr("M1 transformer → hybrid Mamba2 (strata hybridize)"), Qt::ToolTipRole);
     target_->setCurrentIndex(Megatron);
     dtype_ = new QComboBox(this);
+    dtype_->setObjectName("dtypeBox");
     dtype_->addItems({tr("keep"), "BF16", "F32"});
     auto spin = [this](int lo, int v, const QString& tip) {
         auto* s = new QSpinBox(this);
