@@ -184,7 +184,10 @@ int run_studio(int argc, char** argv) {
                            "NAME");
     QCommandLineOption tensor("tensor", "Tensor to select in the inspector.", "NAME");
     QCommandLineOption filter("filter", "Initial tensor filter (text or glob).", "TEXT");
-    QCommandLineOption size("size", "Window size, e.g. 1280x800.", "WxH", "1280x800");
+    QCommandLineOption size("size",
+                            "Window size, e.g. 1280x800 (default: 1280x800 capped by the screen; "
+                            "with --screenshot, 1280x800 as it is).",
+                            "WxH", "1280x800");
     QCommandLineOption plan("plan", "Parallel tab axes, e.g. tp=2,pp=2,ep=4 (sp=1, pattern=*-M-: hybrid pattern).",
                             "SPEC");
     QCommandLineOption grid_cell("grid-cell", "Select this cell of the Parallel tab's ranks x layers grid.", "ROW,COL");
@@ -203,8 +206,11 @@ int run_studio(int argc, char** argv) {
     }
 
     MainWindow window;
+    // The window sizes itself to fit the screen; an asked size, or a screenshot (drawn offscreen
+    // at a fixed size so the pictures in docs/ are reproducible), is taken as it is.
     const QStringList wh = parser.value(size).split('x');
-    if (wh.size() == 2 && wh[0].toInt() > 0 && wh[1].toInt() > 0) window.resize(wh[0].toInt(), wh[1].toInt());
+    if ((parser.isSet(size) || parser.isSet(shot)) && wh.size() == 2 && wh[0].toInt() > 0 && wh[1].toInt() > 0)
+        window.resize(wh[0].toInt(), wh[1].toInt());
     window.show();
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) window.open_path(QFileInfo(args.first()).absoluteFilePath());

@@ -3,22 +3,29 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFrame>
+#include <QGuiApplication>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QVBoxLayout>
 
 #include "models/tensor_tree_model.h"
 #include "views/convert_panel.h"
@@ -68,17 +75,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     tabs_->addTab(diff_, tr("&Diff"));
     forward_ = new ForwardPanel(ctx_, this);
     forward_->setObjectName("forward");
-    tabs_->addTab(forward_, tr("&Forward"));
+    tabs_->addTab(forward_, tr("F&orward"));  // Alt+F is the File menu's
     connect(convert_, &ConvertPanel::open_result, this, [this](const QString& p) {
         tabs_->setCurrentWidget(inspector_);
         open_path(p);
     });
-    setCentralWidget(tabs_);
+    auto* central = new QWidget(this);
+    auto* central_layout = new QVBoxLayout(central);
+    central_layout->setContentsMargins(0, 0, 0, 0);
+    central_layout->setSpacing(0);
+    central_layout->addWidget(build_open_error_pane());
+    central_layout->addWidget(tabs_, 1);
+    setCentralWidget(central);
 
     totals_ = new QLabel(this);
     task_bar_ = new QProgressBar(this);
     task_bar_->setRange(0, 1000);
-    task_bar_->setMaximumWidth(260);
+    task_bar_->setMaximumWidth(520);  // room for "412.3 MB of 70.4 GB (0.6%), 95.1 MB/s, ETA 12 min"
     cancel_ = new QPushButton(tr("Cancel"), this);
     cancel_->setToolTip(tr("Cancel the running tasks (Esc in the status bar)"));
     statusBar()->addPermanentWidget(totals_);
@@ -94,10 +107,67 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     update_task_widgets();
     build_menus();
     statusBar()->showMessage(tr("Open a checkpoint: File ▸ Open (Ctrl+O), or drop a file or folder here."));
-    resize(1280, 800);
+    fit_to_screen(QSize(1280, 800));
+}
+
+// A window larger than its screen cannot be moved or resized to fit (QT_SCALE_FACTOR=2 on
+// a 1600×1000 screen opened 2560×1600): the size and the minimum size are capped by the
+// screen's available area, and the panels' layouts squeeze (or scroll) below their hints.
+void MainWindow::fit_to_screen(QSize wanted) {
+    const QScreen* s = screen() ? screen() : QGuiApplication::primaryScreen();
+    if (!s) return resize(wanted);
+    const QSize room = s->availableGeometry().size() - QSize(16, 48);  // the window frame and title bar
+    setMinimumSize(
+        minimumSizeHint().boundedTo(room).expandedTo(QSize(320, 240)).boundedTo(s->availableGeometry().size()));
+    resize(wanted.boundedTo(room.expandedTo(minimumSize())));
 }
 
 MainWindow::~MainWindow() { ctx_->runner()->cancel_all(); }
+
+// Above the tabs: why the last open failed, in full and selectable (the status bar cut it off).
+QWidget* MainWindow::build_open_error_pane() {
+    open_error_pane_ = new QFrame(this);
+    open_error_pane_->setObjectName("openErrorPane");
+    open_error_pane_->setFrameShape(QFrame::StyledPanel);
+    open_error_pane_->setStyleSheet("QFrame#openErrorPane { background: #fdecea; border: 1px solid #d9534f; }");
+    open_error_title_ = new QLabel(open_error_pane_);
+    open_error_title_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    open_error_title_->setWordWrap(true);
+    open_error_ = new QPlainTextEdit(open_error_pane_);
+    open_error_->setObjectName("openError");
+    open_error_->setReadOnly(true);
+    open_error_->setMaximumHeight(QFontMetrics(open_error_->font()).lineSpacing() * 5 + 12);
+    auto* copy = new QPushButton(tr("Copy"), open_error_pane_);
+    connect(copy, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(open_error_->toPlainText()); });
+    auto* dismiss = new QPushButton(tr("Dismiss"), open_error_pane_);
+    connect(dismiss, &QPushButton::clicked, open_error_pane_, &QWidget::hide);
+    auto* buttons = new QVBoxLayout;
+    buttons->addWidget(copy);
+    buttons->addWidget(dismiss);
+    buttons->addStretch();
+    auto* text = new QVBoxLayout;
+    text->addWidget(open_error_title_);
+    text->addWidget(open_error_);
+    auto* layout = new QHBoxLayout(open_error_pane_);
+    layout->addLayout(text, 1);
+    layout->addLayout(buttons);
+    open_error_pane_->hide();
+    return open_error_pane_;
+}
+
+// A failed open closes the checkpoint that was open: the window then shows only the failure,
+// under the failed path's name, and nothing on screen still describes the old model.
+void MainWindow::show_open_error(const QString& path, const QString& error) {
+    close_checkpoint();
+    setWindowTitle(tr("%1 (could not open) — Strata Studio").arg(QFileInfo(path).fileName()));
+    open_error_title_->setText(
+        tr("<b>Could not open</b> %1 — the previous checkpoint was closed.").arg(path.toHtmlEscaped()));
+    open_error_->setPlainText(error);
+    open_error_pane_->show();
+    statusBar()->showMessage(
+        tr("Could not open %1 (the error is shown above the tabs)").arg(QFileInfo(path).fileName()));
+}
 
 void MainWindow::build_menus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -115,15 +185,17 @@ void MainWindow::build_menus() {
         tabs_->setCurrentWidget(inspector_);
         inspector_->focus_filter();
     });
-    view->addAction(tr("&Expand All"), QKeySequence(tr("Ctrl+E")), inspector_, &InspectorPanel::expand_all);
-    view->addAction(tr("&Collapse All"), QKeySequence(tr("Ctrl+Shift+E")), inspector_, &InspectorPanel::collapse_all);
+    view->addAction(tr("&Expand All"), InspectorPanel::expand_all_keys(), inspector_, &InspectorPanel::expand_all);
+    view->addAction(tr("&Collapse All"), InspectorPanel::collapse_all_keys(), inspector_,
+                    &InspectorPanel::collapse_all);
     view->addSeparator();
+    // Alt+1…9 live on the window, not in a menu: a hidden action's shortcut is disabled too.
     for (int i = 0; i < 9; ++i) {
-        auto* a = view->addAction(tr("Tab %1").arg(i + 1), QKeySequence(QStringLiteral("Alt+%1").arg(i + 1)), this,
-                                  [this, i] {
-                                      if (i < tabs_->count()) tabs_->setCurrentIndex(i);
-                                  });
-        a->setVisible(false);  // shortcuts only; the tab titles are the menu
+        auto* a = new QAction(tr("Tab %1").arg(i + 1), this);
+        a->setShortcut(QKeySequence(QStringLiteral("Alt+%1").arg(i + 1)));
+        connect(a, &QAction::triggered, this, [this, i] {
+            if (i < tabs_->count()) tabs_->setCurrentIndex(i);
+        });
         addAction(a);
     }
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -178,17 +250,18 @@ void MainWindow::open_path(const QString& path) {
     load_task_ = ctx_->runner()->run<Result<std::shared_ptr<LoadedCheckpoint>>>(
         tr("Opening %1").arg(QFileInfo(path).fileName()),
         [path](ProgressSink& p, const CancelToken& c) { return load_checkpoint(path, p, c); }, this,
-        [this, gen](Result<std::shared_ptr<LoadedCheckpoint>> r) {
+        [this, gen, path](Result<std::shared_ptr<LoadedCheckpoint>> r) {
             if (gen != load_generation_) return;  // superseded by a later open
             loading_ = false;
             load_task_.reset();
             if (!r) {
                 if (r.status().code() == StatusCode::Cancelled) return;
                 last_error_ = QString::fromStdString(r.status().to_string());
-                statusBar()->showMessage(tr("Could not open: %1").arg(last_error_));
+                show_open_error(path, last_error_);
                 emit load_finished(false);
                 return;
             }
+            open_error_pane_->hide();
             std::shared_ptr<LoadedCheckpoint> loaded = std::move(r).value();
             const auto& s = loaded->summary;
             add_recent(loaded->path);
@@ -295,10 +368,11 @@ void MainWindow::dropEvent(QDropEvent* event) {
     open_path(urls.first().toLocalFile());
 }
 
-void MainWindow::on_task_progress(int, const QString& label, double fraction, const QString& phase) {
+void MainWindow::on_task_progress(int, const QString& label, double fraction, const QString& phase,
+                                  const QString& line) {
     task_bar_->setValue(int(fraction * 1000));
     task_bar_->setFormat(phase.isEmpty() ? QStringLiteral("%1 %p%").arg(label)
-                                         : QStringLiteral("%1: %2 %p%").arg(label, phase));
+                                         : QStringLiteral("%1: %2").arg(label, line));
 }
 
 void MainWindow::update_task_widgets() {

@@ -1,7 +1,9 @@
 // MainWindow: hosts the Studio's tabs (Inspector, and each later panel whose core
 // feature exists), the File/View/Help menus with shortcuts, recent files
 // (QSettings), drag and drop, and a status bar showing the running task with a
-// Cancel button. Opening runs load_checkpoint in a TaskRunner worker.
+// Cancel button. Opening runs load_checkpoint in a TaskRunner worker; a failed open
+// closes the old checkpoint and shows the full error above the tabs. The window starts
+// no larger than its screen.
 // Usage: MainWindow w; w.show(); w.open_path("model/");
 #pragma once
 
@@ -9,7 +11,9 @@
 
 #include "studio_context.h"
 
+class QFrame;
 class QLabel;
+class QPlainTextEdit;
 class QMenu;
 class QProgressBar;
 class QPushButton;
@@ -60,6 +64,9 @@ protected:
 
 private:
     void build_menus();
+    QWidget* build_open_error_pane();
+    void show_open_error(const QString& path, const QString& error);
+    void fit_to_screen(QSize wanted);
     void open_file_dialog();
     void open_folder_dialog();
     void reload();
@@ -67,7 +74,7 @@ private:
     void add_recent(const QString& path);
     void rebuild_recent_menu();
     void show_shortcuts();
-    void on_task_progress(int id, const QString& label, double fraction, const QString& phase);
+    void on_task_progress(int id, const QString& label, double fraction, const QString& phase, const QString& line);
     void update_task_widgets();
 
     StudioContext* ctx_;
@@ -79,6 +86,9 @@ private:
     ForwardPanel* forward_;
     QMenu* recent_menu_ = nullptr;
     QLabel* totals_;
+    QFrame* open_error_pane_ = nullptr;
+    QLabel* open_error_title_ = nullptr;
+    QPlainTextEdit* open_error_ = nullptr;
     QProgressBar* task_bar_;
     QPushButton* cancel_;
     QString last_error_;

@@ -51,7 +51,9 @@ void TaskRunner::cancel_all() {
 void TaskRunner::poll() {
     for (const auto& t : std::vector<TaskPtr>(tasks_)) {
         for (const auto& line : t->progress.take_log()) emit task_log(t->id, QString::fromStdString(line));
-        emit task_progress(t->id, t->label, t->progress.fraction(), QString::fromStdString(t->progress.label()));
+        const ProgressReading r = t->progress.reading();
+        emit task_progress(t->id, t->label, t->progress.fraction(), QString::fromStdString(r.label),
+                           QString::fromStdString(describe_progress(r)));
     }
 }
 

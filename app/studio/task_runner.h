@@ -51,8 +51,9 @@ public:
 
 signals:
     void task_started(int id, const QString& label);
-    // Emitted by the poll timer (every 100 ms) for each running task.
-    void task_progress(int id, const QString& label, double fraction, const QString& phase);
+    // Emitted by the poll timer (every 100 ms) for each running task. `line` is core
+    // describe_progress: the phase with done / total, and for a byte phase the rate and ETA.
+    void task_progress(int id, const QString& label, double fraction, const QString& phase, const QString& line);
     void task_log(int id, const QString& line);
     void task_finished(int id);
     void became_idle();

@@ -50,8 +50,8 @@ void TerminalProgress::log(std::string_view line) {
 
 void TerminalProgress::draw(bool final) {
     last_drawn_ = done();
-    const int pct = static_cast<int>(fraction() * 100.0);
-    std::fprintf(stderr, "\r%s: %3d%%%s", label().c_str(), pct, final ? "\n" : "");
+    // Padded so a shorter line (a lower rate) overwrites the previous one.
+    std::fprintf(stderr, "\r%-78s%s", describe_progress(reading()).c_str(), final ? "\n" : "");
     std::fflush(stderr);
 }
 

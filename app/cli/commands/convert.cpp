@@ -1,6 +1,6 @@
 // strata convert SRC --to megatron|hf|hf-fused|hf-fused-v5 --out DIR [--tp --pp --ep --etp]
 //   [--dtype] [--threads] [--device cpu|cuda] [--max-memory] [--dry-run] [--json] [--expert-layout] [--norm-layout]
-//   [--no-vocab-padding] [--allow-unmapped]
+//   [--no-vocab-padding] [--allow-unmapped] [--force] [--force-space]
 // strata reshard MEGATRON_DIR --tp --pp --ep --etp --out DIR  (Megatron -> Megatron)
 #include <cctype>
 #include <iostream>
@@ -42,6 +42,7 @@ struct ConvertArgs {
     std::string mtp_experts, device = "cpu";
     int tp = 1, pp = 1, ep = 1, etp = 0, threads = 0, iteration = 1, divisible_by = 128;
     bool dry_run = false, json = false, no_vocab_padding = false, allow_unmapped = false, force = false;
+    bool force_space = false;
     bool release = false, no_verify = false;
 };
 
@@ -67,6 +68,7 @@ void add_common(CLI::App* cmd, ConvertArgs& a) {
     cmd->add_option("--iteration", a.iteration, "megatron iteration folder (default 1)");
     cmd->add_flag("--release", a.release, "megatron: write release/ instead of iter_0000001/");
     cmd->add_flag("--force", a.force, "replace the output folder if it exists");
+    cmd->add_flag("--force-space", a.force_space, "write even when the output needs more than the free space");
     cmd->add_flag("--no-verify", a.no_verify, "skip reopening the written checkpoint");
     cmd->add_option("--mamba-layout", a.mamba_layout,
                     "M1 hybrids: m1 (M1's rows, 9248 at 30B-A3B) or exact (stock, ngroups = heads)");
@@ -142,6 +144,7 @@ void run(const ConvertArgs& a, bool reshard) {
     o.allow_unmapped = a.allow_unmapped;
     o.dry_run = a.dry_run;
     o.overwrite = a.force;
+    o.force_space = a.force_space;
     o.iteration = a.release ? 0 : a.iteration;
     o.verify = !a.no_verify;
     if (!a.dry_run && a.out.empty()) check(Status::invalid_argument("--out is required"));
@@ -152,10 +155,20 @@ void run(const ConvertArgs& a, bool reshard) {
     check(report.status());
     const auto& plan = report->plan;
     if (a.dry_run) {
-        if (a.json)
-            std::cout << plan_to_json(plan).dump(1) << "\n";
-        else
+        const auto& space = report->space;
+        if (a.json) {
+            nlohmann::json j = plan_to_json(plan);
+            if (space)
+                j["preflight"] = {{"checked", space->checked.string()},
+                                  {"needed_bytes", space->needed_bytes},
+                                  {"free_bytes", space->free_bytes},
+                                  {"fits", space->fits()}};
+            std::cout << j.dump(1) << "\n";
+        } else {
             std::cout << plan_to_text(plan, 60);
+            if (space)
+                std::cout << "preflight: " << space->describe() << (space->fits() ? "" : " (NOT ENOUGH)") << "\n";
+        }
         return;
     }
     const double s = report->seconds;

@@ -1,5 +1,5 @@
 // strata hybridize SRC --attn-layers LIST --out DIR [--expand 2] [--d-conv 4] [--d-state N] [--seed S]
-//                  [--allow-mamba-ends] [--sparse] [--dry-run] [--force] [--max-shard-size GB]
+//                  [--allow-mamba-ends] [--sparse] [--dry-run] [--force] [--force-space] [--max-shard-size GB]
 // M1's transformer → hybrid Mamba2 transform (core: strata/hybrid/hybridize.h).
 #include <chrono>
 #include <iostream>
@@ -33,6 +33,8 @@ void add_hybridize_command(CLI::App& app) {
     cmd->add_flag("--sparse", args->options.sparse, "write valid headers over file holes (a planning skeleton)");
     cmd->add_flag("--dry-run", args->dry_run, "print the plan, write nothing");
     cmd->add_flag("--force", args->options.overwrite, "replace the output folder if it exists");
+    cmd->add_flag("--force-space", args->options.force_space,
+                  "write even when the output needs more than the free space");
     cmd->add_option("--max-shard-size", args->max_shard_gb, "shard size limit in GB (decimal), default 5");
     cmd->callback([args] {
         args->options.source = args->source;
@@ -44,6 +46,11 @@ void add_hybridize_command(CLI::App& app) {
         std::cout << describe_hybridize_plan(*plan);
         if (args->dry_run) {
             for (const std::string& w : plan->warnings) std::cerr << "strata: warning: " << w << "\n";
+            if (!args->out.empty() && !args->options.sparse) {  // the preflight a real run would make
+                auto space = check_free_space(args->out, hybridize_output_files(*plan));
+                check(space.status());
+                std::cout << "preflight: " << space->describe() << (space->fits() ? "" : " (NOT ENOUGH)") << "\n";
+            }
             return;
         }
         if (args->out.empty()) check(Status::invalid_argument("--out is required (or --dry-run)"));

@@ -2,18 +2,23 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 #include "strata/convert/convert.h"
+#include "strata/convert/preflight.h"
 #include "strata/formats/format_registry.h"
 #include "strata/hybrid/hybridize.h"
 
@@ -29,14 +34,47 @@ struct RunOutcome {
     QString message;
     QStringList log;
     bool wrote = false;
+    std::vector<PlannedFileRow> files;  // dry runs: the planned output files
 };
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QString rank_text(const RankCoord& r, bool megatron) {
+    return megatron ? QStringLiteral("tp%1 pp%2 ep%3").arg(r.tp).arg(r.pp).arg(r.ep) : QObject::tr("all (HF)");
+}
+
+// The dry run's summary: files and bytes from the plan, and the preflight verdict a real run would act on.
+QString dry_run_message(size_t files, size_t tensors, uint64_t bytes, const std::optional<SpaceVerdict>& space) {
+    QString text = QObject::tr("Dry run: %1 files, %2 bytes (%3), %4 tensors.")
+                       .arg(files)
+                       .arg(QLocale().toString(qulonglong(bytes)), q(format_byte_size(bytes)))
+                       .arg(tensors);
+    if (space)
+        text += space->fits() ? QObject::tr("\nPreflight: %1: it fits.").arg(q(space->describe()))
+                              : QObject::tr(
+                                    "\nPreflight: %1: a run would be refused (tick \"Write even without enough "
+                                    "free space\" to force it).")
+                                    .arg(q(space->describe()));
+    return text;
+}
 
 Result<RunOutcome> run_convert(const ConvertOptions& o, ProgressSink& p, const CancelToken& c) {
     STRATA_TRY(auto r, convert_checkpoint(o, p, c));
     RunOutcome out;
     out.wrote = !o.dry_run;
-    out.message = o.dry_run ? QObject::tr("Dry run: %1 output tensors planned in %2 s.").arg(r.plan.tensors.size()).arg(r.seconds, 0, 'f', 2)
-                            : QObject::tr("Done in %1 s: %2").arg(r.seconds, 0, 'f', 2).arg(QString::fromStdString(o.out.string()));
+    if (!o.dry_run) {
+        out.message = QObject::tr("Done in %1 s: %2 (%3 written)")
+                          .arg(r.seconds, 0, 'f', 2)
+                          .arg(q(o.out.string()), q(format_byte_size(r.execution.bytes_written)));
+        return out;
+    }
+    const bool megatron = o.target.kind == LayoutKind::Megatron;
+    const auto sizes = planned_output_files(r.plan);
+    for (size_t f = 0; f < r.plan.files.size(); ++f)
+        out.files.push_back({r.plan.files[f].path.empty() ? QObject::tr("model*.safetensors") : q(r.plan.files[f].path),
+                             rank_text(r.plan.files[f].rank, megatron), r.plan.files[f].tensors.size(),
+                             sizes[f].bytes});
+    out.message = dry_run_message(r.plan.files.size(), r.plan.tensors.size(), r.plan.total_bytes(), r.space);
     return out;
 }
 
@@ -48,9 +86,16 @@ Result<RunOutcome> run_hybridize(const HybridizeOptions& o, bool dry_run, Progre
     if (dry_run) out.log = QString::fromStdString(describe_hybridize_plan(plan)).split('\n', Qt::SkipEmptyParts);
     for (const std::string& w : plan.warnings) out.log << QObject::tr("warning: %1").arg(QString::fromStdString(w));
     if (dry_run) {
-        out.message = QObject::tr("Dry run: %1 hybrid tensors planned; Megatron pattern %2")
-                          .arg(plan.tensors.size())
-                          .arg(QString::fromStdString(plan.megatron_pattern));
+        const auto files = hybridize_output_files(plan);
+        std::optional<SpaceVerdict> space;
+        if (!o.out.empty() && !o.sparse) {
+            STRATA_TRY(space, check_free_space(o.out, files));
+        }
+        for (const auto& f : files)
+            out.files.push_back(
+                {QObject::tr("model*.safetensors"), QObject::tr("all (HF)"), plan.tensors.size(), f.bytes});
+        out.message = dry_run_message(files.size(), plan.tensors.size(), plan.total_bytes, space) +
+                      QObject::tr("\nMegatron pattern %1").arg(q(plan.megatron_pattern));
         return out;
     }
     STRATA_RETURN_IF_ERROR(hybridize(o, p, c));
@@ -72,6 +117,7 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
     target_->setItemData(HybridMamba2, tr("M1 transformer → hybrid Mamba2 (strata hybridize)"), Qt::ToolTipRole);
     target_->setCurrentIndex(Megatron);
     dtype_ = new QComboBox(this);
+    dtype_->setObjectName("dtypeBox");
     dtype_->addItems({tr("keep"), "BF16", "F32"});
     auto spin = [this](int lo, int v, const QString& tip) {
         auto* s = new QSpinBox(this);
@@ -86,7 +132,24 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
     etp_ = spin(0, 0, tr("expert tensor parallel size (0 = same as TP)"));
     attn_ = new QLineEdit(this);
     attn_->setPlaceholderText(tr("layers kept as attention, e.g. 0,2,4,...,46,47 (from the Pattern tab)"));
-    dry_run_ = new QCheckBox(tr("dry run (plan only, write nothing)"), this);
+    dry_run_ = new QCheckBox(tr("dry run (plan only, write nothing): files, bytes and free space"), this);
+    dry_run_->setObjectName("dryRun");
+    overwrite_ = new QCheckBox(tr("Overwrite the output folder if it exists (only a previous Strata output)"), this);
+    overwrite_->setObjectName("overwriteOutput");
+    force_space_ = new QCheckBox(tr("Write even without enough free space"), this);
+    force_space_->setObjectName("forceSpace");
+    force_space_->setToolTip(
+        tr("The CLI's --force-space: skip the free-space refusal (the write may fail when the disk fills)"));
+    browse_ = new QPushButton(tr("Browse…"), this);
+    browse_->setObjectName("browseOutput");
+    connect(browse_, &QPushButton::clicked, this, &ConvertDialog::browse_output);
+    plan_table_ = new QTableWidget(0, 4, this);
+    plan_table_->setObjectName("planTable");
+    plan_table_->setHorizontalHeaderLabels({tr("Output file"), tr("Rank"), tr("Tensors"), tr("Bytes")});
+    plan_table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    plan_table_->verticalHeader()->hide();
+    plan_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    plan_table_->hide();
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 1000);
     log_ = new QPlainTextEdit(this);
@@ -94,9 +157,11 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
     log_->setMaximumBlockCount(2000);
     result_ = new QLabel(this);
     result_->setWordWrap(true);
+    result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     run_ = new QPushButton(tr("Run"), this);
     cancel_ = new QPushButton(tr("Cancel"), this);
     open_result_ = new QPushButton(tr("Open result"), this);
+    open_result_->setObjectName("openResult");
     open_result_->setEnabled(false);
     cancel_->setEnabled(false);
 
@@ -108,12 +173,17 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
     plan->addStretch();
     auto* form = new QFormLayout;
     form->addRow(tr("Source"), source_);
-    form->addRow(tr("Output folder"), output_);
+    auto* output_row = new QHBoxLayout;
+    output_row->addWidget(output_, 1);
+    output_row->addWidget(browse_);
+    form->addRow(tr("Output folder"), output_row);
     form->addRow(tr("Target"), target_);
     form->addRow(tr("Megatron plan"), plan);
     form->addRow(tr("Hybrid attn_layers"), attn_);
     form->addRow(tr("DType"), dtype_);
     form->addRow(QString(), dry_run_);
+    form->addRow(QString(), overwrite_);
+    form->addRow(QString(), force_space_);
     auto* buttons = new QHBoxLayout;
     buttons->addStretch();
     buttons->addWidget(open_result_);
@@ -122,10 +192,11 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(progress_);
+    layout->addWidget(plan_table_, 1);
     layout->addWidget(log_, 1);
     layout->addWidget(result_);
     layout->addLayout(buttons);
-    resize(680, 500);
+    resize(760, 620);
 
     connect(run_, &QPushButton::clicked, this, [this] { start(); });
     connect(cancel_, &QPushButton::clicked, this, &ConvertDialog::cancel);
@@ -137,12 +208,13 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
         update_enabled();
         if (!source().isEmpty() && output() == auto_output_) set_output(auto_output_ = default_output());
     });
-    connect(ctx_->runner(), &TaskRunner::task_progress, this, [this](int id, const QString&, double f, const QString& phase) {
-        if (task_ && task_->id == id) {
-            progress_->setValue(int(f * 1000));
-            progress_->setFormat(phase + " %p%");
-        }
-    });
+    connect(ctx_->runner(), &TaskRunner::task_progress, this,
+            [this](int id, const QString&, double f, const QString&, const QString& line) {
+                if (task_ && task_->id == id) {
+                    progress_->setValue(int(f * 1000));
+                    progress_->setFormat(line);  // bytes done / total, rate, ETA (core describe_progress)
+                }
+            });
     connect(ctx_->runner(), &TaskRunner::task_log, this, [this](int id, const QString& line) {
         if (task_ && task_->id == id) log_->appendPlainText(line);
     });
@@ -170,9 +242,40 @@ void ConvertDialog::update_enabled() {
     dtype_->setEnabled(t != HybridMamba2);  // hybridize keeps the source dtype
 }
 
+// Beside the checkpoint: a folder source gets a sibling folder; a file inside a checkpoint
+// folder (one with config.json) gets a sibling of that folder, never a folder inside the source.
 QString ConvertDialog::default_output() const {
     const QFileInfo fi(source());
-    return fi.absolutePath() + "/" + fi.completeBaseName() + "-" + target_->currentText();
+    const QString suffix = "-" + target_->currentText();
+    if (fi.isFile() && QFileInfo::exists(fi.absolutePath() + "/config.json")) {
+        const QFileInfo folder(fi.absolutePath());
+        return folder.absolutePath() + "/" + folder.fileName() + suffix;
+    }
+    return fi.absolutePath() + "/" + fi.completeBaseName() + suffix;
+}
+
+void ConvertDialog::browse_output() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Output folder (created by the conversion)"), output(),
+                                                      QString(), nullptr, QFileDialog::ShowDirsOnly);
+    if (!path.isEmpty()) set_output(path);
+}
+
+void ConvertDialog::show_planned_files(const std::vector<PlannedFileRow>& files) {
+    plan_table_->setSortingEnabled(false);
+    plan_table_->setRowCount(int(files.size()));
+    for (int r = 0; r < int(files.size()); ++r) {
+        const PlannedFileRow& f = files[size_t(r)];
+        plan_table_->setItem(r, 0, new QTableWidgetItem(f.path));
+        plan_table_->setItem(r, 1, new QTableWidgetItem(f.rank));
+        auto* tensors = new QTableWidgetItem;
+        tensors->setData(Qt::DisplayRole, qulonglong(f.tensors));
+        plan_table_->setItem(r, 2, tensors);
+        auto* bytes = new QTableWidgetItem(QLocale().toString(qulonglong(f.bytes)));
+        bytes->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        bytes->setToolTip(q(format_byte_size(f.bytes)));
+        plan_table_->setItem(r, 3, bytes);
+    }
+    plan_table_->setVisible(!files.empty());
 }
 
 void ConvertDialog::set_source(const QString& path) {
@@ -203,6 +306,8 @@ bool ConvertDialog::start() {
         o.source = source().toStdString();
         o.out = output().toStdString();
         o.attn_layers = attn_->text().trimmed().toStdString();
+        o.overwrite = overwrite_->isChecked();
+        o.force_space = force_space_->isChecked();
         work = [o, dry](ProgressSink& p, const CancelToken& c) { return run_hybridize(o, dry, p, c); };
     } else {
         ConvertOptions o;
@@ -215,12 +320,25 @@ bool ConvertDialog::start() {
         o.target.plan.etp = etp_->value();
         if (dtype_->currentIndex() > 0) o.dtype = parse_dtype(dtype_->currentText().toStdString());
         o.dry_run = dry;
+        o.overwrite = overwrite_->isChecked();
+        o.force_space = force_space_->isChecked();
         work = [o](ProgressSink& p, const CancelToken& c) { return run_convert(o, p, c); };
+    }
+    // The GUI's --force is a choice made on screen: an existing output is replaced only when ticked.
+    if (!dry && QFileInfo::exists(output()) && !overwrite_->isChecked()) {
+        const QString msg = tr("%1 already exists. Tick \"Overwrite the output folder\" to replace it (only a "
+                               "previous Strata output can be), or choose another output folder.")
+                                .arg(output());
+        result_->setText(msg);
+        open_result_->setEnabled(true);  // what is there can still be opened
+        Q_EMIT finished_conversion(false, msg);
+        return false;
     }
     log_->appendPlainText(tr("%1 %2 → %3 (%4)")
                               .arg(target_->currentIndex() == HybridMamba2 ? tr("hybridize") : tr("convert"), source(),
                                    output(), target_->currentText()));
     result_->clear();
+    plan_table_->hide();
     progress_->setValue(0);
     run_->setEnabled(false);
     cancel_->setEnabled(true);
@@ -228,7 +346,9 @@ bool ConvertDialog::start() {
     task_ = ctx_->runner()->run<Result<RunOutcome>>(tr("Converting"), std::move(work), this, [this](Result<RunOutcome> r) {
         if (!r) return finish(false, QString::fromStdString(r.status().to_string()), false);
         for (const QString& line : r->log) log_->appendPlainText(line);
+        show_planned_files(r->files);
         progress_->setValue(1000);
+        progress_->setFormat(QStringLiteral("%p%"));
         finish(true, r->message, r->wrote);
     });
     return true;

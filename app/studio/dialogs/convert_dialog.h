@@ -2,12 +2,17 @@
 // folder, target (HF, HF fused experts, HF fused v5, Megatron with TP/PP/EP/ETP, or hybrid
 // Mamba2 with M1 attn_layers), dtype and dry run. The plan and attn_layers start from the
 // Parallel and Pattern tabs (StudioContext). Run calls core convert_checkpoint or hybridize
-// in a TaskRunner worker with a progress bar, a log and Cancel (the core's AtomicOutput
-// leaves nothing behind).
+// in a TaskRunner worker with a progress bar (bytes, rate, ETA), a log and Cancel (the core's
+// AtomicOutput leaves nothing behind). A dry run lists the output files with their bytes and
+// the core preflight verdict (free space); a real run is refused by the same preflight unless
+// "Write even without enough free space" is ticked, and an existing output is replaced only
+// when "Overwrite" is ticked (the CLI's --force-space and --force).
 // Usage: ConvertDialog d(ctx); d.set_source(path); d.show(); d.start();
 #pragma once
 
 #include <QDialog>
+
+#include <vector>
 
 #include "studio_context.h"
 
@@ -19,8 +24,16 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTableWidget;
 
 namespace strata::studio {
+
+// One planned output file as the dry run's table shows it.
+struct PlannedFileRow {
+    QString path, rank;
+    size_t tensors = 0;
+    uint64_t bytes = 0;
+};
 
 class ConvertDialog : public QDialog {
     Q_OBJECT
@@ -53,6 +66,8 @@ signals:
 private:
     void update_enabled();
     QString default_output() const;
+    void browse_output();
+    void show_planned_files(const std::vector<PlannedFileRow>& files);
     void finish(bool ok, const QString& msg, bool openable);
 
     StudioContext* ctx_;
@@ -64,6 +79,10 @@ private:
     QLineEdit* attn_;
     QString auto_output_;  // the output path we proposed; replaced when the target changes
     QCheckBox* dry_run_;
+    QCheckBox* overwrite_;
+    QCheckBox* force_space_;
+    QPushButton* browse_;
+    QTableWidget* plan_table_;
     QProgressBar* progress_;
     QPlainTextEdit* log_;
     QLabel* result_;

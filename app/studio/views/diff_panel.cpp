@@ -15,6 +15,7 @@
 #include "strata/formats/format_registry.h"
 #include "views/diff_heatmap_view.h"
 #include "views/diff_overview.h"
+#include "widgets/path_drop.h"
 
 namespace strata::studio {
 
@@ -54,8 +55,12 @@ Result<DiffOutcome> run_diff(const std::string& a, const std::string& b, double 
 DiffPanel::DiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx_(ctx) {
     a_ = new QLineEdit(this);
     a_->setPlaceholderText(tr("checkpoint A (file or folder; any layout)"));
+    a_->setObjectName("diffA");
     b_ = new QLineEdit(this);
-    b_->setPlaceholderText(tr("checkpoint B"));
+    b_->setObjectName("diffB");
+    b_->setPlaceholderText(tr("checkpoint B (type a path, or drop a file or folder here)"));
+    accept_path_drops(a_);
+    accept_path_drops(b_);
     auto* use_open = new QPushButton(tr("Use open checkpoint as A"), this);
     connect(use_open, &QPushButton::clicked, this, [this] {
         if (ctx_->current()) a_->setText(ctx_->current()->path);

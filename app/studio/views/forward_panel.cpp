@@ -13,14 +13,19 @@
 
 #include "models/forward_model.h"
 #include "strata/kernels/backend.h"
+#include "widgets/path_drop.h"
 
 namespace strata::studio {
 
 ForwardPanel::ForwardPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent), ctx_(ctx) {
     a_ = new QLineEdit(this);
     a_->setPlaceholderText(tr("checkpoint (any layout): the open one by default"));
+    a_->setObjectName("forwardA");
     b_ = new QLineEdit(this);
+    b_->setObjectName("forwardB");
     b_->setPlaceholderText(tr("optional: a second checkpoint to compare with, e.g. its Megatron conversion"));
+    accept_path_drops(a_);
+    accept_path_drops(b_);
     tokens_ = new QLineEdit(this);
     tokens_->setObjectName("forwardTokens");
     tokens_->setPlaceholderText(tr("token ids, comma-separated: 1,2,3"));
@@ -73,6 +78,8 @@ ForwardPanel::ForwardPanel(StudioContext* ctx, QWidget* parent) : QWidget(parent
     connect(cancel_, &QPushButton::clicked, this, &ForwardPanel::cancel);
     connect(tokens_, &QLineEdit::returnPressed, this, [this] { run(); });
     connect(a_, &QLineEdit::textEdited, this, [this] { a_is_open_ = false; });
+    for (QLineEdit* input : {a_, b_, tokens_})
+        connect(input, &QLineEdit::textChanged, this, &ForwardPanel::show_staleness);
     connect(ctx_, &StudioContext::current_changed, this, [this] {
         if (a_is_open_) a_->setText(ctx_->current() ? ctx_->current()->path : QString());
     });
@@ -95,6 +102,8 @@ bool ForwardPanel::run() {
     o.precision = ForwardPrecision(precision_->currentData().toInt());
     const int k = k_->value();
     set_running(true);
+    running_inputs_ = inputs();
+    shown_text_.clear();
     summary_->setText(b.empty() ? tr("Running A…") : tr("Running A, then B…"));
     task_ = ctx_->runner()->run<Result<ForwardRun>>(
         tr("Forward"),
@@ -124,6 +133,7 @@ void ForwardPanel::show_result(Result<ForwardRun> r) {
     set_running(false);
     if (!r) {
         model_->clear();
+        shown_text_.clear();
         // A cancel (this tab's or the status bar's) is what the user asked for, not an error.
         if (r.status().code() == StatusCode::Cancelled)
             summary_->setText(tr("Run cancelled; no results."));
@@ -134,19 +144,37 @@ void ForwardPanel::show_result(Result<ForwardRun> r) {
         return;
     }
     auto shown = std::make_shared<const ForwardRun>(std::move(r).value());
-    QString text = tr("<b>A</b>: %1").arg(shown->label_a.toHtmlEscaped());
+    shown_inputs_ = running_inputs_;
+    QString text = tr("<b>A</b>: %1 (%2)").arg(shown_inputs_.a.toHtmlEscaped(), shown->label_a.toHtmlEscaped());
     if (const auto& c = shown->comparison)
-        text += tr(" · <b>B</b>: %1<br>max |Δ logit| <b>%2</b> · mean |Δ| %3 · max KL %4 · top-1 agreement "
-                   "<b>%5%</b>")
-                    .arg(shown->label_b.toHtmlEscaped())
+        text += tr("<br><b>B</b>: %1 (%2)<br>max |Δ logit| <b>%3</b> · mean |Δ| %4 · max KL %5 · top-1 agreement "
+                   "<b>%6%</b>")
+                    .arg(shown_inputs_.b.toHtmlEscaped(), shown->label_b.toHtmlEscaped())
                     .arg(c->max_abs, 0, 'g', 4)
                     .arg(c->mean_abs, 0, 'g', 4)
                     .arg(c->max_kl, 0, 'g', 4)
                     .arg(100.0 * c->top1_agreement, 0, 'f', 1);
-    summary_->setText(text);
+    shown_text_ = text;
     model_->set_run(std::move(shown));
+    show_staleness();
     table_->resizeColumnsToContents();
     emit forward_finished(true);
+}
+
+ForwardPanel::Inputs ForwardPanel::inputs() const {
+    return {a_->text().trimmed(), b_->text().trimmed(), tokens_->text().trimmed()};
+}
+
+bool ForwardPanel::stale() const { return model_->run() && !task_ && inputs() != shown_inputs_; }
+
+// A result stays on screen after its inputs change (it is still worth reading), marked
+// stale with what it was computed from, until the next run replaces it.
+void ForwardPanel::show_staleness() {
+    if (shown_text_.isEmpty()) return;
+    if (!stale()) return summary_->setText(shown_text_);
+    summary_->setText(tr("<font color=#b06000><b>Stale</b>: the inputs changed since this run; press Run to "
+                         "update. Computed from tokens %1:</font><br>%2")
+                          .arg(shown_inputs_.tokens.toHtmlEscaped(), shown_text_));
 }
 
 }  // namespace strata::studio

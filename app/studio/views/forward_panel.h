@@ -37,11 +37,19 @@ public:
     QSpinBox* top_k() const { return k_; }
     QPushButton* run_button() const { return run_; }
     QPushButton* cancel_button() const { return cancel_; }
+    // The shown result was computed from other paths or tokens than the fields now hold.
+    bool stale() const;
 
 signals:
     void forward_finished(bool ok);
 
 private:
+    struct Inputs {
+        QString a, b, tokens;
+        bool operator==(const Inputs&) const = default;
+    };
+    Inputs inputs() const;
+    void show_staleness();
     void set_running(bool running);
     void show_result(Result<ForwardRun> result);
 
@@ -58,6 +66,8 @@ private:
     QTableView* table_;
     ForwardModel* model_;
     TaskPtr task_;
+    Inputs running_inputs_, shown_inputs_;  // what the running / shown result is computed from
+    QString shown_text_;                    // the shown result's summary, before any stale mark
     bool a_is_open_ = true;  // A follows the open checkpoint until the user types another path
 };
 

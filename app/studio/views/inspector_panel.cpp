@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -37,6 +38,7 @@ InspectorPanel::InspectorPanel(StudioContext* ctx, QWidget* parent) : QWidget(pa
     connect(clear_filter, &QAction::triggered, filter_, &QLineEdit::clear);
     filter_->addAction(clear_filter);
     connect(debounce_, &QTimer::timeout, this, &InspectorPanel::apply_filter);
+    filter_->installEventFilter(this);  // lets the tree's Ctrl+E / Ctrl+Shift+E through
 
     model_ = new TensorTreeModel(this);
     tree_ = new QTreeView(this);
@@ -88,11 +90,36 @@ InspectorPanel::InspectorPanel(StudioContext* ctx, QWidget* parent) : QWidget(pa
     on_current_changed();
 }
 
+QKeySequence InspectorPanel::expand_all_keys() { return QKeySequence(tr("Ctrl+E")); }
+QKeySequence InspectorPanel::collapse_all_keys() { return QKeySequence(tr("Ctrl+Shift+E")); }
+
+// QLineEdit takes Ctrl+E as "end of line" (a ShortcutOverride it accepts), so the window's
+// expand / collapse shortcuts never fired from the filter box; those two keys go to the window.
+bool InspectorPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == filter_ && event->type() == QEvent::ShortcutOverride) {
+        const QKeySequence pressed(static_cast<QKeyEvent*>(event)->keyCombination());
+        if (pressed == expand_all_keys() || pressed == collapse_all_keys()) {
+            event->ignore();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
 void InspectorPanel::on_current_changed() {
     ++filter_generation_;
     filter_pending_ = false;
     tensor_view_->clear();
     const auto& cur = ctx_->current();
+    // A filter belongs to the checkpoint it was typed for: another checkpoint starts unfiltered
+    // (a reload of the same path keeps it).
+    const QString path = cur ? cur->path : QString();
+    if (path != shown_path_) {
+        QSignalBlocker block(filter_);
+        filter_->clear();
+        debounce_->stop();
+    }
+    shown_path_ = path;
     if (!cur) {
         model_->clear();
         summary_->clear();

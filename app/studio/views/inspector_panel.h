@@ -5,6 +5,7 @@
 // Usage: auto* p = new InspectorPanel(ctx); p->set_filter("*.experts.*"); p->select_tensor("lm_head.weight");
 #pragma once
 
+#include <QKeySequence>
 #include <QWidget>
 
 #include "studio_context.h"
@@ -32,6 +33,9 @@ public:
     void expand_all();
     void collapse_all();
     bool filtering() const { return filter_pending_; }
+    // The tree's expand / collapse shortcuts (the window's View menu uses them; the filter box lets them through).
+    static QKeySequence expand_all_keys();
+    static QKeySequence collapse_all_keys();
 
     QLineEdit* filter_edit() const { return filter_; }
     QTreeView* tree_view() const { return tree_; }
@@ -43,6 +47,9 @@ public:
 signals:
     void filter_applied(int matched);
     void tensor_selected(const QString& name);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void on_current_changed();
@@ -61,6 +68,7 @@ private:
     TaskPtr filter_task_;
     int filter_generation_ = 0;
     bool filter_pending_ = false;
+    QString shown_path_;  // the checkpoint the filter was typed for
 };
 
 }  // namespace strata::studio

@@ -56,6 +56,8 @@ bool is_hybrid(const ModelSpec& spec) {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
+constexpr int kPresetNameRole = Qt::UserRole + 1;  // a preset's own name, without "(edited)"
+
 }  // namespace
 
 PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
@@ -114,8 +116,16 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
 
     connect(strip_, &LayerStrip::hf_layer_clicked, this, &PatternPanel::toggle_hf_layer);
     connect(strip_, &LayerStrip::megatron_slot_clicked, this, &PatternPanel::toggle_megatron_slot);
-    connect(attn_, &QLineEdit::textEdited, this, [this](const QString& t) { set_attn_layers_text(t); });
-    connect(pattern_, &QLineEdit::textEdited, this, [this](const QString& t) { set_pattern_text(t); });
+    connect(attn_, &QLineEdit::textEdited, this, [this](const QString& t) {
+        typing_in_ = attn_;
+        set_attn_layers_text(t);
+        typing_in_ = nullptr;
+    });
+    connect(pattern_, &QLineEdit::textEdited, this, [this](const QString& t) {
+        typing_in_ = pattern_;
+        set_pattern_text(t);
+        typing_in_ = nullptr;
+    });
     connect(presets_, &QComboBox::activated, this, &PatternPanel::apply_preset);
     connect(version_, &QComboBox::currentIndexChanged, this, [this] { set_symbols(symbols_); });
     connect(convention_, &QComboBox::currentIndexChanged, this, [this] {
@@ -250,7 +260,25 @@ void PatternPanel::apply_preset(int index) {
             if (index == kPresetCount && open_model_) pat = apply_model(*open_model_);
     }
     if (!pat) return refresh(q(pat.status().to_string()));
+    preset_symbols_ = *pat;
     set_symbols(*pat);
+}
+
+// The preset box names the preset while the design is the preset's, and says it was edited otherwise.
+void PatternPanel::show_preset_name() {
+    const int i = presets_->currentIndex();
+    if (i < 0) return;
+    QVariant name = presets_->itemData(i, kPresetNameRole);
+    if (!name.isValid()) {
+        name = presets_->itemText(i);
+        presets_->setItemData(i, name, kPresetNameRole);
+    }
+    for (int j = 0; j < presets_->count(); ++j)  // a preset left earlier shows its own name again
+        if (j != i && presets_->itemData(j, kPresetNameRole).isValid())
+            presets_->setItemText(j, presets_->itemData(j, kPresetNameRole).toString());
+    const bool edited = symbols_ != preset_symbols_;
+    presets_->setItemText(i, edited ? tr("%1 (edited)").arg(name.toString()) : name.toString());
+    presets_->setToolTip(edited ? tr("The design was edited after choosing this preset") : QString());
 }
 
 void PatternPanel::set_symbols(std::string symbols, const QString& error) {
@@ -347,10 +375,12 @@ void PatternPanel::refresh(const QString& error) {
         hf_error = pairs ? tr("This pattern has MLP layers with no mixer before them: no HF layer equivalent")
                          : tr("No HF layers: %1").arg(q(layers.status().message()));
     strip_->set_layers(layers ? *layers : std::vector<LayerKind>{}, hf_error, q(symbols_));
-    // Keep the field being typed in untouched; refresh the other one.
-    if (!attn_->hasFocus())
+    // The field the user is typing in keeps its text (and cursor); every other change (a strip
+    // click, a preset, the version) rewrites both, focused or not.
+    if (typing_in_ != attn_)
         attn_->setText(layers && pairs ? q(format_index_list(attn_layers_from_mixers(mixers))) : QString());
-    if (!pattern_->hasFocus()) pattern_->setText(q(symbols_));
+    if (typing_in_ != pattern_) pattern_->setText(q(symbols_));
+    show_preset_name();
     attn_->setEnabled(layers.is_ok() && pairs);
 
     const LayerCounts c = count_layers(symbols_);

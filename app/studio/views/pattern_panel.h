@@ -66,8 +66,10 @@ private:
     void update_convention_widgets();
     void set_symbols(std::string symbols, const QString& error = {});
     void refresh(const QString& error);
+    void show_preset_name();
 
     std::string symbols_;
+    std::string preset_symbols_;  // the last applied preset's design ("(edited)" once they differ)
     int hf_layers_ = 0;
     QComboBox* presets_;
     QComboBox* version_;
@@ -80,6 +82,7 @@ private:
     QLabel* counts_;
     QListWidget* messages_;
     std::optional<ModelSpec> open_model_;
+    const QLineEdit* typing_in_ = nullptr;  // the field being typed in keeps its text while it is parsed
 };
 
 }  // namespace strata::studio

@@ -113,6 +113,10 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
     const std::string iter_dir = MegatronWriter({}, {}, options.iteration).iteration_folder();
     if (megatron)
         for (auto& f : plan.files) f.path = iter_dir + "/" + f.path;
+    if (!options.out.empty()) {  // preflight: a dry run reports the verdict, a real run refuses before writing
+        STRATA_TRY(report.space, check_free_space(options.out, planned_output_files(plan)));
+        if (!options.dry_run) STRATA_RETURN_IF_ERROR(require_free_space(*report.space, options.force_space));
+    }
     if (options.dry_run) return report;
 
     STRATA_TRY(auto out,

@@ -157,7 +157,7 @@ Result<ExecutionResult> execute_plan(const Checkpoint& source, const ConversionP
                       : static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
     threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<size_t>(1, jobs.size()))));
     result.threads = threads;
-    progress.begin("convert", plan.total_bytes());
+    progress.begin_bytes("convert", plan.total_bytes());
 
     MemoryBudget budget(options.max_memory);
     std::atomic<size_t> next{0};

@@ -257,10 +257,18 @@ constexpr const char* kSideFiles[] = {"config.json",       "generation_config.js
 
 }  // namespace
 
+std::vector<PlannedOutputFile> hybridize_output_files(const HybridizePlan& plan) {
+    return {PlannedOutputFile{"", plan.total_bytes}};  // the safetensors shards, written as one stream
+}
+
 Status hybridize(const HybridizeOptions& options, ProgressSink& progress, const CancelToken& cancel) {
     STRATA_TRY(Checkpoint src, open_checkpoint(options.source));
     STRATA_TRY(HybridizePlan plan, plan_hybridize(src, options));
     for (const std::string& w : plan.warnings) progress.log("warning: " + w);
+    if (!options.sparse) {  // preflight (io/preflight.h); a sparse skeleton writes headers only
+        STRATA_TRY(SpaceVerdict space, check_free_space(options.out, hybridize_output_files(plan)));
+        STRATA_RETURN_IF_ERROR(require_free_space(space, options.force_space));
+    }
 
     STRATA_TRY(auto out,
                AtomicOutput::create(options.out, AtomicOutput::Kind::Directory, options.overwrite, {options.source}));
@@ -291,7 +299,7 @@ Status hybridize(const HybridizeOptions& options, ProgressSink& progress, const 
     }
 
     if (!options.sparse) {
-        progress.begin("hybridize", plan.total_bytes);
+        progress.begin_bytes("hybridize", plan.total_bytes);
         std::vector<std::byte> buf;
         std::vector<float> values;
         for (size_t i = 0; i < plan.tensors.size(); ++i) {

@@ -1,6 +1,7 @@
 // convert_checkpoint: the whole `strata convert` / `strata reshard` operation as
 // one core call: open the source, read it as a CanonicalView, build the target
-// layout, plan, then (unless dry_run) stream the plan into an AtomicOutput folder
+// layout, plan, check the free space for the planned bytes (io/preflight.h; refused unless
+// force_space), then (unless dry_run) stream the plan into an AtomicOutput folder
 // with the target's writers (safetensors + config.json for HF layouts; legacy
 // Megatron rank files + tracker for Megatron), verify, record strata-manifest.json
 // (xxh3-64 of every tensor) and rename into place.
@@ -15,6 +16,7 @@
 
 #include "strata/convert/conversion_plan.h"
 #include "strata/convert/executor.h"
+#include "strata/convert/preflight.h"
 #include "strata/io/output_guard.h"
 #include "strata/progress.h"
 #include "strata/status.h"
@@ -32,6 +34,7 @@ struct ConvertOptions {
     bool allow_unmapped = false;
     bool dry_run = false;
     bool overwrite = false;
+    bool force_space = false;  // write even when preflight finds too little free space
     int iteration = 1;   // Megatron iter_0000001; 0 = release/
     bool verify = true;  // reopen the written checkpoint before the rename
     // reshard: the source must be this kind, and the target keeps the source's expert
@@ -45,6 +48,7 @@ struct ConvertReport {
     ConversionPlan plan;
     ExecutionResult execution;  // empty on dry runs
     std::vector<std::string> unmapped;
+    std::optional<SpaceVerdict> space;  // preflight of the output (absent on a dry run without --out)
     double seconds = 0.0;
 };
 

@@ -17,6 +17,7 @@
 
 #include "strata/formats/checkpoint.h"
 #include "strata/formats/tensor_entry.h"
+#include "strata/io/preflight.h"
 #include "strata/hybrid/m1_mamba.h"
 #include "strata/progress.h"
 #include "strata/status.h"
@@ -35,6 +36,7 @@ struct HybridizeOptions {
     bool allow_mamba_ends = false;
     bool sparse = false;  // header-only skeleton over file holes (for planning at real dims)
     bool overwrite = false;
+    bool force_space = false;                  // write even when preflight finds too little free space
     uint64_t max_shard_bytes = 5'000'000'000;  // transformers save_pretrained default "5GB"
 };
 
@@ -69,7 +71,11 @@ struct HybridizePlan {
 // Validates the source and options and lays out the output. Errors name the tensor or option.
 Result<HybridizePlan> plan_hybridize(const Checkpoint& source, const HybridizeOptions& options);
 
-// Opens options.source, plans, and writes the hybrid atomically into options.out.
+// The planned output for preflight (io/preflight.h): the shards' tensor bytes.
+std::vector<PlannedOutputFile> hybridize_output_files(const HybridizePlan& plan);
+
+// Opens options.source, plans, checks the free space (refused unless force_space), and
+// writes the hybrid atomically into options.out.
 Status hybridize(const HybridizeOptions& options, ProgressSink& progress, const CancelToken& cancel);
 
 // A plain-text description of the plan: per layer its kind, and for the first Mamba layer
