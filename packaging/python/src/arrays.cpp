@@ -130,6 +130,22 @@ TensorView owned_view(std::vector<std::byte> bytes, Shape shape, DType dtype) {
     return TensorView{buffer->data(), std::move(shape), {}, dtype, std::move(owner), false};
 }
 
+TensorView mapped_view(std::shared_ptr<const MappedFile> map, const std::byte* data, uint64_t span_bytes, Shape shape,
+                       std::vector<int64_t> strides, DType dtype) {
+    struct MappedRange {
+        std::shared_ptr<const MappedFile> map;
+        uint64_t offset = 0, length = 0;
+    };
+    auto* range = new MappedRange{std::move(map), 0, span_bytes};
+    range->offset = static_cast<uint64_t>(data - range->map->data());
+    py::capsule owner(range, [](void* p) {
+        auto* r = static_cast<MappedRange*>(p);
+        r->map->advise_done(r->offset, r->length);
+        delete r;
+    });
+    return TensorView{data, std::move(shape), std::move(strides), dtype, std::move(owner), true};
+}
+
 py::dtype numpy_dtype(DType dtype, bool raw, std::string_view tensor) {
     if (raw) return raw_dtype(dtype, tensor);
     const NumpyName& name = numpy_name(dtype);

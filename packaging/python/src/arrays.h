@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include <pybind11/pybind11.h>
 
 #include "strata/dtype.h"
+#include "strata/io/mapped_file.h"
 #include "strata/tensor_info.h"
 
 namespace strata::python {
@@ -26,12 +28,20 @@ struct TensorView {
     Shape shape;
     std::vector<int64_t> strides;  // in elements, one per dimension; empty = row-major
     DType dtype = DType::F32;
-    py::object owner;        // keeps `data` alive: the checkpoint, or a capsule over a copy
+    py::object owner;        // keeps `data` alive: a capsule over the mapped file or over a copy
     bool read_only = true;   // memory maps are read-only; copies may be written
 };
 
 // A view over a freshly read buffer (the copy path): the capsule owns the bytes.
 TensorView owned_view(std::vector<std::byte> bytes, Shape shape, DType dtype);
+
+// A view over `span_bytes` bytes of a memory map from `data`. Its owner keeps the map alive
+// and, when the last array or DLPack consumer over it is gone, tells the kernel the pages are
+// done (MappedFile::advise_done): reading a whole checkpoint tensor by tensor then holds at
+// most the tensors still referenced in RSS, not every page ever touched. The pages stay in
+// the page cache, so reading the tensor again costs minor faults only.
+TensorView mapped_view(std::shared_ptr<const MappedFile> map, const std::byte* data, uint64_t span_bytes, Shape shape,
+                       std::vector<int64_t> strides, DType dtype);
 
 // The NumPy dtype of `dtype` (ml_dtypes for bf16/fp8), or with raw the unsigned integer
 // of its width. Raises strata.UnsupportedError naming the fix when neither applies.

@@ -62,11 +62,11 @@ const TensorInfo& stored_info(const Checkpoint& ckpt, const std::string& name, c
 }
 
 // A stored tensor: the mapped bytes when contiguous, else gathered into a fresh buffer.
-TensorView stored_view(const CheckpointPtr& c, py::object owner, const TensorInfo& info) {
+TensorView stored_view(const CheckpointPtr& c, const TensorInfo& info) {
     const Checkpoint& ckpt = c->checkpoint();
     if (info.location.is_contiguous()) {
         auto bytes = unwrap(ckpt.contiguous_bytes(info));
-        return TensorView{bytes.data(), info.shape, {}, info.dtype, std::move(owner), true};
+        return mapped_view(ckpt.file_of(info).map, bytes.data(), bytes.size(), info.shape, {}, info.dtype);
     }
     return owned_view(unwrap(ckpt.read(info)), info.shape, info.dtype);
 }
@@ -80,7 +80,7 @@ size_t canonical_index(const CanonicalView& view, const std::string& name) {
 // The canonical tensor in place when one stored tensor holds it whole and unchanged: a single
 // primary piece covering the full box, same dtype, no added constant (zero-centred norms), a
 // contiguous stored tensor and non-negative strides (any order: transposed storage stays a view).
-std::optional<TensorView> canonical_in_place(const CheckpointPtr& c, const py::object& owner, size_t index) {
+std::optional<TensorView> canonical_in_place(const CheckpointPtr& c, size_t index) {
     const CanonicalView& view = c->canonical();
     const TensorEntry& entry = view.tensors()[index];
     const auto& primary = view.primary_pieces()[index];
@@ -98,13 +98,14 @@ std::optional<TensorView> canonical_in_place(const CheckpointPtr& c, const py::o
     const uint64_t item = dtype_size(entry.dtype);
     if ((last + 1) * item > stored.byte_size()) return std::nullopt;
     auto bytes = unwrap(view.checkpoint().contiguous_bytes(stored));
-    return TensorView{bytes.data() + piece.offset * item, entry.shape, piece.strides, entry.dtype, owner, true};
+    return mapped_view(view.checkpoint().file_of(stored).map, bytes.data() + piece.offset * item,
+                       (last + 1 - piece.offset) * item, entry.shape, piece.strides, entry.dtype);
 }
 
-TensorView canonical_view(const CheckpointPtr& c, const py::object& owner, const std::string& name) {
+TensorView canonical_view(const CheckpointPtr& c, const std::string& name) {
     const CanonicalView& view = c->canonical();
     const size_t index = canonical_index(view, name);
-    if (auto in_place = canonical_in_place(c, owner, index)) return *in_place;
+    if (auto in_place = canonical_in_place(c, index)) return *in_place;
     const TensorEntry& entry = view.tensors()[index];
     std::vector<std::byte> bytes;
     {
@@ -155,10 +156,9 @@ void bind_checkpoint(py::module_& m) {
             for (const auto& t : ckpt.tensors) out.push_back({t, ckpt.file_of(t).display_name});
             return out;
         })
-        .def("tensor", [](py::object self, const std::string& name, std::optional<std::vector<int>> rank, bool raw) {
-            auto c = self.cast<CheckpointPtr>();
+        .def("tensor", [](const CheckpointPtr& c, const std::string& name, std::optional<std::vector<int>> rank, bool raw) {
             const TensorInfo& info = stored_info(c->checkpoint(), name, rank);
-            return to_numpy(raw_bytes_if_packed(stored_view(c, self, info), raw, info.byte_size()), raw, name);
+            return to_numpy(raw_bytes_if_packed(stored_view(c, info), raw, info.byte_size()), raw, name);
         }, py::arg("name"), py::arg("rank") = py::none(), py::arg("raw") = false)
         .def("canonical_layout", [](const CheckpointPtr& c) {
             return std::string(layout_kind_name(c->canonical().layout().options.kind));
@@ -175,20 +175,17 @@ void bind_checkpoint(py::module_& m) {
             return py::make_tuple(std::string(dtype_name(entry.dtype)), shape_tuple(entry.shape));
         })
         .def("canonical_unmapped", [](const CheckpointPtr& c) { return c->canonical().unmapped(); })
-        .def("canonical_is_view", [](py::object self, const std::string& name) {
-            auto c = self.cast<CheckpointPtr>();
-            return canonical_in_place(c, self, canonical_index(c->canonical(), name)).has_value();
+        .def("canonical_is_view", [](const CheckpointPtr& c, const std::string& name) {
+            return canonical_in_place(c, canonical_index(c->canonical(), name)).has_value();
         })
-        .def("canonical_tensor", [](py::object self, const std::string& name, bool raw) {
-            auto c = self.cast<CheckpointPtr>();
-            TensorView view = canonical_view(c, self, name);
+        .def("canonical_tensor", [](const CheckpointPtr& c, const std::string& name, bool raw) {
+            TensorView view = canonical_view(c, name);
             const uint64_t nbytes = c->canonical().tensors()[canonical_index(c->canonical(), name)].byte_size();
             return to_numpy(raw_bytes_if_packed(std::move(view), raw, nbytes), raw, name);
         }, py::arg("name"), py::arg("raw") = false)
-        .def("dlpack", [](py::object self, const std::string& name, bool canonical, bool raw) {
-            auto c = self.cast<CheckpointPtr>();
-            TensorView view = canonical ? canonical_view(c, self, name)
-                                        : stored_view(c, self, stored_info(c->checkpoint(), name, std::nullopt));
+        .def("dlpack", [](const CheckpointPtr& c, const std::string& name, bool canonical, bool raw) {
+            TensorView view = canonical ? canonical_view(c, name)
+                                        : stored_view(c, stored_info(c->checkpoint(), name, std::nullopt));
             return DLPackTensor(std::move(view), raw, name);
         }, py::arg("name"), py::arg("canonical") = true, py::arg("raw") = false)
         .def("mapped_files", [](const CheckpointPtr& c) {

@@ -1,6 +1,6 @@
 // OpenedCheckpoint: what strata.open() returns to Python: a core Checkpoint (files mapped
-// read-only) and, opened on first use, its CanonicalView. Held by shared_ptr so arrays over
-// the mapping keep it alive (their base is the Python Checkpoint object).
+// read-only) and, opened on first use, its CanonicalView. Arrays over a mapping hold that
+// file's MappedFile (arrays.h mapped_view), so they outlive the checkpoint object safely.
 // Usage: auto c = OpenedCheckpoint::open(path); const CanonicalView& v = c->canonical();
 #pragma once
 
