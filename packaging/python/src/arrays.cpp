@@ -17,17 +17,28 @@ struct NumpyName {
     const char* ml_dtypes;  // an ml_dtypes attribute, or null
 };
 constexpr std::array<NumpyName, 22> kNumpyNames{{
-    {DType::Bool, "bool", nullptr},          {DType::U8, "uint8", nullptr},
-    {DType::I8, "int8", nullptr},            {DType::I16, "int16", nullptr},
-    {DType::U16, "uint16", nullptr},         {DType::F16, "float16", nullptr},
-    {DType::BF16, nullptr, "bfloat16"},      {DType::I32, "int32", nullptr},
-    {DType::U32, "uint32", nullptr},         {DType::F32, "float32", nullptr},
-    {DType::F64, "float64", nullptr},        {DType::I64, "int64", nullptr},
-    {DType::U64, "uint64", nullptr},         {DType::C64, "complex64", nullptr},
-    {DType::F8_E4M3, nullptr, "float8_e4m3fn"}, {DType::F8_E5M2, nullptr, "float8_e5m2"},
-    {DType::F8_E8M0, nullptr, "float8_e8m0fnu"}, {DType::F8_E4M3FNUZ, nullptr, "float8_e4m3fnuz"},
-    {DType::F8_E5M2FNUZ, nullptr, "float8_e5m2fnuz"}, {DType::F4, nullptr, nullptr},
-    {DType::F6_E2M3, nullptr, nullptr},      {DType::F6_E3M2, nullptr, nullptr},
+    {DType::Bool, "bool", nullptr},
+    {DType::U8, "uint8", nullptr},
+    {DType::I8, "int8", nullptr},
+    {DType::I16, "int16", nullptr},
+    {DType::U16, "uint16", nullptr},
+    {DType::F16, "float16", nullptr},
+    {DType::BF16, nullptr, "bfloat16"},
+    {DType::I32, "int32", nullptr},
+    {DType::U32, "uint32", nullptr},
+    {DType::F32, "float32", nullptr},
+    {DType::F64, "float64", nullptr},
+    {DType::I64, "int64", nullptr},
+    {DType::U64, "uint64", nullptr},
+    {DType::C64, "complex64", nullptr},
+    {DType::F8_E4M3, nullptr, "float8_e4m3fn"},
+    {DType::F8_E5M2, nullptr, "float8_e5m2"},
+    {DType::F8_E8M0, nullptr, "float8_e8m0fnu"},
+    {DType::F8_E4M3FNUZ, nullptr, "float8_e4m3fnuz"},
+    {DType::F8_E5M2FNUZ, nullptr, "float8_e5m2fnuz"},
+    {DType::F4, nullptr, nullptr},
+    {DType::F6_E2M3, nullptr, nullptr},
+    {DType::F6_E3M2, nullptr, nullptr},
 }};
 
 const NumpyName& numpy_name(DType dtype) {
@@ -38,10 +49,14 @@ const NumpyName& numpy_name(DType dtype) {
 
 py::dtype raw_dtype(DType dtype, std::string_view tensor) {
     switch (dtype_size(dtype)) {
-        case 1: return py::dtype("uint8");
-        case 2: return py::dtype("uint16");
-        case 4: return py::dtype("uint32");
-        case 8: return py::dtype("uint64");
+        case 1:
+            return py::dtype("uint8");
+        case 2:
+            return py::dtype("uint16");
+        case 4:
+            return py::dtype("uint32");
+        case 8:
+            return py::dtype("uint64");
         default:
             throw StatusError(Status::unsupported(std::string(dtype_name(dtype)) +
                                                   " is packed below one byte per element; no array form yet")
@@ -80,12 +95,26 @@ DLDataType dlpack_dtype(DType dtype, bool raw, std::string_view tensor) {
     const auto bits = static_cast<uint8_t>(dtype_bits(dtype));
     if (raw) return {1, static_cast<uint8_t>(raw_dtype(dtype, tensor).itemsize() * 8), 1};
     switch (dtype) {
-        case DType::Bool: return {6, 8, 1};
-        case DType::U8: case DType::U16: case DType::U32: case DType::U64: return {1, bits, 1};
-        case DType::I8: case DType::I16: case DType::I32: case DType::I64: return {0, bits, 1};
-        case DType::F16: case DType::F32: case DType::F64: return {2, bits, 1};
-        case DType::BF16: return {4, 16, 1};
-        case DType::C64: return {5, 64, 1};
+        case DType::Bool:
+            return {6, 8, 1};
+        case DType::U8:
+        case DType::U16:
+        case DType::U32:
+        case DType::U64:
+            return {1, bits, 1};
+        case DType::I8:
+        case DType::I16:
+        case DType::I32:
+        case DType::I64:
+            return {0, bits, 1};
+        case DType::F16:
+        case DType::F32:
+        case DType::F64:
+            return {2, bits, 1};
+        case DType::BF16:
+            return {4, 16, 1};
+        case DType::C64:
+            return {5, 64, 1};
         default:
             throw StatusError(Status::unsupported(std::string(dtype_name(dtype)) +
                                                   " has no DLPack type code: pass raw=True for its bits")
@@ -158,8 +187,10 @@ py::dtype numpy_dtype(DType dtype, bool raw, std::string_view tensor) {
         return py::dtype::from_args(py::module_::import("ml_dtypes").attr(name.ml_dtypes));
     } catch (py::error_already_set& e) {
         if (!e.matches(PyExc_ImportError) && !e.matches(PyExc_AttributeError)) throw;
-        throw StatusError(Status::unsupported(what + " has no NumPy dtype without ml_dtypes: `pip install ml_dtypes`"
-                                                     " (ml_dtypes." + name.ml_dtypes + "), or pass raw=True for the " +
+        throw StatusError(Status::unsupported(what +
+                                              " has no NumPy dtype without ml_dtypes: `pip install ml_dtypes`"
+                                              " (ml_dtypes." +
+                                              name.ml_dtypes + "), or pass raw=True for the " +
                                               std::to_string(dtype_bits(dtype)) + "-bit patterns as unsigned integers")
                               .in_tensor(std::string(tensor)));
     }
@@ -216,13 +247,15 @@ void bind_arrays(py::module_& m) {
                              "clone() first to modify.")
         .def("__dlpack__", &DLPackTensor::dlpack, py::arg("stream") = py::none())
         .def("__dlpack_device__", &DLPackTensor::dlpack_device)
-        .def_property_readonly("shape", [](const DLPackTensor& t) {
-            py::tuple shape(t.view().shape.size());
-            for (size_t i = 0; i < t.view().shape.size(); ++i) shape[i] = t.view().shape[i];
-            return shape;
-        })
+        .def_property_readonly("shape",
+                               [](const DLPackTensor& t) {
+                                   py::tuple shape(t.view().shape.size());
+                                   for (size_t i = 0; i < t.view().shape.size(); ++i) shape[i] = t.view().shape[i];
+                                   return shape;
+                               })
         .def_property_readonly("dtype", [](const DLPackTensor& t) { return std::string(dtype_name(t.view().dtype)); })
-        .def_property_readonly("data_ptr", [](const DLPackTensor& t) { return reinterpret_cast<uintptr_t>(t.view().data); });
+        .def_property_readonly("data_ptr",
+                               [](const DLPackTensor& t) { return reinterpret_cast<uintptr_t>(t.view().data); });
 }
 
 }  // namespace strata::python

@@ -28,8 +28,8 @@ struct TensorView {
     Shape shape;
     std::vector<int64_t> strides;  // in elements, one per dimension; empty = row-major
     DType dtype = DType::F32;
-    py::object owner;        // keeps `data` alive: a capsule over the mapped file or over a copy
-    bool read_only = true;   // memory maps are read-only; copies may be written
+    py::object owner;       // keeps `data` alive: a capsule over the mapped file or over a copy
+    bool read_only = true;  // memory maps are read-only; copies may be written
 };
 
 // A view over a freshly read buffer (the copy path): the capsule owns the bytes.

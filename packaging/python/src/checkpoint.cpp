@@ -49,7 +49,8 @@ TensorView raw_bytes_if_packed(TensorView view, bool raw, uint64_t nbytes) {
     return view;
 }
 
-const TensorInfo& stored_info(const Checkpoint& ckpt, const std::string& name, const std::optional<std::vector<int>>& rank) {
+const TensorInfo& stored_info(const Checkpoint& ckpt, const std::string& name,
+                              const std::optional<std::vector<int>>& rank) {
     const TensorInfo* info = nullptr;
     if (rank) {
         if (rank->size() != 3) throw StatusError(Status::invalid_argument("rank must be (tp, pp, ep)"));
@@ -57,7 +58,9 @@ const TensorInfo& stored_info(const Checkpoint& ckpt, const std::string& name, c
     } else {
         info = ckpt.find(name);
     }
-    if (!info) throw StatusError(Status::not_found("no stored tensor of that name").in_tensor(name).in_file(ckpt.path.string()));
+    if (!info)
+        throw StatusError(
+            Status::not_found("no stored tensor of that name").in_tensor(name).in_file(ckpt.path.string()));
     return *info;
 }
 
@@ -125,23 +128,29 @@ TensorView canonical_view(const CheckpointPtr& c, const std::string& name) {
 void bind_checkpoint(py::module_& m) {
     py::class_<StoredTensor>(m, "TensorInfo", "A stored tensor: name, dtype, shape and where its bytes live.")
         .def_property_readonly("name", [](const StoredTensor& t) { return t.info.name; })
-        .def_property_readonly("dtype", [](const StoredTensor& t) { return std::string(dtype_name(t.info.dtype)); },
-                               "Safetensors spelling: 'BF16', 'F32', 'F8_E4M3'...")
+        .def_property_readonly(
+            "dtype", [](const StoredTensor& t) { return std::string(dtype_name(t.info.dtype)); },
+            "Safetensors spelling: 'BF16', 'F32', 'F8_E4M3'...")
         .def_property_readonly("shape", [](const StoredTensor& t) { return shape_tuple(t.info.shape); })
-        .def_property_readonly("file", [](const StoredTensor& t) { return t.file; },
-                               "The file holding it, relative to the checkpoint root.")
-        .def_property_readonly("offset", [](const StoredTensor& t) { return t.info.location.offset; },
-                               "Byte offset of element 0 in that file (first chunk when chunked).")
+        .def_property_readonly(
+            "file", [](const StoredTensor& t) { return t.file; },
+            "The file holding it, relative to the checkpoint root.")
+        .def_property_readonly(
+            "offset", [](const StoredTensor& t) { return t.info.location.offset; },
+            "Byte offset of element 0 in that file (first chunk when chunked).")
         .def_property_readonly("nbytes", [](const StoredTensor& t) { return t.info.byte_size(); })
-        .def_property_readonly("rank", [](const StoredTensor& t) {
-            return py::make_tuple(t.info.rank.tp, t.info.rank.pp, t.info.rank.ep);
-        }, "(tp, pp, ep) of the Megatron rank storing it; (0, 0, 0) for unsharded formats.")
+        .def_property_readonly(
+            "rank",
+            [](const StoredTensor& t) { return py::make_tuple(t.info.rank.tp, t.info.rank.pp, t.info.rank.ep); },
+            "(tp, pp, ep) of the Megatron rank storing it; (0, 0, 0) for unsharded formats.")
         .def_property_readonly("contiguous", [](const StoredTensor& t) { return t.info.location.is_contiguous(); })
-        .def_property_readonly("chunks", [](const StoredTensor& t) { return t.info.location.chunks.size(); },
-                               "Number of pieces it is saved in (torch_dist); 0 when stored whole.")
+        .def_property_readonly(
+            "chunks", [](const StoredTensor& t) { return t.info.location.chunks.size(); },
+            "Number of pieces it is saved in (torch_dist); 0 when stored whole.")
         .def("__repr__", [](const StoredTensor& t) {
             return "<TensorInfo '" + t.info.name + "' " + std::string(dtype_name(t.info.dtype)) + " " +
-                   shape_to_string(t.info.shape) + " in " + t.file + " at " + std::to_string(t.info.location.offset) + ">";
+                   shape_to_string(t.info.shape) + " in " + t.file + " at " + std::to_string(t.info.location.offset) +
+                   ">";
         });
 
     py::class_<OpenedCheckpoint, CheckpointPtr>(m, "Checkpoint")
@@ -149,49 +158,62 @@ void bind_checkpoint(py::module_& m) {
         .def_property_readonly("path", [](const CheckpointPtr& c) { return c->checkpoint().path; })
         .def_property_readonly("config", [](const CheckpointPtr& c) { return to_python(c->checkpoint().config); })
         .def_property_readonly("metadata", [](const CheckpointPtr& c) { return to_python(c->checkpoint().metadata); })
-        .def("stored", [](const CheckpointPtr& c) {
-            std::vector<StoredTensor> out;
-            const Checkpoint& ckpt = c->checkpoint();
-            out.reserve(ckpt.tensors.size());
-            for (const auto& t : ckpt.tensors) out.push_back({t, ckpt.file_of(t).display_name});
-            return out;
-        })
-        .def("tensor", [](const CheckpointPtr& c, const std::string& name, std::optional<std::vector<int>> rank, bool raw) {
-            const TensorInfo& info = stored_info(c->checkpoint(), name, rank);
-            return to_numpy(raw_bytes_if_packed(stored_view(c, info), raw, info.byte_size()), raw, name);
-        }, py::arg("name"), py::arg("rank") = py::none(), py::arg("raw") = false)
-        .def("canonical_layout", [](const CheckpointPtr& c) {
-            return std::string(layout_kind_name(c->canonical().layout().options.kind));
-        })
+        .def("stored",
+             [](const CheckpointPtr& c) {
+                 std::vector<StoredTensor> out;
+                 const Checkpoint& ckpt = c->checkpoint();
+                 out.reserve(ckpt.tensors.size());
+                 for (const auto& t : ckpt.tensors) out.push_back({t, ckpt.file_of(t).display_name});
+                 return out;
+             })
+        .def(
+            "tensor",
+            [](const CheckpointPtr& c, const std::string& name, std::optional<std::vector<int>> rank, bool raw) {
+                const TensorInfo& info = stored_info(c->checkpoint(), name, rank);
+                return to_numpy(raw_bytes_if_packed(stored_view(c, info), raw, info.byte_size()), raw, name);
+            },
+            py::arg("name"), py::arg("rank") = py::none(), py::arg("raw") = false)
+        .def("canonical_layout",
+             [](const CheckpointPtr& c) { return std::string(layout_kind_name(c->canonical().layout().options.kind)); })
         .def("canonical_hf_config", [](const CheckpointPtr& c) { return to_python(c->canonical().hf_config()); })
-        .def("canonical_names", [](const CheckpointPtr& c) {
-            std::vector<std::string> names;
-            for (const auto& t : c->canonical().tensors()) names.push_back(t.name);
-            return names;
-        })
-        .def("canonical_info", [](const CheckpointPtr& c, const std::string& name) {
-            const CanonicalView& view = c->canonical();
-            const TensorEntry& entry = view.tensors()[canonical_index(view, name)];
-            return py::make_tuple(std::string(dtype_name(entry.dtype)), shape_tuple(entry.shape));
-        })
+        .def("canonical_names",
+             [](const CheckpointPtr& c) {
+                 std::vector<std::string> names;
+                 for (const auto& t : c->canonical().tensors()) names.push_back(t.name);
+                 return names;
+             })
+        .def("canonical_info",
+             [](const CheckpointPtr& c, const std::string& name) {
+                 const CanonicalView& view = c->canonical();
+                 const TensorEntry& entry = view.tensors()[canonical_index(view, name)];
+                 return py::make_tuple(std::string(dtype_name(entry.dtype)), shape_tuple(entry.shape));
+             })
         .def("canonical_unmapped", [](const CheckpointPtr& c) { return c->canonical().unmapped(); })
-        .def("canonical_is_view", [](const CheckpointPtr& c, const std::string& name) {
-            return canonical_in_place(c, canonical_index(c->canonical(), name)).has_value();
-        })
-        .def("canonical_tensor", [](const CheckpointPtr& c, const std::string& name, bool raw) {
-            TensorView view = canonical_view(c, name);
-            const uint64_t nbytes = c->canonical().tensors()[canonical_index(c->canonical(), name)].byte_size();
-            return to_numpy(raw_bytes_if_packed(std::move(view), raw, nbytes), raw, name);
-        }, py::arg("name"), py::arg("raw") = false)
-        .def("dlpack", [](const CheckpointPtr& c, const std::string& name, bool canonical, bool raw) {
-            TensorView view = canonical ? canonical_view(c, name)
-                                        : stored_view(c, stored_info(c->checkpoint(), name, std::nullopt));
-            return DLPackTensor(std::move(view), raw, name);
-        }, py::arg("name"), py::arg("canonical") = true, py::arg("raw") = false)
+        .def("canonical_is_view",
+             [](const CheckpointPtr& c, const std::string& name) {
+                 return canonical_in_place(c, canonical_index(c->canonical(), name)).has_value();
+             })
+        .def(
+            "canonical_tensor",
+            [](const CheckpointPtr& c, const std::string& name, bool raw) {
+                TensorView view = canonical_view(c, name);
+                const uint64_t nbytes = c->canonical().tensors()[canonical_index(c->canonical(), name)].byte_size();
+                return to_numpy(raw_bytes_if_packed(std::move(view), raw, nbytes), raw, name);
+            },
+            py::arg("name"), py::arg("raw") = false)
+        .def(
+            "dlpack",
+            [](const CheckpointPtr& c, const std::string& name, bool canonical, bool raw) {
+                TensorView view = canonical ? canonical_view(c, name)
+                                            : stored_view(c, stored_info(c->checkpoint(), name, std::nullopt));
+                return DLPackTensor(std::move(view), raw, name);
+            },
+            py::arg("name"), py::arg("canonical") = true, py::arg("raw") = false)
         .def("mapped_files", [](const CheckpointPtr& c) {
             py::list out;
             for (const auto& f : c->checkpoint().files)
-                out.append(py::make_tuple(f.display_name, f.path, reinterpret_cast<uintptr_t>(f.map ? f.map->data() : nullptr),
+                out.append(py::make_tuple(f.display_name, f.path,
+                                          reinterpret_cast<uintptr_t>(f.map ? f.map->data() : nullptr),
                                           f.map ? f.map->size() : 0));
             return out;
         });

@@ -33,7 +33,9 @@ ConvertOptions convert_options(const ConvertArgs& a) {
     o.source = a.source;
     o.out = a.out;
     auto kind = parse_layout_kind(a.to);
-    if (!kind) throw StatusError(Status::invalid_argument("to must be megatron, hf, hf-fused or hf-fused-v5, not '" + a.to + "'"));
+    if (!kind)
+        throw StatusError(
+            Status::invalid_argument("to must be megatron, hf, hf-fused or hf-fused-v5, not '" + a.to + "'"));
     o.target.kind = *kind;
     if (o.target.kind != LayoutKind::Megatron &&
         (a.tp != 1 || a.pp != 1 || a.ep != 1 || a.etp > 1 || a.expert_layout || a.norm_layout || !a.vocab_padding))
@@ -47,7 +49,8 @@ ConvertOptions convert_options(const ConvertArgs& a) {
     o.target.vocab_padding = a.vocab_padding;
     if (a.expert_layout) {
         auto e = parse_expert_layout(*a.expert_layout);
-        if (!e) throw StatusError(Status::invalid_argument("expert_layout must be grouped, legacy-grouped or sequential"));
+        if (!e)
+            throw StatusError(Status::invalid_argument("expert_layout must be grouped, legacy-grouped or sequential"));
         o.experts = *e;
     }
     if (a.norm_layout) {
@@ -108,10 +111,28 @@ void bind_convert(py::module_& m) {
            std::optional<std::string> mamba_layout, std::optional<std::string> megatron_version, int threads,
            uint64_t max_memory, bool allow_unmapped, bool dry_run, bool overwrite, int iteration, bool release,
            bool verify, py::object progress) {
-            ConvertArgs a{std::move(source), std::move(out), std::move(to), tp, pp, ep, etp,
-                          std::move(dtype), std::move(expert_layout), std::move(norm_layout), std::move(mamba_layout),
-                          std::move(megatron_version), vocab_padding, make_vocab_size_divisible_by, threads,
-                          max_memory, allow_unmapped, dry_run, overwrite, release, verify, iteration};
+            ConvertArgs a{std::move(source),
+                          std::move(out),
+                          std::move(to),
+                          tp,
+                          pp,
+                          ep,
+                          etp,
+                          std::move(dtype),
+                          std::move(expert_layout),
+                          std::move(norm_layout),
+                          std::move(mamba_layout),
+                          std::move(megatron_version),
+                          vocab_padding,
+                          make_vocab_size_divisible_by,
+                          threads,
+                          max_memory,
+                          allow_unmapped,
+                          dry_run,
+                          overwrite,
+                          release,
+                          verify,
+                          iteration};
             return convert(a, progress);
         },
         py::arg("source"), py::arg("to"), py::arg("out") = std::filesystem::path(), py::arg("tp") = 1,

@@ -26,9 +26,10 @@ py::array_t<float> forward(const py::object& model, const std::vector<int32_t>& 
     options.device = device;
     options.precision = parse_precision(precision);
     options.allow_unmapped = allow_unmapped;
-    std::shared_ptr<OpenedCheckpoint> ckpt = py::isinstance<OpenedCheckpoint>(model)
-                                                 ? model.cast<std::shared_ptr<OpenedCheckpoint>>()
-                                                 : OpenedCheckpoint::open(model.cast<std::filesystem::path>(), allow_unmapped);
+    std::shared_ptr<OpenedCheckpoint> ckpt =
+        py::isinstance<OpenedCheckpoint>(model)
+            ? model.cast<std::shared_ptr<OpenedCheckpoint>>()
+            : OpenedCheckpoint::open(model.cast<std::filesystem::path>(), allow_unmapped);
     ForwardResult result = run_with_progress<ForwardResult>(progress, [&](ProgressSink& p, const CancelToken& c) {
         return run_forward(ckpt->checkpoint(), tokens, options, p, c);
     });

@@ -65,8 +65,13 @@ nlohmann::json plan_json(const PlanArgs& a) {
     j["model_type"] = spec.model_type;
     j["megatron_version"] = megatron_version_name(version);
     if (pattern) j["pattern"] = to_string(*pattern);
-    j["plan"] = {{"tp", a.plan.tp},   {"pp", a.plan.pp},   {"ep", a.plan.ep}, {"etp", a.plan.expert_tp()},
-                 {"cp", a.plan.cp},   {"vpp", a.plan.vpp}, {"sequence_parallel", a.plan.sequence_parallel}};
+    j["plan"] = {{"tp", a.plan.tp},
+                 {"pp", a.plan.pp},
+                 {"ep", a.plan.ep},
+                 {"etp", a.plan.expert_tp()},
+                 {"cp", a.plan.cp},
+                 {"vpp", a.plan.vpp},
+                 {"sequence_parallel", a.plan.sequence_parallel}};
     j["sizes"] = {{"world", sizes.world}, {"dp", sizes.dp}, {"expert_dp", sizes.expert_dp}};
     j["checks"] = nlohmann::json::array();
     for (const auto& c : checks)
@@ -80,8 +85,11 @@ nlohmann::json plan_json(const PlanArgs& a) {
     j["stages"] = nlohmann::json::array();
     if (layout)
         for (const auto& s : *layout)
-            j["stages"].push_back(
-                {{"pp_rank", s.pp_rank}, {"vp_stage", s.vp_stage}, {"first", s.first}, {"count", s.count}, {"symbols", s.symbols}});
+            j["stages"].push_back({{"pp_rank", s.pp_rank},
+                                   {"vp_stage", s.vp_stage},
+                                   {"first", s.first},
+                                   {"count", s.count},
+                                   {"symbols", s.symbols}});
     if (laid_out) {
         j["shard_layout"] = shard_layout_json(laid_out->layout);
         j["shard_layout_basis"] = laid_out->basis;
@@ -199,7 +207,17 @@ void bind_plan(py::module_& m) {
             a.model = std::move(model);
             a.pattern = std::move(pattern);
             a.version = std::move(megatron_version);
-            a.plan = {tp, pp, ep, etp, cp, vpp, dp, world, sequence_parallel, first_stage_layers, last_stage_layers,
+            a.plan = {tp,
+                      pp,
+                      ep,
+                      etp,
+                      cp,
+                      vpp,
+                      dp,
+                      world,
+                      sequence_parallel,
+                      first_stage_layers,
+                      last_stage_layers,
                       make_vocab_size_divisible_by};
             a.mamba_heads = mamba_heads;
             a.mamba_groups = mamba_groups;
@@ -216,7 +234,7 @@ void bind_plan(py::module_& m) {
         [](std::optional<std::string> attn_layers, std::optional<std::string> pattern,
            std::optional<std::pair<double, double>> ratios, int layers, std::optional<std::string> from_model,
            std::string megatron_version, bool moe_as_mlp) {
-            PatternArgs a{std::move(attn_layers), std::move(pattern), std::move(from_model), ratios, layers,
+            PatternArgs a{std::move(attn_layers),      std::move(pattern), std::move(from_model), ratios, layers,
                           std::move(megatron_version), moe_as_mlp};
             return to_python(pattern_json(a));
         },

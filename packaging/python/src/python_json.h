@@ -3,8 +3,8 @@
 // Usage: py::object config = to_python(ckpt.config);
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <pybind11/pybind11.h>
+#include <nlohmann/json.hpp>
 
 namespace strata::python {
 
