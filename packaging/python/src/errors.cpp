@@ -60,8 +60,8 @@ void bind_errors(py::module_& m) {
     py::module_ builtins = py::module_::import("builtins");
     for (size_t i = 0; i < kErrorClasses.size(); ++i) {
         const ErrorClass& e = kErrorClasses[i];
-        py::tuple bases = e.extra_base ? py::make_tuple(py::handle(g_base), builtins.attr(e.extra_base))
-                                       : py::make_tuple(py::handle(g_base));
+        py::tuple bases = e.extra_base ? py::tuple(py::make_tuple(py::handle(g_base), builtins.attr(e.extra_base)))
+                                       : py::tuple(py::make_tuple(py::handle(g_base)));
         const std::string qualified = std::string("strata.") + e.name;
         g_classes[i] = PyErr_NewExceptionWithDoc(qualified.c_str(), e.doc, bases.ptr(), nullptr);
         if (!g_classes[i]) throw py::error_already_set();
