@@ -22,6 +22,12 @@ def test_megatron_stored_tensors_carry_their_rank(models):
     ranks = {t.rank for t in ckpt.stored}
     assert {r[0] for r in ranks} == {0, 1} and {r[1] for r in ranks} == {0, 1} and {r[2] for r in ranks} == {0, 1, 2, 3}
     assert ckpt.config["tensor_model_parallel_size"] == 2
+    final = ckpt.tensors["decoder.final_layernorm.weight"]
+    assert final.rank == (0, 1, 0) and final.file.startswith("iter_0000001/mp_rank_00_001")
+    reference = read_safetensors_folder(models["hf"])["model.norm.weight"]
+    assert np.array_equal(ckpt.tensor("decoder.final_layernorm.weight", rank=(1, 1, 0), raw=True), reference)
+    with pytest.raises(strata.NotFoundError):
+        ckpt.tensor("decoder.final_layernorm.weight", rank=(0, 0, 0))
 
 
 def test_megatron_tp2_pp2_ep4_canonical_equals_hf_source(models):
@@ -74,3 +80,21 @@ def test_bf16_with_ml_dtypes(models):
         got = meg.canonical[name]
         assert got.dtype == ml_dtypes.bfloat16
         assert np.array_equal(got.view(np.uint16), reference[name])
+
+
+def test_megatron_f32_canonical_equals_safetensors_load_file(tmp_path):
+    """The Must-show comparison verbatim, where the safetensors package is installed (not in
+    Debian 12; pip): f32 weights, since safetensors.numpy has no bf16."""
+    st_numpy = pytest.importorskip("safetensors.numpy")
+    from conftest import run_cli
+    hf, meg = tmp_path / "hf", tmp_path / "meg"
+    run_cli("synth", "--preset", "tiny", "--dtype", "f32", "--out", hf)
+    run_cli("convert", hf, "--to", "megatron", "--tp", 2, "--pp", 2, "--ep", 4, "--out", meg)
+    reference = {}
+    for shard in sorted(hf.glob("*.safetensors")):
+        reference.update(st_numpy.load_file(shard))
+    view = strata.open(meg).canonical
+    assert sorted(view) == sorted(reference)
+    for name, expected in reference.items():
+        got = view[name]
+        assert got.dtype == expected.dtype == np.float32 and np.array_equal(got, expected), name
