@@ -25,6 +25,11 @@ import numpy as np
 
 import strata
 
+try:  # safetensors' NumPy backend names bf16 "bfloat16", which NumPy knows once ml_dtypes is imported
+    import ml_dtypes  # noqa: F401
+except ImportError:
+    pass
+
 RAW = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
