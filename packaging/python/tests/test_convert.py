@@ -89,3 +89,19 @@ def test_sigint_cancels_like_ctrl_c(big_source, tmp_path):
     assert sent
     assert_nothing_finished(tmp_path, out)
     assert fingerprint(big_source) == before
+
+
+def test_diff_and_forward_cancel_through_the_same_bridge(big_source):
+    calls = []
+
+    def interrupt(label, done, total):
+        calls.append((label, done, total))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        strata.diff(big_source, big_source, progress=interrupt)
+    assert calls
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        strata.forward(big_source, [1, 2, 3], progress=interrupt)
+    assert calls

@@ -136,3 +136,22 @@ def test_summing_every_tensor_one_by_one_keeps_rss_flat(tmp_path):
     assert report["sum"] == sum(range(128))
     print(f"file {size / 2**20:.0f} MiB, summed one by one: peak RSS growth {report['growth'] / 2**20:.1f} MiB")
     assert report["growth"] < size / 8, report
+
+
+def test_experts_inside_fused_tensors_are_views_too(models, tmp_path):
+    """In HF fused layouts each canonical expert tensor is one box of a fused tensor: still a view
+    (offset into the fused tensor), and equal to the per-expert source."""
+    reference = read_safetensors_folder(models["hf"])
+    for target in ("hf-fused", "hf-fused-v5"):
+        out = tmp_path / target
+        strata.convert(models["hf"], to=target, out=out)
+        ckpt = strata.open(out)
+        assert ckpt.canonical.layout == target
+        fused = [t for t in ckpt.stored if "experts" in t.name]
+        assert fused and all(t.name.count(".experts.") == 1 and not t.name.split(".experts.")[1][0].isdigit()
+                             for t in fused), [t.name for t in fused][:4]
+        for name, expected in reference.items():
+            assert ckpt.canonical.is_view(name), (target, name)
+            array = ckpt.canonical.get(name, raw=True)
+            assert mapping_of(data_address(array))[2].endswith(".safetensors")
+            assert np.array_equal(array, expected), (target, name)
