@@ -17,6 +17,8 @@ PACKAGES=(
   # tests: the reference checks run Debian's torch (never Strata itself); fonts so that
   # offscreen rendering draws text; Xvfb for a real window without a desktop
   python3 python3-torch python3-numpy
+  # the Python module (packaging/python) and its pytest suite; the CLI and Studio never need them
+  python3-dev pybind11-dev python3-pybind11 python3-pytest
   fontconfig fonts-dejavu-core
   xvfb xauth
 )
