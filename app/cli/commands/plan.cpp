@@ -6,9 +6,8 @@
 
 #include "command.h"
 #include "model_source.h"
-#include "strata/parallel/checks.h"
-#include "strata/parallel/pattern_shards.h"
-#include "strata/parallel/shard_layout.h"
+#include "strata/parallel/plan_report.h"
+#include "strata/parallel/shard_layout.h"  // shard_layout_text
 
 namespace strata::cli {
 namespace {
@@ -38,82 +37,13 @@ void run(Args a) {
     if (a.mamba_groups) spec.mamba.n_groups = a.mamba_groups;
     if (a.first >= 0) a.plan.first_stage_layers = a.first;
     if (a.last >= 0) a.plan.last_stage_layers = a.last;
-
-    // The Megatron pattern: given, from Megatron args, or (Mamba hybrids) one slot pair per HF layer.
-    std::optional<LayerPattern> pattern;
-    std::string text = a.pattern;
-    if (text.empty()) text = spec.megatron_pattern;
-    if (text.empty() && spec.has_mixer(MixerKind::Mamba2)) {
-        auto p = megatron_pattern_from_layers(spec.layer_kinds, {*version, false});
-        check(p.status());
-        text = *p;
-    }
-    if (!text.empty()) {
-        auto p = parse_layer_pattern(text, *version);
-        check(p.status());
-        pattern = *p;
-    }
-
-    const auto checks = check(spec, pattern, a.plan, *version);
-    const auto sizes = plan_sizes(a.plan);
-    const auto layout = pipeline_layout(spec, pattern, a.plan, *version);
-    const bool passes = plan_passes(checks);
-    // Per-rank bytes and training memory from the conversion engine's Megatron layout
-    // (the pieces `strata convert --to megatron` writes); models without a mapping table skip it.
-    ShardLayoutOptions shard_options;
-    shard_options.layout.plan = a.plan;
-    shard_options.dp = static_cast<int>(sizes.dp);
-    // A pattern typed on the command line decides what is laid out: the model itself, or the
-    // M1 hybrid it describes (the same core function the Studio's Parallel tab uses).
-    auto lay_out = [&]() -> Result<PatternShardLayout> {
-        if (!passes || a.plan.vpp != 1) return Status::unsupported("plan fails");
-        if (a.pattern.empty() || !pattern) {
-            STRATA_TRY(ShardLayout own, shard_layout_for(a.model, shard_options));
-            return PatternShardLayout{std::move(own), "the model's own layers"};
-        }
-        STRATA_TRY(nlohmann::json config, model_hf_config(a.model));
-        return pattern_shard_layout(config, *pattern, shard_options, *version);
-    };
-    const auto laid_out = lay_out();
-    const auto shards = laid_out ? Result<ShardLayout>(laid_out->layout) : Result<ShardLayout>(laid_out.status());
-
+    auto report = plan_report(a.model, spec, a.pattern, a.plan, *version);
+    check(report.status());
+    const PlanReport& r = *report;
+    const auto& pattern = r.pattern;
+    const auto& sizes = r.sizes;
     if (a.json) {
-        nlohmann::json j;
-        j["model"] = a.model;
-        j["model_type"] = spec.model_type;
-        j["megatron_version"] = megatron_version_name(*version);
-        if (pattern) j["pattern"] = to_string(*pattern);
-        j["plan"] = {{"tp", a.plan.tp},
-                     {"pp", a.plan.pp},
-                     {"ep", a.plan.ep},
-                     {"etp", a.plan.expert_tp()},
-                     {"cp", a.plan.cp},
-                     {"vpp", a.plan.vpp},
-                     {"sequence_parallel", a.plan.sequence_parallel}};
-        j["sizes"] = {{"world", sizes.world}, {"dp", sizes.dp}, {"expert_dp", sizes.expert_dp}};
-        j["checks"] = nlohmann::json::array();
-        for (const auto& c : checks)
-            j["checks"].push_back({{"name", c.name},
-                                   {"ok", c.ok},
-                                   {"severity", severity_name(c.severity)},
-                                   {"axis", plan_axis_name(c.axis)},
-                                   {"message", c.message},
-                                   {"alternatives", c.alternatives},
-                                   {"source", c.source}});
-        j["stages"] = nlohmann::json::array();
-        if (layout)
-            for (const auto& s : *layout)
-                j["stages"].push_back({{"pp_rank", s.pp_rank},
-                                       {"vp_stage", s.vp_stage},
-                                       {"first", s.first},
-                                       {"count", s.count},
-                                       {"symbols", s.symbols}});
-        if (shards) {
-            j["shard_layout"] = shard_layout_json(*shards);
-            j["shard_layout_basis"] = laid_out->basis;
-        }
-        j["passes"] = passes;
-        std::cout << j.dump(2) << "\n";
+        std::cout << plan_report_json(r).dump(2) << "\n";
     } else {
         std::cout << "model:   " << a.model << " (" << spec.model_type << ", " << spec.layers << " layers"
                   << (pattern ? ", " + std::to_string(pattern->num_layers()) + " Megatron hybrid layers" : "") << ")\n"
@@ -123,19 +53,19 @@ void run(Args a) {
                   << (a.plan.sequence_parallel ? "  SP" : "") << "  (Megatron " << megatron_version_name(*version)
                   << ")\n\n";
         std::printf("%-26s %-8s %s\n", "check", "result", "details");
-        for (const auto& c : checks) {
+        for (const auto& c : r.checks) {
             const char* result = c.ok ? "ok" : severity_name(c.severity);
             std::printf("%-26s %-8s %s\n", c.name.c_str(), result, c.message.c_str());
             if (!c.ok && c.axis != PlanAxis::None && !c.alternatives.empty() &&
                 c.message.find("∈") == std::string::npos)
                 std::printf("%-26s %-8s %s ∈ %s\n", "", "", plan_axis_name(c.axis), list_text(c.alternatives).c_str());
         }
-        if (layout) {
+        if (r.stages) {
             std::cout << "\nstages:\n";
             size_t shown = 0;
-            for (const auto& s : *layout) {
+            for (const auto& s : *r.stages) {
                 if (++shown > 16) {
-                    std::cout << "  ... " << layout->size() - 16 << " more\n";
+                    std::cout << "  ... " << r.stages->size() - 16 << " more\n";
                     break;
                 }
                 std::cout << "  pp " << s.pp_rank
@@ -145,19 +75,19 @@ void run(Args a) {
                           << (s.symbols.empty() ? "" : "  " + s.symbols) << "\n";
             }
         }
-        if (shards)
+        if (r.shards)
             std::cout << "\nper-rank checkpoint bytes and training memory (weights + fp32 grads + Adam) of "
-                      << laid_out->basis << ":\n"
-                      << shard_layout_text(*shards);
-        else if (passes && !a.pattern.empty())
-            std::cout << "\nper-rank bytes: " << shards.status().message() << "\n";
+                      << r.shards->basis << ":\n"
+                      << shard_layout_text(r.shards->layout);
+        else if (r.passes && !a.pattern.empty())
+            std::cout << "\nper-rank bytes: " << r.shards.status().message() << "\n";
         int errors = 0, warnings = 0;
-        for (const auto& c : checks)
+        for (const auto& c : r.checks)
             if (!c.ok) ++(c.severity == Severity::Error ? errors : warnings);
         std::cout << "\n"
-                  << (passes ? "PASS" : "FAIL") << ": " << errors << " error(s), " << warnings << " warning(s)\n";
+                  << (r.passes ? "PASS" : "FAIL") << ": " << errors << " error(s), " << warnings << " warning(s)\n";
     }
-    if (!passes) exit_with(1);
+    if (!r.passes) exit_with(1);
 }
 
 }  // namespace

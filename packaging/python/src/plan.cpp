@@ -1,7 +1,7 @@
-// strata.plan and strata.pattern: the plan checks (with the values that pass) and the layer
-// pattern conversions, composed from the same core calls as `strata plan --json` and
-// `strata pattern --to json` (app/cli/commands/plan.cpp, pattern.cpp), returning the same
-// JSON documents as Python dicts. MODEL is resolved by the CLI's own model_source.cpp.
+// strata.plan and strata.pattern: the plan report (core parallel/plan_report.h, the one
+// `strata plan --json` prints) and the layer pattern conversions, composed from the same core
+// calls as `strata pattern --to json` (app/cli/commands/pattern.cpp), returned as Python
+// dicts. MODEL is resolved by the CLI's own model_source.cpp.
 #include <cstdio>
 
 #include <pybind11/stl.h>
@@ -10,7 +10,7 @@
 #include "errors.h"
 #include "model_source.h"
 #include "python_json.h"
-#include "strata/parallel/checks.h"
+#include "strata/parallel/plan_report.h"
 #include "strata/parallel/pattern_shards.h"
 #include "strata/parallel/shard_layout.h"
 #include "strata/pattern/layer_pattern.h"
@@ -25,77 +25,12 @@ struct PlanArgs {
     uint64_t mamba_heads = 0, mamba_groups = 0;
 };
 
-// The Megatron pattern: given, from Megatron args, or (Mamba hybrids) one slot pair per HF layer.
-std::optional<LayerPattern> plan_pattern(const PlanArgs& a, const ModelSpec& spec, MegatronVersion version) {
-    std::string text = a.pattern;
-    if (text.empty()) text = spec.megatron_pattern;
-    if (text.empty() && spec.has_mixer(MixerKind::Mamba2))
-        text = unwrap(megatron_pattern_from_layers(spec.layer_kinds, {version, false}));
-    if (text.empty()) return std::nullopt;
-    return unwrap(parse_layer_pattern(text, version));
-}
-
 nlohmann::json plan_json(const PlanArgs& a) {
     const MegatronVersion version = unwrap(parse_megatron_version(a.version));
     ModelSpec spec = unwrap(cli::load_model_spec(a.model));
     if (a.mamba_heads) spec.mamba.n_heads = a.mamba_heads;
     if (a.mamba_groups) spec.mamba.n_groups = a.mamba_groups;
-    const std::optional<LayerPattern> pattern = plan_pattern(a, spec, version);
-
-    const auto checks = check(spec, pattern, a.plan, version);
-    const auto sizes = plan_sizes(a.plan);
-    const auto layout = pipeline_layout(spec, pattern, a.plan, version);
-    const bool passes = plan_passes(checks);
-    ShardLayoutOptions shard_options;
-    shard_options.layout.plan = a.plan;
-    shard_options.dp = sizes.dp;
-    auto lay_out = [&]() -> Result<PatternShardLayout> {
-        if (!passes || a.plan.vpp != 1) return Status::unsupported("plan fails");
-        if (a.pattern.empty() || !pattern) {
-            STRATA_TRY(ShardLayout own, shard_layout_for(a.model, shard_options));
-            return PatternShardLayout{std::move(own), "the model's own layers"};
-        }
-        STRATA_TRY(nlohmann::json config, model_hf_config(a.model));
-        return pattern_shard_layout(config, *pattern, shard_options, version);
-    };
-    const auto laid_out = lay_out();
-
-    nlohmann::json j;
-    j["model"] = a.model;
-    j["model_type"] = spec.model_type;
-    j["megatron_version"] = megatron_version_name(version);
-    if (pattern) j["pattern"] = to_string(*pattern);
-    j["plan"] = {{"tp", a.plan.tp},
-                 {"pp", a.plan.pp},
-                 {"ep", a.plan.ep},
-                 {"etp", a.plan.expert_tp()},
-                 {"cp", a.plan.cp},
-                 {"vpp", a.plan.vpp},
-                 {"sequence_parallel", a.plan.sequence_parallel}};
-    j["sizes"] = {{"world", sizes.world}, {"dp", sizes.dp}, {"expert_dp", sizes.expert_dp}};
-    j["checks"] = nlohmann::json::array();
-    for (const auto& c : checks)
-        j["checks"].push_back({{"name", c.name},
-                               {"ok", c.ok},
-                               {"severity", severity_name(c.severity)},
-                               {"axis", plan_axis_name(c.axis)},
-                               {"message", c.message},
-                               {"alternatives", c.alternatives},
-                               {"source", c.source}});
-    j["stages"] = nlohmann::json::array();
-    if (layout)
-        for (const auto& s : *layout)
-            j["stages"].push_back({{"pp_rank", s.pp_rank},
-                                   {"vp_stage", s.vp_stage},
-                                   {"first", s.first},
-                                   {"count", s.count},
-                                   {"symbols", s.symbols}});
-    if (laid_out) {
-        j["shard_layout"] = shard_layout_json(laid_out->layout);
-        j["shard_layout_basis"] = laid_out->basis;
-    }
-    j["passes"] = passes;
-    return j;
+    return plan_report_json(unwrap(plan_report(a.model, spec, a.pattern, a.plan, version)));
 }
 
 struct PatternArgs {

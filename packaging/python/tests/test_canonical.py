@@ -1,10 +1,12 @@
 """strata.open and the canonical view: a Megatron TP2 PP2 EP4 checkpoint read from Python
 equals its HF source tensor for tensor (Must show 1)."""
+import os
+
 import numpy as np
 import pytest
 
 import strata
-from conftest import read_safetensors_folder
+from conftest import read_safetensors_folder, run_cli
 
 
 def test_open_reports_format_config_and_tensors(models):
@@ -98,3 +100,20 @@ def test_megatron_f32_canonical_equals_safetensors_load_file(tmp_path):
     for name, expected in reference.items():
         got = view[name]
         assert got.dtype == expected.dtype == np.float32 and np.array_equal(got, expected), name
+
+
+def test_torch_dist_canonical_equals_its_hf_conversion(tmp_path):
+    """A megatron-core torch_dist checkpoint (TP2, f32; tests/reference/make_torch_dist_gpt_fixtures.py)
+    seen through its canonical view equals the HF folder the CLI converts it to, tensor for tensor."""
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "reference", "fixtures", "torch_dist",
+                       "gpt_moe_ep2")
+    hf = tmp_path / "hf"
+    run_cli("convert", src, "--to", "hf", "--out", hf)
+    want = read_safetensors_folder(hf)
+    ckpt = strata.open(src)
+    assert ckpt.format == "torch_dist"
+    assert "decoder.layers.mlp.experts.experts.linear_fc1.weight" in ckpt.tensors  # stored DCP keys
+    view = ckpt.canonical
+    assert sorted(view.keys()) == sorted(want)
+    for name, expected in want.items():
+        assert np.array_equal(view[name], expected), name
