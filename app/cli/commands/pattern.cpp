@@ -6,8 +6,7 @@
 
 #include "command.h"
 #include "model_source.h"
-#include "strata/size_limits.h"
-#include "strata/pattern/layer_pattern.h"
+#include "strata/pattern/pattern_report.h"
 
 namespace strata::cli {
 namespace {
@@ -32,135 +31,72 @@ std::string num(double v) {
     return buf;
 }
 
-nlohmann::json counts_json(const LayerCounts& c) {
-    return {{"*", c.attention}, {"M", c.mamba}, {"-", c.mlp}, {"E", c.moe}, {"G", c.gdn}, {"D", c.dsa}, {"+", c.mla}};
-}
-
 void run(const Args& a) {
     const int inputs = !a.attn_layers.empty() + !a.pattern.empty();
     if (inputs > 1) check(Status::invalid_argument("give one of --attn-layers and --pattern"));
     if (inputs == 0 && a.ratios.empty() && a.from.empty())
         check(Status::invalid_argument("give --attn-layers LIST, --pattern STR, --ratios ATT,MLP or --from MODEL"));
+    if (!a.attn_layers.empty() && a.from.empty() && a.layers <= 0)
+        check(Status::invalid_argument("--attn-layers needs --layers N (HF layers) or --from MODEL"));
+    if (!a.ratios.empty() && inputs == 0 && a.from.empty() && a.layers <= 0)
+        check(Status::invalid_argument("--ratios needs --layers N (Megatron layers) or --from MODEL"));
     auto version = parse_megatron_version(a.version);
     check(version.status());
-    const PatternOptions opts{*version, a.moe_as_mlp};
-
-    std::optional<ModelSpec> spec;
+    PatternRequest q;
+    q.version = *version;
+    q.moe_as_mlp = a.moe_as_mlp;
+    q.layers = a.layers;
+    if (!a.attn_layers.empty()) q.attn_layers = a.attn_layers;
+    if (!a.pattern.empty()) q.pattern = a.pattern;
     if (!a.from.empty()) {
         auto s = load_model_spec(a.from);
         check(s.status());
-        spec = *s;
+        q.model = PatternModel{s->layers, s->is_moe(), s->layer_kinds};
     }
-    std::optional<RatioPair> ratios;
     if (!a.ratios.empty()) {
         auto r = parse_ratios(a.ratios);
         check(r.status());
-        ratios = *r;
+        q.ratios = *r;
     }
-
-    std::string symbols;          // main decoder symbols
-    std::string printed_pattern;  // with '|' and MTP when given
-    std::vector<PatternMessage> messages;
-    const MlpKind hf_mlp = spec && spec->is_moe() ? MlpKind::MoE : MlpKind::Dense;
-    if (!a.attn_layers.empty()) {
-        const int n = spec ? static_cast<int>(spec->layers) : a.layers;
-        if (n <= 0) check(Status::invalid_argument("--attn-layers needs --layers N (HF layers) or --from MODEL"));
-        check(check_size_limit("--layers", static_cast<uint64_t>(n), kMaxLayers));
-        auto attn = parse_index_list(a.attn_layers, n);
-        check(attn.status());
-        messages = validate_attn_layers(*attn, n);
-        std::vector<LayerKind> kinds;
-        for (MixerKind m : mixers_from_attn_layers(*attn, n)) kinds.push_back({m, hf_mlp});
-        auto p = megatron_pattern_from_layers(kinds, opts);
-        check(p.status());
-        symbols = printed_pattern = *p;
-    } else if (!a.pattern.empty()) {
-        auto p = parse_layer_pattern(a.pattern, *version);
-        check(p.status());
-        symbols = p->layers;
-        printed_pattern = to_string(*p);
-    } else if (!ratios) {  // --from alone: the model's own layers (M1 hybrids: mamba_config.json attn_layers)
-        auto p = megatron_pattern_from_layers(spec->layer_kinds, opts);
-        check(p.status());
-        symbols = printed_pattern = *p;
-    } else {
-        const int n = spec ? 2 * static_cast<int>(spec->layers) : a.layers;
-        if (n <= 0) check(Status::invalid_argument("--ratios needs --layers N (Megatron layers) or --from MODEL"));
-        check(check_size_limit("--layers", static_cast<uint64_t>(n), 2 * kMaxLayers));
-        auto p = pattern_from_ratios(n, ratios->attention, ratios->mlp);
-        check(p.status());
-        symbols = printed_pattern = *p;
-    }
-
-    const LayerCounts counts = count_layers(symbols);
-    const bool moe_dash = spec && spec->is_moe() && symbols.find(symbol::kMoE) == std::string::npos;
-    auto hf = layers_from_megatron_pattern(symbols, moe_dash ? MlpKind::MoE : MlpKind::Dense);
-    std::vector<int> attn;
-    if (hf) {
-        std::vector<MixerKind> mixers;
-        for (const auto& k : *hf) mixers.push_back(k.mixer);
-        attn = attn_layers_from_mixers(mixers);
-        if (spec && hf->size() != spec->layers)
-            messages.push_back({false, "the pattern has " + std::to_string(hf->size()) +
-                                           " HF layers (mixer + MLP pairs) but the model has " +
-                                           std::to_string(spec->layers)});
-    }
-    const RatioPair check_with = ratios ? *ratios : ratios_matching_counts(counts).value_or(RatioPair{});
-    const OverrideVerdict verdict = check_override_pattern(symbols, check_with.attention, check_with.mlp, *version);
-    bool failed = false;
-    for (const auto& m : messages) failed |= m.error;
-    if (ratios && (!a.attn_layers.empty() || !a.pattern.empty())) failed |= !verdict.ok;
+    auto report = pattern_report(q);
+    check(report.status());
+    const PatternReport& r = *report;
+    const LayerCounts& counts = r.counts;
 
     if (a.to == "megatron") {
-        std::cout << printed_pattern << "\n";
+        std::cout << r.printed << "\n";
     } else if (a.to == "attn-layers") {
-        if (!hf) check(hf.status());
-        std::cout << format_index_list(attn) << "\n";
+        if (!r.hf_layers) check(r.hf_layers.status());
+        std::cout << format_index_list(r.attn_layers) << "\n";
     } else if (a.to == "json") {
-        nlohmann::json j{{"pattern", printed_pattern},
-                         {"num_layers", symbols.size()},
-                         {"megatron_version", megatron_version_name(*version)},
-                         {"counts", counts_json(counts)}};
-        if (hf) {
-            j["hf_layers"] = hf->size();
-            j["attn_layers"] = attn;
-            j["attn_layers_text"] = format_index_list(attn);
-        }
-        if (verdict.matching) j["matching_ratios"] = {verdict.matching->attention, verdict.matching->mlp};
-        j["override_check"] = {{"ratios", {check_with.attention, check_with.mlp}},
-                               {"ok", verdict.ok},
-                               {"message", verdict.message},
-                               {"auto_pattern", verdict.auto_pattern}};
-        nlohmann::json msgs = nlohmann::json::array();
-        for (const auto& m : messages) msgs.push_back({{"error", m.error}, {"text", m.text}});
-        j["messages"] = msgs;
-        std::cout << j.dump(2) << "\n";
+        std::cout << pattern_report_json(r).dump(2) << "\n";
     } else {
-        std::cout << "pattern:      " << printed_pattern << "\n"
-                  << "layers:       " << symbols.size() << " Megatron layers: " << counts.attention << " '*', "
+        std::cout << "pattern:      " << r.printed << "\n"
+                  << "layers:       " << r.symbols.size() << " Megatron layers: " << counts.attention << " '*', "
                   << counts.mamba << " 'M', " << counts.mlp << " '-'";
         if (counts.moe) std::cout << ", " << counts.moe << " 'E'";
         if (counts.gdn) std::cout << ", " << counts.gdn << " 'G'";
         if (counts.dsa + counts.mla) std::cout << ", " << counts.dsa << " 'D', " << counts.mla << " '+'";
         std::cout << "\n";
-        if (hf)
-            std::cout << "HF layers:    " << hf->size() << "; attn_layers " << format_index_list(attn) << " ("
-                      << attn.size() << " attention, " << hf->size() - attn.size() << " other)\n";
+        if (r.hf_layers)
+            std::cout << "HF layers:    " << r.hf_layers->size() << "; attn_layers " << format_index_list(r.attn_layers)
+                      << " (" << r.attn_layers.size() << " attention, " << r.hf_layers->size() - r.attn_layers.size()
+                      << " other)\n";
         else
-            std::cout << "HF layers:    none (" << hf.status().message() << ")\n";
-        if (verdict.matching)
-            std::cout << "ratios:       attention " << num(verdict.matching->attention) << ", MLP "
-                      << num(verdict.matching->mlp) << " allocate the same counts\n";
-        std::cout << "override:     " << verdict.message << "\n";
+            std::cout << "HF layers:    none (" << r.hf_layers.status().message() << ")\n";
+        if (r.verdict.matching)
+            std::cout << "ratios:       attention " << num(r.verdict.matching->attention) << ", MLP "
+                      << num(r.verdict.matching->mlp) << " allocate the same counts\n";
+        std::cout << "override:     " << r.verdict.message << "\n";
         if (uses_ratio_override_rule(*version))
-            std::cout << "flags:        --hybrid-override-pattern \"" << printed_pattern
-                      << "\" --hybrid-attention-ratio " << num(check_with.attention) << " --hybrid-mlp-ratio "
-                      << num(check_with.mlp) << " --num-layers " << symbols.size() << "\n";
+            std::cout << "flags:        --hybrid-override-pattern \"" << r.printed << "\" --hybrid-attention-ratio "
+                      << num(r.checked_with.attention) << " --hybrid-mlp-ratio " << num(r.checked_with.mlp)
+                      << " --num-layers " << r.symbols.size() << "\n";
         else
-            std::cout << "flags:        --hybrid-layer-pattern \"" << printed_pattern << "\"\n";
-        for (const auto& m : messages) std::cout << (m.error ? "error: " : "warning: ") << m.text << "\n";
+            std::cout << "flags:        --hybrid-layer-pattern \"" << r.printed << "\"\n";
+        for (const auto& m : r.messages) std::cout << (m.error ? "error: " : "warning: ") << m.text << "\n";
     }
-    if (failed) exit_with(1);
+    if (!r.ok) exit_with(1);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // strata.plan and strata.pattern: the plan report (core parallel/plan_report.h, the one
-// `strata plan --json` prints) and the layer pattern conversions, composed from the same core
-// calls as `strata pattern --to json` (app/cli/commands/pattern.cpp), returned as Python
-// dicts. MODEL is resolved by the CLI's own model_source.cpp.
+// `strata plan --json` prints) and the pattern report (core pattern/pattern_report.h, the one
+// `strata pattern --to json` prints), returned as Python dicts. MODEL is resolved by the CLI's own model_source.cpp.
 #include <cstdio>
 
 #include <pybind11/stl.h>
@@ -11,10 +10,7 @@
 #include "model_source.h"
 #include "python_json.h"
 #include "strata/parallel/plan_report.h"
-#include "strata/parallel/pattern_shards.h"
-#include "strata/parallel/shard_layout.h"
-#include "strata/pattern/layer_pattern.h"
-#include "strata/size_limits.h"
+#include "strata/pattern/pattern_report.h"
 
 namespace strata::python {
 namespace {
@@ -41,92 +37,21 @@ struct PatternArgs {
     bool moe_as_mlp = false;
 };
 
-nlohmann::json counts_json(const LayerCounts& c) {
-    return {{"*", c.attention}, {"M", c.mamba}, {"-", c.mlp}, {"E", c.moe}, {"G", c.gdn}, {"D", c.dsa}, {"+", c.mla}};
-}
-
-// The main decoder symbols and the pattern as printed, from whichever input was given.
-std::pair<std::string, std::string> pattern_symbols(const PatternArgs& a, const std::optional<ModelSpec>& spec,
-                                                    const PatternOptions& opts, MegatronVersion version,
-                                                    std::vector<PatternMessage>& messages) {
-    const MlpKind hf_mlp = spec && spec->is_moe() ? MlpKind::MoE : MlpKind::Dense;
-    if (a.attn_layers) {
-        const int n = spec ? static_cast<int>(spec->layers) : a.layers;
-        if (n <= 0) throw StatusError(Status::invalid_argument("attn_layers needs layers=N (HF layers) or from_model"));
-        check(check_size_limit("layers", static_cast<uint64_t>(n), kMaxLayers));
-        const auto attn = unwrap(parse_index_list(*a.attn_layers, n));
-        messages = validate_attn_layers(attn, n);
-        std::vector<LayerKind> kinds;
-        for (MixerKind m : mixers_from_attn_layers(attn, n)) kinds.push_back({m, hf_mlp});
-        const std::string p = unwrap(megatron_pattern_from_layers(kinds, opts));
-        return {p, p};
-    }
-    if (a.pattern) {
-        const LayerPattern p = unwrap(parse_layer_pattern(*a.pattern, version));
-        return {p.layers, to_string(p)};
-    }
-    if (!a.ratios) {
-        const std::string p = unwrap(megatron_pattern_from_layers(spec->layer_kinds, opts));
-        return {p, p};
-    }
-    const int n = spec ? 2 * static_cast<int>(spec->layers) : a.layers;
-    if (n <= 0) throw StatusError(Status::invalid_argument("ratios needs layers=N (Megatron layers) or from_model"));
-    check(check_size_limit("layers", static_cast<uint64_t>(n), 2 * kMaxLayers));
-    const std::string p = unwrap(pattern_from_ratios(n, a.ratios->first, a.ratios->second));
-    return {p, p};
-}
-
 nlohmann::json pattern_json(const PatternArgs& a) {
-    if (a.attn_layers && a.pattern) throw StatusError(Status::invalid_argument("give one of attn_layers and pattern"));
     if (!a.attn_layers && !a.pattern && !a.ratios && !a.from)
         throw StatusError(Status::invalid_argument("give attn_layers, pattern, ratios or from_model"));
-    const MegatronVersion version = unwrap(parse_megatron_version(a.version));
-    const PatternOptions opts{version, a.moe_as_mlp};
-    std::optional<ModelSpec> spec;
-    if (a.from) spec = unwrap(cli::load_model_spec(*a.from));
-    std::optional<RatioPair> ratios;
-    if (a.ratios) ratios = RatioPair{a.ratios->first, a.ratios->second};
-
-    std::vector<PatternMessage> messages;
-    const auto [symbols, printed] = pattern_symbols(a, spec, opts, version, messages);
-    const LayerCounts counts = count_layers(symbols);
-    const bool moe_dash = spec && spec->is_moe() && symbols.find(symbol::kMoE) == std::string::npos;
-    auto hf = layers_from_megatron_pattern(symbols, moe_dash ? MlpKind::MoE : MlpKind::Dense);
-    std::vector<int> attn;
-    if (hf) {
-        std::vector<MixerKind> mixers;
-        for (const auto& k : *hf) mixers.push_back(k.mixer);
-        attn = attn_layers_from_mixers(mixers);
-        if (spec && hf->size() != spec->layers)
-            messages.push_back({false, "the pattern has " + std::to_string(hf->size()) +
-                                           " HF layers (mixer + MLP pairs) but the model has " +
-                                           std::to_string(spec->layers)});
+    PatternRequest q;
+    q.version = unwrap(parse_megatron_version(a.version));
+    q.moe_as_mlp = a.moe_as_mlp;
+    q.layers = a.layers;
+    q.attn_layers = a.attn_layers;
+    q.pattern = a.pattern;
+    if (a.ratios) q.ratios = RatioPair{a.ratios->first, a.ratios->second};
+    if (a.from) {
+        const ModelSpec spec = unwrap(cli::load_model_spec(*a.from));
+        q.model = PatternModel{spec.layers, spec.is_moe(), spec.layer_kinds};
     }
-    const RatioPair check_with = ratios ? *ratios : ratios_matching_counts(counts).value_or(RatioPair{});
-    const OverrideVerdict verdict = check_override_pattern(symbols, check_with.attention, check_with.mlp, version);
-    bool failed = false;
-    for (const auto& m : messages) failed |= m.error;
-    if (ratios && (a.attn_layers || a.pattern)) failed |= !verdict.ok;
-
-    nlohmann::json j{{"pattern", printed},
-                     {"num_layers", symbols.size()},
-                     {"megatron_version", megatron_version_name(version)},
-                     {"counts", counts_json(counts)}};
-    if (hf) {
-        j["hf_layers"] = hf->size();
-        j["attn_layers"] = attn;
-        j["attn_layers_text"] = format_index_list(attn);
-    }
-    if (verdict.matching) j["matching_ratios"] = {verdict.matching->attention, verdict.matching->mlp};
-    j["override_check"] = {{"ratios", {check_with.attention, check_with.mlp}},
-                           {"ok", verdict.ok},
-                           {"message", verdict.message},
-                           {"auto_pattern", verdict.auto_pattern}};
-    nlohmann::json msgs = nlohmann::json::array();
-    for (const auto& m : messages) msgs.push_back({{"error", m.error}, {"text", m.text}});
-    j["messages"] = msgs;
-    j["ok"] = !failed;  // `strata pattern` exits 1 when this is false
-    return j;
+    return pattern_report_json(unwrap(pattern_report(q)));
 }
 
 }  // namespace
