@@ -3,7 +3,11 @@
 // TP=8 on Qwen3-30B-A3B fails the KV-groups check with the values that pass.
 #include <catch2/catch.hpp>
 
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QListWidget>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -97,4 +101,25 @@ TEST_CASE("parallel plan: TP=8 on Qwen3-30B-A3B fails with its alternatives", "[
     REQUIRE(strata::studio::test::wait_until([&] { return shards.count() >= 1; }, 60000));
     CHECK(shards.last().first().toBool());
     CHECK(panel.shards()->table()->rowCount() == 4);
+}
+
+TEST_CASE("pattern designer: the Megatron-LM flags follow the design and the version, and Copy copies them",
+          "[studio][pattern]") {
+    PatternPanel panel;
+    REQUIRE(panel.set_pattern_text("*-M-M-*-"));
+    // Megatron 0.16 (the default): the override pattern with the ratios that allocate the same counts.
+    CHECK(panel.flags_edit()->text() ==
+          "--hybrid-override-pattern \"*-M-M-*-\" --hybrid-attention-ratio 0.25 --hybrid-mlp-ratio 0.5 --num-layers 8");
+    QTest::mouseClick(panel.copy_flags_button(), Qt::LeftButton);
+    CHECK(QApplication::clipboard()->text() == panel.flags_edit()->text());
+    // A strip click changes the design: the flags follow.
+    REQUIRE(panel.set_pattern_text("M-M-M-*-"));
+    CHECK(panel.flags_edit()->text().startsWith("--hybrid-override-pattern \"M-M-M-*-\" --hybrid-attention-ratio 0.12 "));
+    // From 0.17 the pattern alone.
+    auto* version = panel.findChild<QComboBox*>("patternVersion");
+    REQUIRE(version != nullptr);
+    const int v017 = version->findText("Megatron-Core 0.17", Qt::MatchStartsWith);
+    REQUIRE(v017 >= 0);
+    version->setCurrentIndex(v017);
+    CHECK(panel.flags_edit()->text() == "--hybrid-layer-pattern \"M-M-M-*-\"");
 }

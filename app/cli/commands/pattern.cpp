@@ -88,12 +88,7 @@ void run(const Args& a) {
             std::cout << "ratios:       attention " << num(r.verdict.matching->attention) << ", MLP "
                       << num(r.verdict.matching->mlp) << " allocate the same counts\n";
         std::cout << "override:     " << r.verdict.message << "\n";
-        if (uses_ratio_override_rule(*version))
-            std::cout << "flags:        --hybrid-override-pattern \"" << r.printed << "\" --hybrid-attention-ratio "
-                      << num(r.checked_with.attention) << " --hybrid-mlp-ratio " << num(r.checked_with.mlp)
-                      << " --num-layers " << r.symbols.size() << "\n";
-        else
-            std::cout << "flags:        --hybrid-layer-pattern \"" << r.printed << "\"\n";
+        std::cout << "flags:        " << megatron_flags(r) << "\n";
         for (const auto& m : r.messages) std::cout << (m.error ? "error: " : "warning: ") << m.text << "\n";
     }
     if (!r.ok) exit_with(1);

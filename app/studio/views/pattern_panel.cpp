@@ -1,17 +1,21 @@
 #include "views/pattern_panel.h"
 
+#include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <iterator>
 
 #include "strata/model/architecture.h"
+#include "strata/pattern/pattern_report.h"
 #include "strata/synth/synth.h"
 #include "widgets/layer_strip.h"
 
@@ -64,6 +68,7 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
     presets_ = new QComboBox(this);
     for (const auto& p : kPresets) presets_->addItem(tr(p.name), QString::fromUtf8(p.source));
     version_ = new QComboBox(this);
+    version_->setObjectName("patternVersion");
     for (auto v : {MegatronVersion::V0_15, MegatronVersion::V0_16, MegatronVersion::V0_17, MegatronVersion::Main})
         version_->addItem(QStringLiteral("Megatron-Core %1").arg(megatron_version_name(v)), int(v));
     version_->setCurrentIndex(1);
@@ -88,6 +93,13 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
     QFont mono("monospace");
     mono.setStyleHint(QFont::Monospace);
     pattern_->setFont(mono);
+    flags_ = new QLineEdit(this);
+    flags_->setObjectName("patternFlags");
+    flags_->setReadOnly(true);
+    flags_->setFont(mono);
+    copy_flags_ = new QPushButton(tr("Copy"), this);
+    copy_flags_->setObjectName("copyPatternFlags");
+    copy_flags_->setToolTip(tr("Copy the Megatron-LM flags to the clipboard"));
     counts_ = new QLabel(this);
     counts_->setTextFormat(Qt::RichText);
     counts_->setWordWrap(true);
@@ -103,6 +115,10 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
     auto* form = new QFormLayout;
     form->addRow(tr("attn_layers (HF)"), attn_);
     form->addRow(tr("Megatron pattern"), pattern_);
+    auto* flags_row = new QHBoxLayout;
+    flags_row->addWidget(flags_, 1);
+    flags_row->addWidget(copy_flags_);
+    form->addRow(tr("Megatron-LM flags"), flags_row);
     legend_ = new QLabel(this);
     legend_->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
@@ -114,6 +130,8 @@ PatternPanel::PatternPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(new QLabel(tr("<b>Validation</b>"), this));
     layout->addWidget(messages_, 1);
 
+    connect(copy_flags_, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(flags_->text()); });
     connect(strip_, &LayerStrip::hf_layer_clicked, this, &PatternPanel::toggle_hf_layer);
     connect(strip_, &LayerStrip::megatron_slot_clicked, this, &PatternPanel::toggle_megatron_slot);
     connect(attn_, &QLineEdit::textEdited, this, [this](const QString& t) {
@@ -381,6 +399,7 @@ void PatternPanel::refresh(const QString& error) {
         attn_->setText(layers && pairs ? q(format_index_list(attn_layers_from_mixers(mixers))) : QString());
     if (typing_in_ != pattern_) pattern_->setText(q(symbols_));
     show_preset_name();
+    show_flags();
     attn_->setEnabled(layers.is_ok() && pairs);
 
     const LayerCounts c = count_layers(symbols_);
@@ -413,6 +432,19 @@ void PatternPanel::refresh(const QString& error) {
         auto* item = new QListWidgetItem(tr("ok: the pattern is valid for %1").arg(version_->currentText()), messages_);
         item->setForeground(QColor(0, 140, 0));
     }
+}
+
+// The flags come from the same core report `strata pattern` prints them from; a pattern the
+// version cannot take has none (the validation list says why).
+void PatternPanel::show_flags() {
+    PatternRequest request;
+    request.pattern = symbols_;
+    request.version = version();
+    auto report = pattern_report(request);
+    flags_->setText(report ? q(megatron_flags(*report)) : QString());
+    flags_->setCursorPosition(0);  // show the flag names, not the tail of a long pattern
+    flags_->setToolTip(report ? q(report->verdict.message) : q(report.status().message()));
+    copy_flags_->setEnabled(report.is_ok());
 }
 
 }  // namespace strata::studio

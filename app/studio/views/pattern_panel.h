@@ -19,6 +19,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QListWidget;
 
 namespace strata::studio {
@@ -50,6 +51,9 @@ public:
 
     QLineEdit* attn_edit() const { return attn_; }
     QLineEdit* pattern_edit() const { return pattern_; }
+    // The Megatron-LM flags of the design (core megatron_flags), read-only, and its Copy button.
+    QLineEdit* flags_edit() const { return flags_; }
+    QPushButton* copy_flags_button() const { return copy_flags_; }
     QListWidget* messages() const { return messages_; }
     LayerStrip* strip() const { return strip_; }
     QComboBox* presets() const { return presets_; }
@@ -67,6 +71,7 @@ private:
     void set_symbols(std::string symbols, const QString& error = {});
     void refresh(const QString& error);
     void show_preset_name();
+    void show_flags();
 
     std::string symbols_;
     std::string preset_symbols_;  // the last applied preset's design ("(edited)" once they differ)
@@ -79,6 +84,8 @@ private:
     LayerStrip* strip_;
     QLineEdit* attn_;
     QLineEdit* pattern_;
+    QLineEdit* flags_;
+    QPushButton* copy_flags_;
     QLabel* counts_;
     QListWidget* messages_;
     std::optional<ModelSpec> open_model_;

@@ -1,5 +1,7 @@
 #include "strata/pattern/pattern_report.h"
 
+#include <cstdio>
+
 #include "strata/size_limits.h"
 
 namespace strata {
@@ -40,6 +42,12 @@ Result<Symbols> pattern_symbols(const PatternRequest& q, std::vector<PatternMess
     return Symbols{p, p};
 }
 
+std::string num(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
 nlohmann::json counts_json(const LayerCounts& c) {
     return {{"*", c.attention}, {"M", c.mamba}, {"-", c.mlp}, {"E", c.moe}, {"G", c.gdn}, {"D", c.dsa}, {"+", c.mla}};
 }
@@ -73,6 +81,12 @@ Result<PatternReport> pattern_report(const PatternRequest& q) {
     return r;
 }
 
+std::string megatron_flags(const PatternReport& r) {
+    if (!uses_ratio_override_rule(r.version)) return "--hybrid-layer-pattern \"" + r.printed + "\"";
+    return "--hybrid-override-pattern \"" + r.printed + "\" --hybrid-attention-ratio " + num(r.checked_with.attention) +
+           " --hybrid-mlp-ratio " + num(r.checked_with.mlp) + " --num-layers " + std::to_string(r.symbols.size());
+}
+
 nlohmann::json pattern_report_json(const PatternReport& r) {
     nlohmann::json j{{"pattern", r.printed},
                      {"num_layers", r.symbols.size()},
@@ -88,6 +102,7 @@ nlohmann::json pattern_report_json(const PatternReport& r) {
                            {"ok", r.verdict.ok},
                            {"message", r.verdict.message},
                            {"auto_pattern", r.verdict.auto_pattern}};
+    j["flags"] = megatron_flags(r);
     nlohmann::json msgs = nlohmann::json::array();
     for (const auto& m : r.messages) msgs.push_back({{"error", m.error}, {"text", m.text}});
     j["messages"] = msgs;

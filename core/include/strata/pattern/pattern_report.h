@@ -51,8 +51,14 @@ struct PatternReport {
 
 Result<PatternReport> pattern_report(const PatternRequest& request);
 
+// The Megatron-LM flags that build this pattern under the report's version: up to 0.16 the
+// override pattern with the ratios it was checked against and --num-layers (Megatron checks
+// the pattern against what those ratios allocate; the verdict says whether it agrees), from
+// 0.17 --hybrid-layer-pattern alone.
+std::string megatron_flags(const PatternReport& report);
+
 // {"pattern", "num_layers", "megatron_version", "counts", "hf_layers"?, "attn_layers"?,
-//  "attn_layers_text"?, "matching_ratios"?, "override_check", "messages", "ok"}
+//  "attn_layers_text"?, "matching_ratios"?, "override_check", "flags", "messages", "ok"}
 nlohmann::json pattern_report_json(const PatternReport& report);
 
 }  // namespace strata
