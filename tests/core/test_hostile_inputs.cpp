@@ -182,6 +182,22 @@ TEST_CASE("hostile: a pickle list that contains itself is refused and freed", "[
     CHECK(after < before + 64 * 1024);
 }
 
+TEST_CASE("hostile: a self-containing container the pickle then drops is refused and freed", "[hostile][pickle]") {
+    TempDir dir;
+    // ] 2 a 0 N . : a list, DUP, appended to itself, POPped off the stack (no memo holds it), None.
+    // Found by fuzz_torch_dist (LeakSanitizer): the cycle was reachable from nothing the
+    // end-of-run check walked, so it was neither refused nor freed.
+    Pickle p;
+    p.op(']').op('2').op('a').op('0').op('N');
+    write_file(dir / "dropped.pt", pt_bytes(p.done()));
+    auto first = open_torch_pt(dir / "dropped.pt");
+    REQUIRE_FALSE(first.is_ok());
+    CHECK_THAT(first.status().message(), Catch::Contains("contains itself"));
+    const auto before = ::mallinfo2().uordblks;
+    for (int i = 0; i < 2000; ++i) (void)open_torch_pt(dir / "dropped.pt");
+    CHECK(::mallinfo2().uordblks < before + 64 * 1024);
+}
+
 TEST_CASE("hostile: a FIFO where a file is expected is refused, never waited on", "[hostile][fifo]") {
     TempDir dir;
     fs::create_directories(dir / "m");

@@ -189,6 +189,7 @@ public:
     bool release_cycles() {
         std::vector<PickleValue> roots(stack_.begin(), stack_.end());
         for (const auto& [k, v] : memo_) roots.push_back(v);
+        roots.insert(roots.end(), discarded_.begin(), discarded_.end());
         PickleValue all = PickleValue::list(std::move(roots));
         if (!all.graph_stats(UINT64_MAX - 1).cyclic) return false;
         all.release_graph();
@@ -300,6 +301,9 @@ private:
     bool done_ = false;
     std::vector<PickleValue> stack_;
     std::vector<size_t> marks_;
+    // Values the pickle dropped (POP, POP_MARK, a memo slot written again): a reference cycle
+    // among them would outlive the run, so release_cycles() walks them too.
+    std::vector<PickleValue> discarded_;
     std::unordered_map<uint64_t, PickleValue> memo_;
     std::unordered_map<std::string, PickleStorageRef> storages_;
 };
@@ -477,6 +481,7 @@ Status Unpickler::step(uint8_t op) {
                 STRATA_TRY(key, read_uint(op == 'q' ? 1 : 4));
             }
             STRATA_TRY(PickleValue * t, top());
+            if (auto it = memo_.find(key); it != memo_.end()) discarded_.push_back(std::move(it->second));
             memo_[key] = *t;
             return Status::ok();
         }
@@ -489,12 +494,20 @@ Status Unpickler::step(uint8_t op) {
             return Status::ok();
         }
         case '0': {  // POP: an item, or the topmost mark when its frame is empty
-            if (stack_.size() > frame_base()) return pop().status();
+            if (stack_.size() > frame_base()) {
+                STRATA_TRY(PickleValue v, pop());
+                discarded_.push_back(std::move(v));  // still checked for cycles at the end
+                return Status::ok();
+            }
             if (marks_.empty()) return corrupt("stack underflow");
             marks_.pop_back();
             return Status::ok();
         }
-        case '1': return pop_mark().status();
+        case '1': {  // POP_MARK
+            STRATA_TRY(auto items, pop_mark());
+            for (auto& v : items) discarded_.push_back(std::move(v));
+            return Status::ok();
+        }
         case '2': {
             STRATA_TRY(PickleValue * t, top());
             PickleValue copy = *t;
