@@ -37,7 +37,7 @@ def make_checkpoint(out, layers, hidden):
                  dims=dict(layers=layers, hidden=hidden, heads=heads, groups=max(1, heads // 4), kv=128,
                            ffn=3 * hidden, vocab=32768, dtype=torch.bfloat16))
     os.makedirs(out)
-    mp.spawn(fx.save_worker, args=(2, fx.free_port(), model, out), nprocs=2)
+    mp.spawn(fx.save_worker, args=(2, fx.base.free_port(), model, out), nprocs=2)
 
 
 def torch_baseline(ckpt, out):

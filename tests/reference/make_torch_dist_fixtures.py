@@ -111,7 +111,6 @@ def megatron_worker(rank, world, port, out):
     stub_cuda_for_cpu()
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=world)
-    from megatron.core import dist_checkpointing
     from megatron.core.dist_checkpointing import ShardedObject, ShardedTensor
     g = megatron_globals()
     qkv = g["decoder.layers.self_attention.linear_qkv.weight"]
@@ -137,16 +136,23 @@ def megatron_worker(rank, world, port, out):
         "iteration": 10,
         "checkpoint_version": 3.0,
     }
-    iter_dir = os.path.join(out, "iter_0000010")
+    save_megatron_iteration(sd, out, rank)
+    dist.destroy_process_group()
+
+
+def save_megatron_iteration(state, out, rank, iteration=10):
+    """megatron-core dist_checkpointing.save of `state` into out/iter_NNNNNNN from every rank,
+    then the tracker file, as Megatron-LM's training does (also used by make_torch_dist_gpt_fixtures)."""
+    from megatron.core import dist_checkpointing
+    iter_dir = os.path.join(out, "iter_%07d" % iteration)
     if rank == 0:
         os.makedirs(iter_dir, exist_ok=True)
     dist.barrier()
-    dist_checkpointing.save(sd, iter_dir)
+    dist_checkpointing.save(state, iter_dir)
     dist.barrier()
     if rank == 0:
         with open(os.path.join(out, "latest_checkpointed_iteration.txt"), "w") as f:
-            f.write("10")
-    dist.destroy_process_group()
+            f.write(str(iteration))
 
 
 def free_port():

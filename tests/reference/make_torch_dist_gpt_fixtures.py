@@ -23,12 +23,13 @@ Fixtures:
 import argparse
 import os
 import shutil
-import socket
 import sys
 
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+
+import make_torch_dist_fixtures as base  # the CPU stubs, the iteration save, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures", "torch_dist")
@@ -49,10 +50,9 @@ FIXTURES = {
 
 
 def stub_cuda_for_cpu():
-    """megatron-core on a CPU-only machine (facts torch-dist.md, "Running megatron-core on CPU")."""
-    torch.cuda.synchronize = lambda *a, **k: None
-    torch.cuda.current_device = lambda: "cpu"
-    torch.cuda.is_available = lambda: False
+    """megatron-core on a CPU-only machine (facts torch-dist.md, "Running megatron-core on CPU"): the
+    writer's stubs, plus what a GPTModel's build and forward touch."""
+    base.stub_cuda_for_cpu()
     torch.Tensor.cuda = lambda self, *a, **k: self
     import megatron.core.transformer.moe.moe_utils as moe_utils
     moe_utils.te_general_gemm = None
@@ -128,18 +128,9 @@ def save_worker(rank, world, port, name, out):
     torch.manual_seed(1234)  # CPU initialisation: every rank draws the same master weights
     cfg = transformer_config(f)
     model = build_model(f, cfg, ps.is_pipeline_first_stage(), ps.is_pipeline_last_stage())
-    from megatron.core import dist_checkpointing
-    iter_dir = os.path.join(out, "iter_0000010")
-    if rank == 0:
-        os.makedirs(iter_dir, exist_ok=True)
-    dist.barrier()
     state = {"model": model.sharded_state_dict(), "args": megatron_args(f, cfg), "iteration": 10,
              "checkpoint_version": 3.0}
-    dist_checkpointing.save(state, iter_dir)
-    dist.barrier()
-    if rank == 0:
-        with open(os.path.join(out, "latest_checkpointed_iteration.txt"), "w") as fh:
-            fh.write("10")
+    base.save_megatron_iteration(state, out, rank)
     dist.destroy_process_group()
 
 
@@ -183,20 +174,14 @@ def load_worker(rank, world, port, name, out, expected):
     dist.destroy_process_group()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def make(name, root):
     f = FIXTURES[name]
     out = os.path.join(root, "gpt_" + name)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     world = f["tp"] * f["pp"] * max(1, f["ep"] // f["tp"] if f["ep"] > f["tp"] else 1)
-    mp.spawn(save_worker, args=(world, free_port(), name, out), nprocs=world)
-    mp.spawn(load_worker, args=(1, free_port(), name, out, out + ".expected.safetensors"), nprocs=1)
+    mp.spawn(save_worker, args=(world, base.free_port(), name, out), nprocs=world)
+    mp.spawn(load_worker, args=(1, base.free_port(), name, out, out + ".expected.safetensors"), nprocs=1)
 
 
 def main():
