@@ -6,8 +6,8 @@
 #include <iostream>
 
 #include "command.h"
+#include "convert_request.h"
 #include "strata/convert/convert.h"
-#include "strata/hybrid/hybrid_layout.h"
 
 namespace strata::cli {
 namespace {
@@ -83,54 +83,26 @@ void run(const ConvertArgs& a, bool reshard) {
     ConvertOptions o;
     o.source = a.source;
     o.out = a.out;
-    if (reshard) {
-        o.target.kind = LayoutKind::Megatron;
-        o.require_source = LayoutKind::Megatron;
-    } else {
-        auto kind = parse_layout_kind(a.to);
-        if (!kind)
-            check(Status::invalid_argument("--to must be megatron, hf, hf-fused or hf-fused-v5, not '" + a.to + "'"));
-        o.target.kind = *kind;
-    }
-    if (o.target.kind != LayoutKind::Megatron && (a.tp != 1 || a.pp != 1 || a.ep != 1 || a.etp > 1 ||
-                                                  !a.experts.empty() || !a.norms.empty() || a.no_vocab_padding))
-        check(
-            Status::invalid_argument("--tp/--pp/--ep/--etp/--expert-layout/--norm-layout/--no-vocab-padding apply to "
-                                     "--to megatron only"));
-    o.target.plan.tp = a.tp;
-    o.target.plan.pp = a.pp;
-    o.target.plan.ep = a.ep;
-    o.target.plan.etp = a.etp;
-    o.target.plan.make_vocab_size_divisible_by = a.divisible_by;
-    o.target.vocab_padding = !a.no_vocab_padding;
-    if (!a.experts.empty()) {
-        auto e = parse_expert_layout(a.experts);
-        if (!e) check(Status::invalid_argument("--expert-layout must be grouped, legacy-grouped or sequential"));
-        o.experts = *e;
-    }
-    if (!a.norms.empty()) {
-        auto n = parse_norm_layout(a.norms);
-        if (!n) check(Status::invalid_argument("--norm-layout must be te or local"));
-        o.norms = *n;
-    }
-    if (!a.mamba_layout.empty()) {  // hybrid options: hybrid/hybrid_layout.h
-        auto m = parse_mamba_layout(a.mamba_layout);
-        if (!m) check(Status::invalid_argument("--mamba-layout must be m1 or exact"));
-        o.target.mamba = *m;
-    }
+    ConvertTarget t;
+    t.to = a.to;
+    t.plan.tp = a.tp;
+    t.plan.pp = a.pp;
+    t.plan.ep = a.ep;
+    t.plan.etp = a.etp;
+    t.plan.make_vocab_size_divisible_by = a.divisible_by;
+    t.vocab_padding = !a.no_vocab_padding;
+    t.expert_layout = a.experts;
+    t.norm_layout = a.norms;
+    t.mamba_layout = a.mamba_layout;
+    t.megatron_version = a.megatron_version;
+    t.dtype = a.dtype;
+    check(apply_convert_target(t, reshard, o));
     if (!a.mtp_experts.empty()) {  // GDN hybrids (convert/gdn_hybrid_args.h): Qwen3.6 packs MTP experts too
         if (a.mtp_experts != "packed" && a.mtp_experts != "per-expert")
             check(Status::invalid_argument("--mtp-experts must be packed or per-expert"));
         if (a.mtp_experts == "packed" && o.target.kind != LayoutKind::HfFusedV5)
             check(Status::invalid_argument("--mtp-experts packed applies to --to hf-fused-v5"));
         o.target.mtp_experts_packed = a.mtp_experts == "packed";
-    }
-    if (!a.megatron_version.empty()) check(apply_megatron_version(a.megatron_version, o.target));
-    if (!a.dtype.empty()) {
-        auto d = parse_dtype_loose(a.dtype);
-        if (!d || !(*d == DType::BF16 || *d == DType::F16 || *d == DType::F32))
-            check(Status::invalid_argument("--dtype must be bf16, f16 or f32"));
-        o.dtype = *d;
     }
     auto mem = parse_size(a.max_memory);
     check(mem.status());

@@ -9,7 +9,7 @@
 #include "progress_bridge.h"
 #include "python_json.h"
 #include "strata/convert/convert.h"
-#include "strata/hybrid/hybrid_layout.h"
+#include "convert_request.h"
 
 namespace strata::python {
 namespace {
@@ -27,49 +27,26 @@ struct ConvertArgs {
     int iteration = 1;
 };
 
-// The same option checks, in the same words, as app/cli/commands/convert.cpp.
+// The target options go through the CLI's own apply_convert_target (app/cli/commands/convert_request.h).
 ConvertOptions convert_options(const ConvertArgs& a) {
     ConvertOptions o;
     o.source = a.source;
     o.out = a.out;
-    auto kind = parse_layout_kind(a.to);
-    if (!kind)
-        throw StatusError(
-            Status::invalid_argument("to must be megatron, hf, hf-fused or hf-fused-v5, not '" + a.to + "'"));
-    o.target.kind = *kind;
-    if (o.target.kind != LayoutKind::Megatron &&
-        (a.tp != 1 || a.pp != 1 || a.ep != 1 || a.etp > 1 || a.expert_layout || a.norm_layout || !a.vocab_padding))
-        throw StatusError(Status::invalid_argument(
-            "tp/pp/ep/etp/expert_layout/norm_layout/vocab_padding apply to to='megatron' only"));
-    o.target.plan.tp = a.tp;
-    o.target.plan.pp = a.pp;
-    o.target.plan.ep = a.ep;
-    o.target.plan.etp = a.etp;
-    o.target.plan.make_vocab_size_divisible_by = a.make_vocab_size_divisible_by;
-    o.target.vocab_padding = a.vocab_padding;
-    if (a.expert_layout) {
-        auto e = parse_expert_layout(*a.expert_layout);
-        if (!e)
-            throw StatusError(Status::invalid_argument("expert_layout must be grouped, legacy-grouped or sequential"));
-        o.experts = *e;
-    }
-    if (a.norm_layout) {
-        auto n = parse_norm_layout(*a.norm_layout);
-        if (!n) throw StatusError(Status::invalid_argument("norm_layout must be te or local"));
-        o.norms = *n;
-    }
-    if (a.mamba_layout) {
-        auto m = parse_mamba_layout(*a.mamba_layout);
-        if (!m) throw StatusError(Status::invalid_argument("mamba_layout must be m1 or exact"));
-        o.target.mamba = *m;
-    }
-    if (a.megatron_version) check(apply_megatron_version(*a.megatron_version, o.target));
-    if (a.dtype) {
-        auto d = parse_dtype_loose(*a.dtype);
-        if (!d || !(*d == DType::BF16 || *d == DType::F16 || *d == DType::F32))
-            throw StatusError(Status::invalid_argument("dtype must be bf16, f16 or f32"));
-        o.dtype = *d;
-    }
+    cli::ConvertTarget t;
+    t.to = a.to;
+    t.plan.tp = a.tp;
+    t.plan.pp = a.pp;
+    t.plan.ep = a.ep;
+    t.plan.etp = a.etp;
+    t.plan.make_vocab_size_divisible_by = a.make_vocab_size_divisible_by;
+    t.vocab_padding = a.vocab_padding;
+    t.expert_layout = a.expert_layout.value_or("");
+    t.norm_layout = a.norm_layout.value_or("");
+    t.mamba_layout = a.mamba_layout.value_or("");
+    t.megatron_version = a.megatron_version.value_or("");
+    t.dtype = a.dtype.value_or("");
+    t.cli_flags = false;
+    check(cli::apply_convert_target(t, false, o));
     o.executor.max_memory = a.max_memory;
     o.executor.threads = a.threads;
     o.allow_unmapped = a.allow_unmapped;
