@@ -38,7 +38,7 @@ Result<uint64_t> parse_size(const std::string& text) {
 }
 
 struct ConvertArgs {
-    std::string source, out, to, dtype, max_memory = "1G", experts, norms, mamba_layout, megatron_version;
+    std::string source, out, to, dtype, max_memory = "1G", experts, norms, mamba_layout, megatron_version, ckpt_format;
     std::string mtp_experts, device = "cpu";
     int tp = 1, pp = 1, ep = 1, etp = 0, threads = 0, iteration = 1, divisible_by = 128;
     bool dry_run = false, json = false, no_vocab_padding = false, allow_unmapped = false, force = false;
@@ -62,6 +62,9 @@ void add_common(CLI::App* cmd, ConvertArgs& a) {
     cmd->add_option("--expert-layout", a.experts,
                     "megatron experts: grouped (TEGroupedMLP), legacy-grouped, sequential");
     cmd->add_option("--norm-layout", a.norms, "megatron norms: te (fused into linear_qkv) or local");
+    cmd->add_option("--ckpt-format", a.ckpt_format,
+                    "megatron: torch (legacy mp_rank_* files, default) or torch_dist (distributed checkpoint, "
+                    "--norm-layout te|local picks the layer spec)");
     cmd->add_flag("--no-vocab-padding", a.no_vocab_padding, "megatron: keep the vocab unpadded");
     cmd->add_option("--make-vocab-size-divisible-by", a.divisible_by, "megatron vocab padding multiple (default 128)");
     cmd->add_flag("--allow-unmapped", a.allow_unmapped, "skip source tensors no mapping rule covers");
@@ -96,6 +99,7 @@ void run(const ConvertArgs& a, bool reshard) {
     t.mamba_layout = a.mamba_layout;
     t.megatron_version = a.megatron_version;
     t.dtype = a.dtype;
+    t.ckpt_format = a.ckpt_format;
     check(apply_convert_target(t, reshard, o));
     if (!a.mtp_experts.empty()) {  // GDN hybrids (convert/gdn_hybrid_args.h): Qwen3.6 packs MTP experts too
         if (a.mtp_experts != "packed" && a.mtp_experts != "per-expert")

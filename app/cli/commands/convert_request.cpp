@@ -18,10 +18,10 @@ Status apply_convert_target(const ConvertTarget& t, bool reshard, ConvertOptions
     const ParallelPlan& p = t.plan;
     if (o.target.kind != LayoutKind::Megatron && (p.tp != 1 || p.pp != 1 || p.ep != 1 || p.etp > 1 ||
                                                   !t.expert_layout.empty() || !t.norm_layout.empty() ||
-                                                  !t.vocab_padding))
+                                                  !t.vocab_padding || !t.ckpt_format.empty()))
         return Status::invalid_argument(
-            name("--tp/--pp/--ep/--etp/--expert-layout/--norm-layout/--no-vocab-padding",
-                 "tp/pp/ep/etp/expert_layout/norm_layout/vocab_padding") +
+            name("--tp/--pp/--ep/--etp/--expert-layout/--norm-layout/--no-vocab-padding/--ckpt-format",
+                 "tp/pp/ep/etp/expert_layout/norm_layout/vocab_padding/ckpt_format") +
             " apply to " + name("--to megatron", "to='megatron'") + " only");
     o.target.plan.tp = p.tp;
     o.target.plan.pp = p.pp;
@@ -39,6 +39,11 @@ Status apply_convert_target(const ConvertTarget& t, bool reshard, ConvertOptions
         auto n = parse_norm_layout(t.norm_layout);
         if (!n) return Status::invalid_argument(name("--norm-layout", "norm_layout") + " must be te or local");
         o.norms = *n;
+    }
+    if (!t.ckpt_format.empty()) {
+        auto f = parse_megatron_ckpt_format(t.ckpt_format);
+        if (!f) return Status::invalid_argument(name("--ckpt-format", "ckpt_format") + " must be torch or torch_dist");
+        o.ckpt_format = *f;
     }
     if (!t.mamba_layout.empty()) {  // hybrid options: hybrid/hybrid_layout.h
         auto m = parse_mamba_layout(t.mamba_layout);

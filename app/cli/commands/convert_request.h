@@ -1,6 +1,7 @@
 // The target choices of a conversion as the string-taking clients name them (`strata convert`
 // and `reshard`, Python's strata.convert), turned into ConvertOptions in one place: the target
-// kind, the Megatron plan, expert / norm / Mamba layouts, the Megatron version and the dtype,
+// kind, the Megatron plan, expert / norm / Mamba layouts, the Megatron version, the Megatron
+// checkpoint format (torch | torch_dist) and the dtype,
 // with the same refusals for both. (The Studio sets the same fields from its widgets.)
 // Usage: ConvertTarget t; t.to = "megatron"; t.plan.tp = 2; check(apply_convert_target(t, options));
 #pragma once
@@ -17,7 +18,7 @@ struct ConvertTarget {
     ParallelPlan plan;  // tp, pp, ep, etp, make_vocab_size_divisible_by
     bool vocab_padding = true;
     // "" = not given.
-    std::string expert_layout, norm_layout, mamba_layout, megatron_version, dtype;
+    std::string expert_layout, norm_layout, mamba_layout, megatron_version, dtype, ckpt_format;
     // How errors name the options: the CLI's flags ("--expert-layout") or Python's keywords ("expert_layout").
     bool cli_flags = true;
 };

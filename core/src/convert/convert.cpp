@@ -2,24 +2,39 @@
 // an AtomicOutput folder -> verify -> manifest -> rename.
 #include "strata/convert/convert.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "strata/convert/megatron_args.h"
 #include "strata/formats/format_registry.h"
 #include "strata/formats/megatron.h"
 #include "strata/formats/megatron_writer.h"
 #include "strata/formats/safetensors.h"
+#include "strata/formats/torch_dist_writer.h"
 #include "strata/hybrid/hybrid_layout.h"
 #include "strata/io/atomic_output.h"
 #include "strata/mapping/mapping_registry.h"
+#include "strata/mapping/torch_dist_keys.h"
+#include "strata/mapping/torch_dist_layout.h"
 #include "strata/model/architecture.h"
 #include "strata/model/hf_config.h"
 
 namespace strata {
 namespace fs = std::filesystem;
+
+const char* megatron_ckpt_format_name(MegatronCkptFormat format) {
+    return format == MegatronCkptFormat::TorchDist ? "torch_dist" : "torch";
+}
+
+std::optional<MegatronCkptFormat> parse_megatron_ckpt_format(std::string_view name) {
+    if (name == "torch") return MegatronCkptFormat::Torch;
+    if (name == "torch_dist") return MegatronCkptFormat::TorchDist;
+    return std::nullopt;
+}
 
 Result<Layout> target_layout(const CanonicalView& source, const LayoutOptions& target) {
     STRATA_TRY(ModelSpec spec, mapping_spec_from_hf_config(source.hf_config()));
@@ -59,6 +74,55 @@ Status verify_output(const fs::path& root, const ConversionPlan& plan) {
             return Status::internal("written tensor differs from the plan").in_tensor(t.name);
     }
     return Status::ok();
+}
+
+// A torch_dist output must open, hold every planned chunk under its key and global shape, and
+// read back as the global legacy tensors of the model (the names, shapes and dtypes of `global`).
+Status verify_torch_dist_output(const fs::path& root, const ConversionPlan& plan, const TorchDistLayout& td,
+                                const Layout& global) {
+    STRATA_TRY(Checkpoint ckpt, open_checkpoint(root));
+    for (size_t i = 0; i < plan.tensors.size(); ++i) {
+        const TorchDistChunk& c = td.chunks[i];
+        const TensorInfo* info = ckpt.find(c.key);
+        if (!info || info->shape != c.global_shape || info->dtype != plan.tensors[i].dtype)
+            return Status::internal("written key missing or of another shape or dtype").in_tensor(c.key);
+        const auto& chunks = info->location.chunks;
+        const bool whole = chunks.empty() && plan.tensors[i].shape == c.global_shape;
+        const bool found = whole || std::any_of(chunks.begin(), chunks.end(), [&](const TensorChunk& k) {
+                               return k.offsets == c.offsets && k.sizes == plan.tensors[i].shape;
+                           });
+        if (!found) return Status::internal("planned chunk missing from the written checkpoint").in_tensor(plan.tensors[i].name);
+    }
+    STRATA_TRY(Checkpoint legacy, legacy_view_of_torch_dist(ckpt));
+    if (legacy.tensors.size() != global.tensors.size())
+        return Status::internal("written checkpoint reads as " + std::to_string(legacy.tensors.size()) +
+                                " global tensors, planned " + std::to_string(global.tensors.size()));
+    for (const LayoutTensor& t : global.tensors) {
+        const TensorInfo* info = legacy.find(t.name);
+        if (!info || info->shape != t.shape)
+            return Status::internal("written checkpoint does not read back as the planned global tensor").in_tensor(t.name);
+    }
+    return Status::ok();
+}
+
+// The torch_dist output of a Megatron target layout (mapping/torch_dist_layout.h), built from
+// the source view at TP = PP = EP = ETP = 1 with the target's padded vocab.
+struct TorchDistTarget {
+    Layout global;
+    TorchDistLayout td;
+};
+
+Result<TorchDistTarget> torch_dist_target(const CanonicalView& view, const Layout& at_plan, NormLayout spec_norms) {
+    LayoutOptions g = at_plan.options;
+    g.plan.tp = g.plan.pp = g.plan.ep = g.plan.etp = g.plan.vpp = 1;
+    g.plan.first_stage_layers.reset();
+    g.plan.last_stage_layers.reset();
+    g.padded_vocab = at_plan.padded_vocab;
+    TorchDistTarget out;
+    STRATA_TRY(out.global, target_layout(view, g));
+    STRATA_TRY(TorchDistNaming naming, torch_dist_naming(at_plan.spec, spec_norms));
+    STRATA_TRY(out.td, torch_dist_layout(at_plan, out.global, naming));
+    return out;
 }
 
 // Megatron-Core 0.20 removed the legacy GroupedMLP (experts.weight1 / weight2; facts
@@ -102,14 +166,37 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
         if (options.experts) target_options.experts = *options.experts;
         if (options.norms) target_options.norms = *options.norms;
     }
-    STRATA_RETURN_IF_ERROR(check_expert_layout_loads(target_options, progress));
+    const bool megatron = options.target.kind == LayoutKind::Megatron;
+    const bool torch_dist = megatron && options.ckpt_format == MegatronCkptFormat::TorchDist;
+    const NormLayout spec_norms = target_options.norms;  // torch_dist: the layer spec (TE or local)
+    const ExpertLayout expert_modules = target_options.experts;
+    if (torch_dist) {
+        if (target_options.experts == ExpertLayout::LegacyGrouped)
+            return Status::invalid_argument(
+                "--expert-layout legacy-grouped is a legacy-format layout (GroupedMLP weight1/weight2); torch_dist "
+                "stores grouped and sequential experts alike: use --expert-layout grouped or sequential");
+        // torch_dist keys use the TE names and per-expert tensors whatever the module spec.
+        target_options.experts = ExpertLayout::Grouped;
+        target_options.norms = NormLayout::Te;
+    } else {
+        STRATA_RETURN_IF_ERROR(check_expert_layout_loads(target_options, progress));
+    }
     STRATA_TRY(Layout target, target_layout(view, target_options));
     for (const std::string& line : arch->layout_messages(target)) progress.log(line);  // hybrids: pattern, warnings
+    std::optional<TorchDistTarget> dist;
+    if (torch_dist) {
+        STRATA_TRY(dist, torch_dist_target(view, target, spec_norms));
+    }
     ConvertReport report;
     report.unmapped = view.unmapped();
-    STRATA_TRY(report.plan, plan_conversion(view, target, {options.dtype}));
+    STRATA_TRY(report.plan, plan_conversion(view, dist ? dist->td.layout : target, {options.dtype}));
     ConversionPlan& plan = report.plan;
-    const bool megatron = options.target.kind == LayoutKind::Megatron;
+    if (dist) {
+        const ParallelPlan& p = target.options.plan;
+        plan.target_layout = "megatron torch_dist tp" + std::to_string(p.tp) + " pp" + std::to_string(p.pp) + " ep" +
+                             std::to_string(p.ep) + " etp" + std::to_string(p.expert_tp()) + " (" +
+                             (spec_norms == NormLayout::Te ? "TE" : "local") + " layer spec)";
+    }
     const std::string iter_dir = MegatronWriter({}, {}, options.iteration).iteration_folder();
     if (megatron)
         for (auto& f : plan.files) f.path = iter_dir + "/" + f.path;
@@ -128,9 +215,24 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
 
     std::vector<std::unique_ptr<CheckpointWriter>> owned;
     std::vector<CheckpointWriter*> writers;
-    const MegatronWriter megatron_writer(
-        root, megatron ? megatron_args_for(config, target, options.iteration) : nlohmann::json(), options.iteration);
-    if (megatron) {
+    nlohmann::json args = megatron ? megatron_args_for(config, target, options.iteration) : nlohmann::json();
+    if (torch_dist) {
+        args["ckpt_format"] = "torch_dist";
+        args["use_dist_ckpt"] = true;
+        args["transformer_impl"] = spec_norms == NormLayout::Te ? "transformer_engine" : "local";
+        if (args.contains("moe_grouped_gemm")) args["moe_grouped_gemm"] = expert_modules != ExpertLayout::Sequential;
+    }
+    const MegatronWriter megatron_writer(root, args, options.iteration);
+    TorchDistWriter dist_writer(root, args, options.iteration);
+    if (dist) {
+        for (size_t f = 0; f < plan.files.size(); ++f) {
+            std::vector<TorchDistChunk> chunks;
+            for (uint32_t ti : plan.files[f].tensors) chunks.push_back(dist->td.chunks[ti]);
+            STRATA_TRY(auto w, dist_writer.rank_file(plan.files[f].path, std::move(chunks), dist->td.extra_states[f],
+                                                     /*common_state=*/f == 0));
+            owned.push_back(std::move(w));
+        }
+    } else if (megatron) {
         for (const auto& f : plan.files) {
             STRATA_TRY(auto w, megatron_writer.rank_file(f.path));
             owned.push_back(std::move(w));
@@ -153,13 +255,15 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
         if (!st) return st.in_file(plan.files[f].path);
     }
     STRATA_RETURN_IF_ERROR(cancel.check());
-    if (megatron) {
+    if (dist) {
+        STRATA_RETURN_IF_ERROR(dist_writer.finish());
+    } else if (megatron) {
         STRATA_RETURN_IF_ERROR(megatron_writer.finish());
     } else {
         STRATA_RETURN_IF_ERROR(write_hf_config_files(root, config));  // + mamba_config.json for M1 hybrids
     }
     if (options.verify) {
-        auto st = verify_output(root, plan);
+        auto st = dist ? verify_torch_dist_output(root, plan, dist->td, dist->global) : verify_output(root, plan);
         if (!st) return st.in_file(root.string());
     }
     nlohmann::ordered_json manifest;

@@ -1,5 +1,6 @@
-// torch_dist keys -> legacy TP1 PP1 EP1 names (facts torch-dist.md §1.5): unstack the layer
-// and expert axes into per-layer, per-expert tensors made of chunk slices.
+// torch_dist keys <-> legacy TP1 PP1 EP1 names (facts torch-dist.md §1.5): reading unstacks the
+// layer and expert axes into per-layer, per-expert tensors made of chunk slices; writing names
+// each legacy tensor's key, leading offsets and `_extra_state` objects.
 #include "strata/mapping/torch_dist_keys.h"
 
 #include <cctype>
@@ -133,7 +134,90 @@ nlohmann::json view_args(const Checkpoint& ckpt) {
     return a;
 }
 
+// "linear_fc1.weight5" (TEGroupedMLP's per-expert name) -> ("linear_fc1.weight", 5).
+std::optional<std::pair<std::string, uint64_t>> split_expert_suffix(std::string_view param) {
+    size_t digits = 0;
+    while (digits < param.size() && std::isdigit(static_cast<unsigned char>(param[param.size() - 1 - digits])))
+        ++digits;
+    const std::string_view stem = param.substr(0, param.size() - digits);
+    if (digits == 0 || digits > 9 || !(stem.ends_with(".weight") || stem.ends_with(".bias"))) return std::nullopt;
+    return std::make_pair(std::string(stem), std::stoull(std::string(param.substr(stem.size()))));
+}
+
+// The linears Megatron saves an `_extra_state` object for (TE modules and the local spec's
+// linears alike; facts torch-dist.md §1.5), by the module's last name.
+bool has_extra_state(std::string_view module) {
+    for (std::string_view m : {"linear_qkv", "linear_proj", "linear_fc1", "linear_fc2"})
+        if (module == m || module.ends_with("." + std::string(m))) return true;
+    return false;
+}
+
+std::string shard_suffix(const std::vector<uint64_t>& at, const std::vector<uint64_t>& of) {
+    auto joined = [](const std::vector<uint64_t>& v) {
+        std::string s;
+        for (size_t i = 0; i < v.size(); ++i) s += (i ? "." : "") + std::to_string(v[i]);
+        return s;
+    };
+    if (at.empty()) return "shard_0_1";
+    return "shard_" + joined(at) + "_" + joined(of);
+}
+
 }  // namespace
+
+Result<TorchDistPlace> torch_dist_place_of_legacy(std::string_view legacy_name, const TorchDistNaming& naming) {
+    TorchDistPlace place;
+    auto k = decoder_key(legacy_name);
+    if (!k) {
+        place.key = std::string(legacy_name);
+        return place;
+    }
+    if (!k->layer)
+        return Status::invalid_argument("a legacy decoder name without a layer number").in_tensor(std::string(legacy_name));
+    const uint64_t layer = *k->layer;
+    if (naming.stacked && layer >= naming.layers)
+        return Status::invalid_argument("layer " + std::to_string(layer) + " is outside the model's " +
+                                        std::to_string(naming.layers) + " layers")
+            .in_tensor(std::string(legacy_name));
+    std::string param = k->rest;
+    std::optional<uint64_t> expert;
+    if (starts_with(param, "mlp.experts.")) {
+        auto split = split_expert_suffix(param);
+        if (!split || split->second >= naming.experts)
+            return Status::invalid_argument("not a per-expert name of the grouped expert layout (linear_fc1.weight<e>)")
+                .in_tensor(std::string(legacy_name));
+        param = std::string(kExperts) + split->first.substr(std::string_view("mlp.experts.").size());
+        expert = split->second;
+    }
+    const bool moe = naming.moe_layer && naming.moe_layer(layer);
+    if (naming.local_spec && moe && param == "pre_mlp_layernorm.weight") param = "mlp.linear_fc1.layer_norm_weight";
+    if (naming.local_spec && moe && param == "pre_mlp_layernorm.bias") param = "mlp.linear_fc1.layer_norm_bias";
+
+    const std::string prefix = naming.stacked ? std::string(kLayers) : std::string(kLayers) + std::to_string(layer) + ".";
+    place.key = prefix + param;
+    std::vector<uint64_t> shard_at, shard_of;
+    if (naming.stacked) {
+        place.leading.push_back(layer);
+        place.leading_size.push_back(naming.layers);
+        shard_at.push_back(layer);
+        shard_of.push_back(naming.layers);
+    }
+    if (expert) {
+        place.leading.push_back(*expert);
+        place.leading_size.push_back(naming.experts);
+        shard_at.push_back(*expert);
+        shard_of.push_back(naming.experts);
+    }
+    if (param.ends_with(".weight") && !param.ends_with("layer_norm_weight")) {
+        const std::string module = param.substr(0, param.size() - std::string_view(".weight").size());
+        if (has_extra_state(module)) {
+            const std::string suffix = "._extra_state/" + shard_suffix(shard_at, shard_of);
+            place.extra_states.push_back(prefix + module + suffix);
+            if (module == "self_attention.linear_qkv")  // TEDotProductAttention (TE spec)
+                place.extra_states.push_back(prefix + "self_attention.core_attention" + suffix);
+        }
+    }
+    return place;
+}
 
 bool is_megatron_torch_dist(const Checkpoint& ckpt) {
     if (ckpt.format != "torch_dist") return false;

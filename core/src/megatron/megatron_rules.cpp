@@ -32,6 +32,10 @@ uint64_t megatron_padded_vocab_size(uint64_t vocab, int divisible_by, int tp) {
     return (vocab + m - 1) / m * m;
 }
 
+int megatron_global_rank(int tp, int pp, int ep, int tp_size, int ep_size) {
+    return tp + tp_size * (ep + ep_size * pp);
+}
+
 uint64_t megatron_local_experts(uint64_t experts, int ep) { return experts / static_cast<uint64_t>(std::max(ep, 1)); }
 
 ExpertPlace megatron_expert_place(uint64_t global_expert, uint64_t experts, int ep) {

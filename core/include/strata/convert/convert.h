@@ -3,8 +3,8 @@
 // layout, plan, check the free space for the planned bytes (io/preflight.h; refused unless
 // force_space), then (unless dry_run) stream the plan into an AtomicOutput folder
 // with the target's writers (safetensors + config.json for HF layouts; legacy
-// Megatron rank files + tracker for Megatron), verify, record strata-manifest.json
-// (xxh3-64 of every tensor) and rename into place.
+// Megatron rank files + tracker, or torch_dist (mapping/torch_dist_layout.h), for Megatron),
+// verify, record strata-manifest.json (xxh3-64 of every tensor) and rename into place.
 // Usage: ConvertOptions o; o.source = "in"; o.out = "out"; o.target.kind = LayoutKind::Megatron;
 //        STRATA_TRY(auto report, convert_checkpoint(o, progress, cancel));
 #pragma once
@@ -25,6 +25,12 @@ namespace strata {
 
 constexpr const char* kManifestName = kStrataManifestName;
 
+// How a Megatron target is stored, as Megatron-LM's --ckpt-format names it: the legacy per-rank
+// mp_rank_* files ("torch") or the distributed checkpoint ("torch_dist", formats/torch_dist_writer.h).
+enum class MegatronCkptFormat { Torch, TorchDist };
+const char* megatron_ckpt_format_name(MegatronCkptFormat format);  // "torch", "torch_dist"
+std::optional<MegatronCkptFormat> parse_megatron_ckpt_format(std::string_view name);
+
 struct ConvertOptions {
     std::filesystem::path source;
     std::filesystem::path out;
@@ -42,6 +48,9 @@ struct ConvertOptions {
     std::optional<LayoutKind> require_source;
     std::optional<ExpertLayout> experts;
     std::optional<NormLayout> norms;
+    // Megatron targets only. torch_dist names the layer spec by `norms` (te: TE spec, local: local
+    // spec) and stores experts the same way for grouped and sequential modules.
+    MegatronCkptFormat ckpt_format = MegatronCkptFormat::Torch;
 };
 
 struct ConvertReport {

@@ -9,8 +9,16 @@
 // slice that way ("decoder.layers.3.mlp.experts.linear_fc1.weight5", TEGroupedMLP names),
 // zero-copy (slices of the stored chunks), and sets the args' parallel sizes to 1 — so the
 // canonical view, convert, diff and forward read torch_dist through the Megatron layout.
+// The writer goes the other way: torch_dist_place_of_legacy names the DCP key, the leading
+// layer / expert offsets and the module's `_extra_state` objects of one legacy TP1 tensor.
 // Usage: if (is_megatron_torch_dist(ckpt)) { STRATA_TRY(Checkpoint v, legacy_view_of_torch_dist(ckpt)); }
+//        STRATA_TRY(TorchDistPlace p, torch_dist_place_of_legacy("decoder.layers.3.mlp.router.weight", naming));
 #pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "strata/formats/checkpoint.h"
 #include "strata/status.h"
@@ -28,5 +36,29 @@ Result<Checkpoint> legacy_view_of_torch_dist(const Checkpoint& ckpt);
 // One index of a tensor's leading axis as a tensor of its own (rank - 1 dimensions), made
 // of slices of the stored chunks: contiguous when one chunk holds all of it.
 Result<TensorInfo> slice_leading_axis(const TensorInfo& info, uint64_t index, uint32_t element_size);
+
+// How a model's legacy TP1 names become torch_dist keys when written.
+struct TorchDistNaming {
+    bool stacked = true;   // one [L, ...] tensor per parameter (homogeneous stacks); else decoder.layers.{i}.*
+    uint64_t layers = 0;   // L
+    uint64_t experts = 0;  // E
+    bool local_spec = false;  // local layer spec: a MoE layer's pre-MLP norm under mlp.linear_fc1.layer_norm_*
+    std::function<bool(uint64_t)> moe_layer;  // layer -> its MLP is MoE
+};
+
+// Where one legacy TP1 tensor lives in torch_dist.
+struct TorchDistPlace {
+    std::string key;                   // DCP key
+    std::vector<uint64_t> leading;     // offsets on the leading layer (stacked) and expert axes
+    std::vector<uint64_t> leading_size;  // those axes' global sizes (L, E)
+    // The `_extra_state` objects of the module this weight belongs to (Megatron saves one per
+    // layer, and per expert, for each TE or local linear; the TE attention core too: a superset,
+    // since keys the model does not ask for are not read).
+    std::vector<std::string> extra_states;
+};
+
+// InvalidArgument for a decoder name the scheme does not know (hybrid mixers are refused
+// by the caller before this).
+Result<TorchDistPlace> torch_dist_place_of_legacy(std::string_view legacy_name, const TorchDistNaming& naming);
 
 }  // namespace strata

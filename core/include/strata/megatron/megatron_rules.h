@@ -22,6 +22,10 @@ namespace strata {
 std::string megatron_iteration_folder(int64_t iteration);
 // "mp_rank_01", "mp_rank_01_002" (PP > 1), "mp_rank_01_003" (EP > 1), "mp_rank_01_002_003".
 std::string megatron_rank_folder(int tp, int pp, int ep, int pp_size, int ep_size);
+// The global rank of a (tp, pp, ep) rank in Megatron's default order "tp-cp-ep-dp-pp"
+// (megatron/core/parallel_state.py, RankGenerator) for the world Strata writes: TP·PP·EP ranks,
+// CP 1, data-parallel size EP. torch_dist names its files by it ("__5_0.distcp").
+int megatron_global_rank(int tp, int pp, int ep, int tp_size, int ep_size);
 
 // _vocab_size_with_padding: the vocab rounded up to make_vocab_size_divisible_by × TP.
 uint64_t megatron_padded_vocab_size(uint64_t vocab, int make_vocab_size_divisible_by, int tp);

@@ -1,0 +1,269 @@
+// Rank tensors -> chunks of global tensors (mapping/torch_dist_layout.h). Coordinates are
+// worked in int64 so a piece's element strides can be turned into steps along the stored
+// tensor's axes; a piece whose image in the global tensor is not a translated box is refused.
+#include "strata/mapping/torch_dist_layout.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "strata/megatron/megatron_rules.h"
+
+namespace strata {
+namespace {
+
+using Coord = std::vector<int64_t>;
+
+Coord unravel(int64_t offset, const Shape& shape) {
+    Coord c(shape.size(), 0);
+    for (size_t d = shape.size(); d-- > 0;) {
+        const auto n = static_cast<int64_t>(shape[d]);
+        c[d] = n ? offset % n : 0;
+        offset = n ? offset / n : 0;
+    }
+    return c;
+}
+
+// Element offset of a coordinate step in a row-major tensor of `shape`.
+int64_t ravel(const Coord& c, const Shape& shape) {
+    int64_t offset = 0, stride = 1;
+    for (size_t d = shape.size(); d-- > 0;) {
+        offset += c[d] * stride;
+        stride *= static_cast<int64_t>(shape[d]);
+    }
+    return offset;
+}
+
+Coord minus(const Coord& a, const Coord& b) {
+    Coord c(a.size());
+    for (size_t i = 0; i < a.size(); ++i) c[i] = a[i] - b[i];
+    return c;
+}
+
+// Element offset, in a piece's stored tensor, of canonical position `at` inside its box.
+int64_t stored_offset(const Piece& p, const std::vector<uint64_t>& at) {
+    auto offset = static_cast<int64_t>(p.offset);
+    for (size_t d = 0; d < at.size(); ++d) offset += static_cast<int64_t>(at[d] - p.box.start[d]) * p.strides[d];
+    return offset;
+}
+
+// The part of a rank-tensor piece that lands in one global tensor.
+struct SubPiece {
+    uint32_t canonical = 0;
+    Box box;
+    Coord start;               // in the rank tensor
+    std::vector<Coord> steps;  // per canonical dimension, in the rank tensor's axes
+    float add = 0.0f;
+};
+
+// Sub-pieces that share one translation into one global tensor: one chunk.
+struct Group {
+    uint32_t global = 0;
+    Coord delta;  // global coordinate - rank coordinate
+    Coord lo, hi;  // bounding box in the rank tensor (hi exclusive)
+    uint64_t elements = 0;
+    std::vector<SubPiece> parts;
+};
+
+Status add_sub_piece(const Layout& at_plan, const Layout& global, const Piece& p, const Piece& q, const Box& inter,
+                     std::vector<Group>& groups) {
+    const Shape& ts = at_plan.tensors[p.tensor].shape;
+    const Shape& gs = global.tensors[q.tensor].shape;
+    const std::string& name = at_plan.tensors[p.tensor].name;
+    if (ts.size() != gs.size())
+        return Status::internal("rank tensor and global tensor differ in rank (" + global.tensors[q.tensor].name + ")")
+            .in_tensor(name);
+    const int64_t ot = stored_offset(p, inter.start), og = stored_offset(q, inter.start);
+    SubPiece sp{p.canonical, inter, unravel(ot, ts), {}, p.add};
+    const Coord cg = unravel(og, gs);
+    Coord hi = sp.start, lo = sp.start;
+    for (size_t d = 0; d < inter.start.size(); ++d) {
+        Coord step(ts.size(), 0);
+        if (inter.extent[d] > 1) {
+            step = minus(unravel(ot + p.strides[d], ts), sp.start);
+            if (step != minus(unravel(og + q.strides[d], gs), cg))
+                return Status::unsupported("its piece of '" + at_plan.canonical[p.canonical].name +
+                                           "' is not a shifted box of '" + global.tensors[q.tensor].name +
+                                           "', which a torch_dist chunk needs")
+                    .in_tensor(name);
+            for (size_t k = 0; k < ts.size(); ++k) {
+                const int64_t reach = step[k] * static_cast<int64_t>(inter.extent[d] - 1);
+                (reach > 0 ? hi : lo)[k] += reach;
+            }
+        }
+        sp.steps.push_back(std::move(step));
+    }
+    for (auto& h : hi) ++h;
+    const Coord delta = minus(cg, sp.start);
+    auto g = std::find_if(groups.begin(), groups.end(),
+                          [&](const Group& x) { return x.global == q.tensor && x.delta == delta; });
+    if (g == groups.end()) {
+        groups.push_back({q.tensor, delta, lo, hi, 0, {}});
+        g = groups.end() - 1;
+    }
+    for (size_t k = 0; k < ts.size(); ++k) {
+        g->lo[k] = std::min(g->lo[k], lo[k]);
+        g->hi[k] = std::max(g->hi[k], hi[k]);
+    }
+    g->elements += inter.numel();
+    g->parts.push_back(std::move(sp));
+    return Status::ok();
+}
+
+uint64_t box_numel(const Coord& lo, const Coord& hi) {
+    uint64_t n = 1;
+    for (size_t k = 0; k < lo.size(); ++k) n *= static_cast<uint64_t>(hi[k] - lo[k]);
+    return n;
+}
+
+// A rank tensor's groups as chunks: one group covers the whole tensor (vocab padding rows
+// included); several must tile it.
+Status check_tiling(const LayoutTensor& t, std::vector<Group>& groups) {
+    if (groups.size() == 1) {
+        groups[0].lo.assign(t.shape.size(), 0);
+        groups[0].hi.assign(t.shape.begin(), t.shape.end());
+        return Status::ok();
+    }
+    uint64_t total = 0;
+    for (const Group& g : groups) {
+        if (g.elements != box_numel(g.lo, g.hi))
+            return Status::unsupported("its pieces do not form boxes of the global tensors, which torch_dist chunks "
+                                       "need")
+                .in_tensor(t.name);
+        total += g.elements;
+    }
+    uint64_t want = 1;
+    for (auto d : t.shape) want *= d;
+    if (total != want)
+        return Status::unsupported("its chunks leave " + std::to_string(want - total) + " elements unsaved")
+            .in_tensor(t.name);
+    return Status::ok();
+}
+
+struct Builder {
+    const Layout& at_plan;
+    const Layout& global;
+    const TorchDistNaming& naming;
+    TorchDistLayout out;
+    std::vector<int> file_of;  // at_plan file -> out file (-1: none yet)
+    std::map<std::pair<std::string, Shape>, Shape> saved;  // (key, offsets) -> sizes
+    std::set<std::string> objects;
+
+    uint32_t out_file(uint32_t plan_file) {
+        if (file_of[plan_file] < 0) {
+            const RankCoord& r = at_plan.files[plan_file].rank;
+            const ParallelPlan& p = at_plan.options.plan;
+            file_of[plan_file] = static_cast<int>(out.layout.files.size());
+            out.layout.files.push_back(
+                {"__" + std::to_string(megatron_global_rank(r.tp, r.pp, r.ep, p.tp, p.ep)) + "_0.distcp", r});
+            out.extra_states.emplace_back();
+        }
+        return static_cast<uint32_t>(file_of[plan_file]);
+    }
+
+    Status add_chunk(const LayoutTensor& t, const Group& g) {
+        const LayoutTensor& gt = global.tensors[g.global];
+        auto place = torch_dist_place_of_legacy(gt.name, naming);
+        if (!place) return place.status().in_tensor(t.name);
+        TorchDistChunk chunk{place->key, {}, {}};
+        Shape sizes;
+        for (size_t i = 0; i < place->leading.size(); ++i) {
+            chunk.global_shape.push_back(place->leading_size[i]);
+            chunk.offsets.push_back(place->leading[i]);
+            sizes.push_back(1);
+        }
+        Shape extent;
+        for (size_t k = 0; k < t.shape.size(); ++k) {
+            const int64_t start = g.lo[k] + g.delta[k], end = g.hi[k] + g.delta[k];
+            if (start < 0 || end > static_cast<int64_t>(gt.shape[k]))
+                return Status::internal("a chunk reaches outside '" + gt.name + "' " + shape_to_string(gt.shape))
+                    .in_tensor(t.name);
+            chunk.global_shape.push_back(gt.shape[k]);
+            chunk.offsets.push_back(static_cast<uint64_t>(start));
+            extent.push_back(static_cast<uint64_t>(g.hi[k] - g.lo[k]));
+            sizes.push_back(extent.back());
+        }
+        auto [it, fresh] = saved.emplace(std::make_pair(chunk.key, chunk.offsets), sizes);
+        if (!fresh) {  // a replica: saved once, by the first rank that holds it
+            if (it->second != sizes)
+                return Status::internal("overlapping chunks of different sizes").in_tensor(chunk.key);
+            return Status::ok();
+        }
+        const uint32_t file = out_file(t.file);
+        const auto index = static_cast<uint32_t>(out.layout.tensors.size());
+        Box box;
+        box.start = chunk.offsets;
+        box.extent = sizes;
+        out.layout.tensors.push_back({chunk.key + box_to_string(box), t.rank, t.dtype, sizes, file});
+        for (const SubPiece& sp : g.parts) {
+            Piece piece{sp.canonical, sp.box, index, static_cast<uint64_t>(ravel(minus(sp.start, g.lo), extent)), {},
+                        sp.add};
+            for (const Coord& step : sp.steps) piece.strides.push_back(ravel(step, extent));
+            out.layout.pieces.push_back(std::move(piece));
+        }
+        for (const std::string& o : place->extra_states)
+            if (objects.insert(o).second) out.extra_states[file].push_back(o);
+        out.chunks.push_back(std::move(chunk));
+        return Status::ok();
+    }
+};
+
+}  // namespace
+
+Result<TorchDistNaming> torch_dist_naming(const ModelSpec& spec, NormLayout spec_norms) {
+    TorchDistNaming n;
+    n.layers = spec.layers;
+    n.experts = spec.experts;
+    n.local_spec = spec_norms == NormLayout::Local;
+    if (spec.layer_kinds.empty() && !spec.megatron_pattern.empty())
+        return Status::unsupported("torch_dist output of Megatron hybrid stacks is not written yet; write the legacy "
+                                   "format (--ckpt-format torch)");
+    for (const LayerKind& k : spec.layer_kinds)
+        if (k.mixer != MixerKind::Attention)
+            return Status::unsupported(
+                "torch_dist output of hybrid models (Mamba2 / Gated DeltaNet layers: their mixers' torch_dist sub-keys) "
+                "is not written yet; write the legacy format (--ckpt-format torch)");
+    if (spec.mtp_layers)
+        return Status::unsupported("torch_dist output of MTP layers is not written yet; write --ckpt-format torch");
+    std::vector<bool> moe;
+    for (const LayerKind& k : spec.layer_kinds) moe.push_back(k.mlp == MlpKind::MoE);
+    if (moe.empty()) moe.assign(spec.layers, spec.is_moe());
+    // Megatron stacks homogeneous layers along a leading axis, and keys layers one by one
+    // otherwise (moe_layer_freq other than 1).
+    n.stacked = std::all_of(moe.begin(), moe.end(), [&](bool m) { return m == moe.front(); });
+    n.moe_layer = [moe](uint64_t l) { return l < moe.size() && moe[l]; };
+    return n;
+}
+
+Result<TorchDistLayout> torch_dist_layout(const Layout& at_plan, const Layout& global, const TorchDistNaming& naming) {
+    const ParallelPlan& gp = global.options.plan;
+    if (at_plan.options.kind != LayoutKind::Megatron || global.options.kind != LayoutKind::Megatron ||
+        gp.tp != 1 || gp.pp != 1 || gp.ep != 1 || gp.expert_tp() != 1 || global.canonical.size() != at_plan.canonical.size())
+        return Status::internal("torch_dist_layout needs a Megatron layout and its TP1 PP1 EP1 global layout");
+    Builder b{at_plan, global, naming, {}, std::vector<int>(at_plan.files.size(), -1), {}, {}};
+    b.out.layout.options = at_plan.options;
+    b.out.layout.spec = at_plan.spec;
+    b.out.layout.canonical = at_plan.canonical;
+    b.out.layout.padded_vocab = at_plan.padded_vocab;
+    b.out.layout.stage_layers = at_plan.stage_layers;
+    const auto global_pieces = global.pieces_by_canonical();
+    size_t pi = 0;
+    for (uint32_t ti = 0; ti < at_plan.tensors.size(); ++ti) {
+        const LayoutTensor& t = at_plan.tensors[ti];
+        std::vector<Group> groups;
+        for (; pi < at_plan.pieces.size() && at_plan.pieces[pi].tensor == ti; ++pi) {
+            const Piece& p = at_plan.pieces[pi];
+            for (uint32_t qi : global_pieces[p.canonical]) {
+                const Piece& q = global.pieces[qi];
+                auto inter = intersect(p.box, q.box);
+                if (inter) STRATA_RETURN_IF_ERROR(add_sub_piece(at_plan, global, p, q, *inter, groups));
+            }
+        }
+        if (groups.empty()) return Status::internal("no global tensor holds it").in_tensor(t.name);
+        STRATA_RETURN_IF_ERROR(check_tiling(t, groups));
+        for (const Group& g : groups) STRATA_RETURN_IF_ERROR(b.add_chunk(t, g));
+    }
+    return std::move(b.out);
+}
+
+}  // namespace strata
