@@ -6,7 +6,6 @@
 #include "command.h"
 #include "strata/diff/diff.h"
 #include "strata/formats/format_registry.h"
-#include "strata/mapping/torch_dist_keys.h"
 
 namespace strata::cli {
 
@@ -40,11 +39,6 @@ void add_diff_command(CLI::App& app) {
         if (args->stored_names) {
             report = diff_checkpoints(*ca, *cb, {args->tolerance, args->threads}, progress, cancel);
         } else {
-            for (const Checkpoint* c : {&*ca, &*cb})
-                if (c->format == "torch_dist" && !is_megatron_torch_dist(*c))  // FSDP / plain DCP: no model
-                    check(Status::unsupported("a PyTorch DCP checkpoint without Megatron model keys has no "
-                                              "canonical view; compare it by stored name with --stored-names")
-                              .in_file(c->path.string()));
             auto va = CanonicalView::open(*ca, {args->allow_unmapped});
             check(va.status());
             auto vb = CanonicalView::open(*cb, {args->allow_unmapped});

@@ -122,6 +122,10 @@ Result<DetectedLayout> detect_layout(const Checkpoint& ckpt) {
 
 Result<CanonicalView> CanonicalView::open(const Checkpoint& source, const CanonicalViewOptions& options) {
     std::shared_ptr<const Checkpoint> owned;
+    if (source.format == "torch_dist" && !is_megatron_torch_dist(source))  // FSDP / plain DCP: no model
+        return Status::unsupported("a PyTorch DCP checkpoint without Megatron model keys has no canonical view; "
+                                   "compare it by stored name (strata diff --stored-names; Python: stored_names=True)")
+            .in_file(source.path.string());
     if (is_megatron_torch_dist(source)) {  // read through its legacy TP1 PP1 view (torch_dist_keys.h)
         STRATA_TRY(Checkpoint legacy, legacy_view_of_torch_dist(source));
         owned = std::make_shared<const Checkpoint>(std::move(legacy));

@@ -208,6 +208,26 @@ struct Builder {
     }
 };
 
+// A rank tensor no canonical element reaches: vocab padding rows only (a TP rank past the real
+// vocab, as at vocab 256 padded to 512 for TP4). Vocab-parallel tensors split their rows evenly
+// by TP rank (VocabParallelEmbedding, the output layer), so its rows sit at tp · rows in the
+// global tensor of the same name. A tied output layer's copy of them is the embedding's.
+Result<std::vector<Group>> padding_only(const Layout& at_plan, const Layout& global, const LayoutTensor& t) {
+    const auto g = std::find_if(global.tensors.begin(), global.tensors.end(),
+                                [&](const LayoutTensor& x) { return x.name == t.name; });
+    if (g == global.tensors.end()) {
+        if (at_plan.spec.tied_embeddings && t.name == "output_layer.weight") return std::vector<Group>{};
+        return Status::internal("no global tensor holds it").in_tensor(t.name);
+    }
+    const auto tp = static_cast<uint64_t>(at_plan.options.plan.tp);
+    if (t.shape.empty() || g->shape.size() != t.shape.size() || g->shape[0] != t.shape[0] * tp ||
+        !std::equal(t.shape.begin() + 1, t.shape.end(), g->shape.begin() + 1))
+        return Status::internal("a tensor of padding only that is not a vocab-parallel slice").in_tensor(t.name);
+    Group group{static_cast<uint32_t>(g - global.tensors.begin()), Coord(t.shape.size(), 0), {}, {}, 0, {}};
+    group.delta[0] = static_cast<int64_t>(t.rank.tp * t.shape[0]);
+    return std::vector<Group>{std::move(group)};
+}
+
 }  // namespace
 
 Result<TorchDistNaming> torch_dist_naming(const ModelSpec& spec, NormLayout spec_norms) {
@@ -259,7 +279,10 @@ Result<TorchDistLayout> torch_dist_layout(const Layout& at_plan, const Layout& g
                 if (inter) STRATA_RETURN_IF_ERROR(add_sub_piece(at_plan, global, p, q, *inter, groups));
             }
         }
-        if (groups.empty()) return Status::internal("no global tensor holds it").in_tensor(t.name);
+        if (groups.empty()) {
+            STRATA_TRY(groups, padding_only(at_plan, global, t));
+            if (groups.empty()) continue;
+        }
         STRATA_RETURN_IF_ERROR(check_tiling(t, groups));
         for (const Group& g : groups) STRATA_RETURN_IF_ERROR(b.add_chunk(t, g));
     }

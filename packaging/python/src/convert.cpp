@@ -18,7 +18,7 @@ struct ConvertArgs {
     std::filesystem::path source, out;
     std::string to;
     int tp = 1, pp = 1, ep = 1, etp = 0;
-    std::optional<std::string> dtype, expert_layout, norm_layout, mamba_layout, megatron_version;
+    std::optional<std::string> dtype, expert_layout, norm_layout, mamba_layout, megatron_version, ckpt_format;
     bool vocab_padding = true;
     int make_vocab_size_divisible_by = 128;
     int threads = 0;
@@ -45,6 +45,7 @@ ConvertOptions convert_options(const ConvertArgs& a) {
     t.mamba_layout = a.mamba_layout.value_or("");
     t.megatron_version = a.megatron_version.value_or("");
     t.dtype = a.dtype.value_or("");
+    t.ckpt_format = a.ckpt_format.value_or("");
     t.cli_flags = false;
     check(cli::apply_convert_target(t, false, o));
     o.executor.max_memory = a.max_memory;
@@ -85,7 +86,8 @@ void bind_convert(py::module_& m) {
         [](std::filesystem::path source, std::string to, std::filesystem::path out, int tp, int pp, int ep, int etp,
            std::optional<std::string> dtype, std::optional<std::string> expert_layout,
            std::optional<std::string> norm_layout, bool vocab_padding, int make_vocab_size_divisible_by,
-           std::optional<std::string> mamba_layout, std::optional<std::string> megatron_version, int threads,
+           std::optional<std::string> mamba_layout, std::optional<std::string> megatron_version,
+           std::optional<std::string> ckpt_format, int threads,
            uint64_t max_memory, bool allow_unmapped, bool dry_run, bool overwrite, int iteration, bool release,
            bool verify, py::object progress) {
             ConvertArgs a{std::move(source),
@@ -100,6 +102,7 @@ void bind_convert(py::module_& m) {
                           std::move(norm_layout),
                           std::move(mamba_layout),
                           std::move(megatron_version),
+                          std::move(ckpt_format),
                           vocab_padding,
                           make_vocab_size_divisible_by,
                           threads,
@@ -116,7 +119,7 @@ void bind_convert(py::module_& m) {
         py::arg("pp") = 1, py::arg("ep") = 1, py::arg("etp") = 0, py::arg("dtype") = py::none(),
         py::arg("expert_layout") = py::none(), py::arg("norm_layout") = py::none(), py::arg("vocab_padding") = true,
         py::arg("make_vocab_size_divisible_by") = 128, py::arg("mamba_layout") = py::none(),
-        py::arg("megatron_version") = py::none(), py::arg("threads") = 0, py::arg("max_memory") = 1ull << 30,
+        py::arg("megatron_version") = py::none(), py::arg("ckpt_format") = py::none(), py::arg("threads") = 0, py::arg("max_memory") = 1ull << 30,
         py::arg("allow_unmapped") = false, py::arg("dry_run") = false, py::arg("overwrite") = false,
         py::arg("iteration") = 1, py::arg("release") = false, py::arg("verify") = true,
         py::arg("progress") = py::none());

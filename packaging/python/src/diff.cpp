@@ -31,11 +31,6 @@ py::object diff(const py::object& a, const py::object& b, double tolerance, int 
             return diff_checkpoints(ca->checkpoint(), cb->checkpoint(), options, p, c);
         });
     } else {
-        for (const auto* c : {ca.get(), cb.get()})
-            if (c->checkpoint().format == "torch_dist")  // as `strata diff`: no mapping reads DCP keys yet
-                throw StatusError(Status::unsupported("a torch_dist checkpoint has no canonical view yet; compare it "
-                                                      "by stored name with stored_names=True")
-                                      .in_file(c->checkpoint().path.string()));
         const CanonicalView& va = ca->canonical();
         const CanonicalView& vb = cb->canonical();
         report = run_with_progress<DiffReport>(

@@ -236,12 +236,14 @@ def pattern(*, attn_layers: Optional[Union[str, Sequence[int]]] = None, pattern:
 def convert(source: PathLike, *, to: str, out: Optional[PathLike] = None, tp: int = 1, pp: int = 1, ep: int = 1,
             etp: int = 0, dtype: Optional[str] = None, expert_layout: Optional[str] = None,
             norm_layout: Optional[str] = None, vocab_padding: bool = True, make_vocab_size_divisible_by: int = 128,
-            mamba_layout: Optional[str] = None, megatron_version: Optional[str] = None, threads: int = 0,
+            mamba_layout: Optional[str] = None, megatron_version: Optional[str] = None,
+            ckpt_format: Optional[str] = None, threads: int = 0,
             max_memory: int = 1 << 30, allow_unmapped: bool = False, dry_run: bool = False, overwrite: bool = False,
             iteration: int = 1, release: bool = False, verify: bool = True,
             progress: Optional[Progress] = None) -> dict:
     """Convert a checkpoint to another layout (``strata convert``): to='megatron' (with tp, pp,
-    ep, etp), 'hf', 'hf-fused' or 'hf-fused-v5'.
+    ep, etp), 'hf', 'hf-fused' or 'hf-fused-v5'. ckpt_format='torch_dist' writes Megatron's
+    distributed checkpoint instead of the legacy per-rank files ('torch').
 
     Runs with the GIL released. `progress(label, done, total)` is called on this thread
     whenever progress moves (at most every 50 ms). Ctrl-C, or an exception raised by
@@ -251,7 +253,7 @@ def convert(source: PathLike, *, to: str, out: Optional[PathLike] = None, tp: in
     """
     return _core._convert(os.fspath(source), to, "" if out is None else os.fspath(out), tp, pp, ep, etp, dtype,
                           expert_layout, norm_layout, vocab_padding, make_vocab_size_divisible_by, mamba_layout,
-                          megatron_version, threads, max_memory, allow_unmapped, dry_run, overwrite, iteration,
+                          megatron_version, ckpt_format, threads, max_memory, allow_unmapped, dry_run, overwrite, iteration,
                           release, verify, progress)
 
 

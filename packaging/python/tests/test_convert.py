@@ -24,6 +24,17 @@ def test_convert_reports_progress_and_matches_the_source(models, tmp_path):
     assert strata.diff(models["hf"], out)["equal"]
 
 
+def test_convert_writes_torch_dist_that_reads_back_equal(models, tmp_path):
+    out = tmp_path / "dist"
+    report = strata.convert(models["hf"], to="megatron", out=out, tp=2, ep=2, ckpt_format="torch_dist")
+    assert "torch_dist" in report["target_layout"]
+    assert (out / "iter_0000001" / ".metadata").is_file()
+    assert strata.open(out).format == "torch_dist"
+    assert strata.diff(models["hf"], out)["equal"]
+    with pytest.raises(strata.Error, match="ckpt_format"):
+        strata.convert(models["hf"], to="megatron", out=tmp_path / "bad", ckpt_format="zarr")
+
+
 def test_dry_run_returns_the_plan_and_writes_nothing(models, tmp_path):
     plan = strata.convert(models["hf"], to="megatron", out=tmp_path / "never", tp=2, dry_run=True)
     assert isinstance(plan, dict) and plan
