@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""torch_dist -> HF: Strata against the way Python converters do it, same run.
+"""torch_dist -> HF and HF -> torch_dist: Strata against the way Python converters do it and cp, same run.
 
 Makes (once, cached under --dir) a megatron-core torch_dist checkpoint of a Qwen3-style dense
 GPTModel saved from TP2 (bf16, about 1 GB at the default dims; tests/reference/
@@ -10,7 +10,10 @@ make_torch_dist_gpt_fixtures.py builds it), then times:
            checkpoint_inspector and slime's converter do), then unstacks the layer axis, splits
            linear_qkv into q/k/v and linear_fc1 into gate/up, and writes model.safetensors
   cp       `cp -r` of the checkpoint's bytes (page cache warm), for scale
-and checks with `strata diff` that both outputs hold the same model. Prints the ratios.
+and checks with `strata diff` that both outputs hold the same model. Then the other way:
+  strata   `strata convert HF --to megatron --ckpt-format torch_dist --tp 2` of Strata's HF output
+  cp       `cp -r` of the bytes that wrote (its output folder), for scale
+and checks with `strata diff` that the written torch_dist holds megatron-core's model. Prints the ratios.
 Needs torch >= 2.4, safetensors and megatron-core (0.16.1 used) in the running Python.
 Usage: /work/venv-ref5/bin/python bench/torch_dist_bench.py --strata build/app/cli/strata [--dir /tmp/tdbench]
        [--layers 8] [--hidden 2048]
@@ -113,7 +116,7 @@ def main():
     if not os.path.isdir(ckpt):
         make_checkpoint(ckpt, opts.layers, opts.hidden)
     src_bytes = folder_bytes(ckpt)
-    for d in ("cp", "strata-hf", "torch-hf"):
+    for d in ("cp", "strata-hf", "torch-hf", "strata-td", "cp-td"):
         shutil.rmtree(os.path.join(opts.dir, d), ignore_errors=True)
     subprocess.run(["cat"] + [os.path.join(dp, f) for dp, _, fs in os.walk(ckpt) for f in fs],
                    stdout=subprocess.DEVNULL, check=True)  # warm the page cache for every contender
@@ -134,7 +137,20 @@ def main():
     print("ratio strata / cp:       %.2f" % (strata_s / cp_s))
     print("ratio strata / torch:    %.2f" % (strata_s / torch_s))
     print("same model:              %s" % ("yes" if same.returncode == 0 else "NO\n" + same.stdout[-2000:]))
-    sys.exit(0 if same.returncode == 0 else 1)
+    td = os.path.join(opts.dir, "strata-td")
+    subprocess.run(["sync"], check=True)
+    td_s, td_mb = timed([opts.strata, "convert", os.path.join(opts.dir, "strata-hf"), "--to", "megatron",
+                         "--ckpt-format", "torch_dist", "--tp", "2", "--out", td])
+    td_bytes = folder_bytes(td)
+    cp_td_s, _ = timed(["sh", "-c", "cp -r '%s' '%s/cp-td' && sync" % (td, opts.dir)])
+    same_td = subprocess.run([opts.strata, "diff", td, ckpt], stdout=subprocess.PIPE, text=True)
+    print("strata convert --to megatron --ckpt-format torch_dist --tp 2: %.2f s (%.0f MB/s written), peak RSS %.0f MB"
+          % (td_s, td_bytes / 1e6 / td_s, td_mb))
+    print("cp -r of those %.2f GB:   %.2f s" % (td_bytes / 1e9, cp_td_s))
+    print("ratio strata / cp:       %.2f" % (td_s / cp_td_s))
+    print("same model as megatron-core's checkpoint: %s" %
+          ("yes" if same_td.returncode == 0 else "NO\n" + same_td.stdout[-2000:]))
+    sys.exit(0 if same.returncode == 0 and same_td.returncode == 0 else 1)
 
 
 if __name__ == "__main__":
