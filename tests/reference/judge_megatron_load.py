@@ -8,6 +8,10 @@ torch_dist output (one chunk's bytes changed) must fail: the load errors or the 
 Run by hand (CI's Debian torch 1.13 has no torch.distributed.checkpoint), in a venv holding torch
 (2.15 used), transformers (5.23 used), safetensors and megatron-core (0.16.1 used):
     /work/venv-ref5/bin/python tests/reference/judge_megatron_load.py build/app/cli/strata
+Other megatron-core releases without their dependencies, ahead of the venv's:
+    pip install --no-deps --target /tmp/mc13 megatron-core==0.13.1
+    PYTHONPATH=/tmp/mc13 /work/venv-ref5/bin/python tests/reference/judge_megatron_load.py build/app/cli/strata
+(0.13.1 and 0.14.0 pass; 0.15.0's import JIT-compiles a CUDA extension and stops on a CPU machine.)
 Prints one line per case and exits 1 when any case fails.
 """
 import argparse
