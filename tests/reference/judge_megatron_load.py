@@ -44,6 +44,9 @@ CASES = {
     "moe torch_dist tp2 ep4, loaded into tp1": ("tiny", ["--tp", "2", "--ep", "4"], "torch_dist", (1, 1, 1)),
     "dense legacy tp2": ("tiny-dense", ["--tp", "2"], "torch", (2, 1, 1)),
     "moe legacy ep2": ("tiny", ["--ep", "2", "--expert-layout", "sequential"], "torch", (1, 1, 2)),
+    "dense legacy pp2 vpp2": ("tiny-dense", ["--pp", "2", "--vpp", "2"], "torch", (1, 2, 1)),
+    "moe legacy tp2 pp2 vpp2": ("tiny", ["--tp", "2", "--pp", "2", "--vpp", "2", "--expert-layout", "sequential"],
+                                "torch", (2, 2, 1)),
 }
 
 
@@ -76,17 +79,19 @@ def padded_vocab(c, tp):
     return (c["vocab_size"] + m - 1) // m * m
 
 
-def build(c, cfg, tp, pre, post):
+def build(c, cfg, tp, pre, post, vp_stage=None):
     from megatron.core.models.gpt import GPTModel
     from megatron.core.models.gpt.gpt_layer_specs import get_gpt_layer_local_spec
     spec = get_gpt_layer_local_spec(num_experts=c.get("num_experts"), qk_layernorm=True, normalization="RMSNorm")
     return GPTModel(config=cfg, transformer_layer_spec=spec, vocab_size=padded_vocab(c, tp), max_sequence_length=4096,
                     pre_process=pre, post_process=post, parallel_output=False,
                     share_embeddings_and_output_weights=c.get("tie_word_embeddings", False),
-                    position_embedding_type="rope", rotary_base=c["rope_theta"])
+                    position_embedding_type="rope", rotary_base=c["rope_theta"],
+                    **({"vp_stage": vp_stage} if vp_stage is not None else {}))
 
 
-def load_torch_dist(model, ckpt):
+def load_torch_dist(models, ckpt):
+    (model,) = models
     from megatron.core import dist_checkpointing
     with open(os.path.join(ckpt, "latest_checkpointed_iteration.txt")) as f:
         it = f.read().strip()
@@ -96,7 +101,7 @@ def load_torch_dist(model, ckpt):
     model.load_state_dict(loaded["model"], strict=True)
 
 
-def load_legacy(model, ckpt, ps):
+def load_legacy(models, ckpt, ps):
     tp, pp, ep = ps.get_tensor_model_parallel_rank(), ps.get_pipeline_model_parallel_rank(), \
         ps.get_expert_model_parallel_rank()
     tps, pps, eps = ps.get_tensor_model_parallel_world_size(), ps.get_pipeline_model_parallel_world_size(), \
@@ -104,41 +109,53 @@ def load_legacy(model, ckpt, ps):
     name = "mp_rank_%02d" % tp + ("_%03d" % pp if pps > 1 else "") + ("_%03d" % ep if eps > 1 else "")
     state = torch.load(os.path.join(ckpt, "iter_0000001", name, "model_optim_rng.pt"), map_location="cpu",
                        weights_only=False)
-    missing, unexpected = model.load_state_dict(state["model"], strict=False)
-    missing = [k for k in missing if not k.endswith("_extra_state")]
-    if missing or unexpected:
-        raise RuntimeError(f"legacy load: missing {missing[:4]}, unexpected {unexpected[:4]}")
+    for v, model in enumerate(models):  # VPP: model0, model1 ... in one rank file
+        sd = state["model"] if len(models) == 1 else state["model%d" % v]
+        missing, unexpected = model.load_state_dict(sd, strict=False)
+        missing = [k for k in missing if not k.endswith("_extra_state")]
+        if missing or unexpected:
+            raise RuntimeError(f"legacy load: missing {missing[:4]}, unexpected {unexpected[:4]}")
 
 
-def worker(rank, world, port, hf, ckpt, fmt, ranks, out):
+def worker(rank, world, port, hf, ckpt, fmt, ranks, vpp, out):
     tp, pp, ep = ranks
-    ps = gpt.init_parallel(rank, world, port, tp, pp, ep)
+    stub = gpt.init_parallel  # initialises with VPP 1; VPP chunks are built by hand below
+    ps = stub(rank, world, port, tp, pp, ep)
     c = hf_config(hf)
-    model = build(c, transformer_config(c, tp, pp, ep), tp, ps.is_pipeline_first_stage(), ps.is_pipeline_last_stage())
+    cfg = transformer_config(c, tp, pp, ep)
+    if vpp > 1:
+        cfg.virtual_pipeline_model_parallel_size = vpp
+        ps.set_virtual_pipeline_model_parallel_world_size(vpp)
+    p = ps.get_pipeline_model_parallel_rank()
+    # Model chunk v of this stage is global chunk v·PP + p (Megatron's interleaved schedule).
+    models = [build(c, cfg, tp, p == 0 and v == 0, p == pp - 1 and v == vpp - 1, v if vpp > 1 else None)
+              for v in range(vpp)]
     result = {}
     try:
         if fmt == "torch_dist":
-            load_torch_dist(model, ckpt)
+            load_torch_dist(models, ckpt)
         else:
-            load_legacy(model, ckpt, ps)
-        model.eval()
+            load_legacy(models, ckpt, ps)
         tokens = torch.tensor([TOKENS])
         positions = torch.arange(len(TOKENS)).unsqueeze(0)
         mask = torch.triu(torch.ones(1, 1, len(TOKENS), len(TOKENS), dtype=torch.bool), diagonal=1)
+        logits = None
         with torch.no_grad():
-            if pp == 1:
-                logits = model(tokens, positions, mask)
-            else:  # two stages in one go: stage 0's hidden states handed to stage 1
-                from megatron.core.pipeline_parallel import p2p_communication  # noqa: F401
-                hidden = torch.zeros(len(TOKENS), 1, c["hidden_size"])
-                if ps.is_pipeline_first_stage():
-                    hidden = model(tokens, positions, mask)
-                    dist.send(hidden.contiguous(), dst=rank + tp)
-                    logits = None
-                else:
-                    dist.recv(hidden, src=rank - tp)
+            for chunk in range(pp * vpp):  # the chunks in layer order, hidden states handed along
+                owner, v = chunk % pp, chunk // pp
+                if owner != p:
+                    continue
+                model = models[v]
+                model.eval()
+                if chunk > 0:
+                    hidden = torch.zeros(len(TOKENS), 1, c["hidden_size"])
+                    dist.recv(hidden, src=rank + ((chunk - 1) % pp - p) * tp)
                     model.set_input_tensor(hidden)
-                    logits = model(tokens, positions, mask)
+                y = model(tokens, positions, mask)
+                if chunk == pp * vpp - 1:
+                    logits = y
+                else:
+                    dist.send(y.contiguous(), dst=rank + ((chunk + 1) % pp - p) * tp)
         if logits is not None and rank == world - 1:
             result["logits"] = logits[0, :, :c["vocab_size"]].float()
     except Exception as e:  # noqa: BLE001  the judge reports it
@@ -157,13 +174,13 @@ def hf_logits(hf):
         return model(torch.tensor([TOKENS])).logits[0].float()
 
 
-def judge(ckpt, hf, fmt, ranks, tmp):
+def judge(ckpt, hf, fmt, ranks, tmp, vpp=1):
     world = ranks[0] * ranks[1] * ranks[2]
     out = os.path.join(tmp, "result")
     for f in os.listdir(tmp):
         if f.startswith("result."):
             os.remove(os.path.join(tmp, f))
-    mp.spawn(worker, args=(world, base.free_port(), hf, ckpt, fmt, ranks, out), nprocs=world)
+    mp.spawn(worker, args=(world, base.free_port(), hf, ckpt, fmt, ranks, vpp, out), nprocs=world)
     results = [torch.load(os.path.join(tmp, f)) for f in sorted(os.listdir(tmp)) if f.startswith("result.")]
     errors = [r["error"] for r in results if "error" in r]
     if errors:
@@ -222,7 +239,8 @@ def main():
             shutil.rmtree(ckpt, ignore_errors=True)
             subprocess.run([opts.strata, "convert", hf, "--to", "megatron", "--ckpt-format", fmt, "--norm-layout",
                             "local", *flags, "--out", ckpt], check=True, stdout=subprocess.DEVNULL)
-            logits, error = judge(ckpt, hf, fmt, ranks, tmp)
+            vpp = int(flags[flags.index("--vpp") + 1]) if "--vpp" in flags else 1
+            logits, error = judge(ckpt, hf, fmt, ranks, tmp, vpp)
             if error:
                 print(f"FAIL {name}: megatron-core: {error}")
                 failed += 1

@@ -40,7 +40,7 @@ Result<uint64_t> parse_size(const std::string& text) {
 struct ConvertArgs {
     std::string source, out, to, dtype, max_memory = "1G", experts, norms, mamba_layout, megatron_version, ckpt_format;
     std::string mtp_experts, device = "cpu";
-    int tp = 1, pp = 1, ep = 1, etp = 0, threads = 0, iteration = 1, divisible_by = 128;
+    int tp = 1, pp = 1, vpp = 1, ep = 1, etp = 0, threads = 0, iteration = 1, divisible_by = 128;
     bool dry_run = false, json = false, no_vocab_padding = false, allow_unmapped = false, force = false;
     bool force_space = false;
     bool release = false, no_verify = false;
@@ -50,6 +50,8 @@ void add_common(CLI::App* cmd, ConvertArgs& a) {
     cmd->add_option("--out,-o", a.out, "output folder (must not exist)");
     cmd->add_option("--tp", a.tp, "tensor parallel size (megatron)");
     cmd->add_option("--pp", a.pp, "pipeline parallel size (megatron)");
+    cmd->add_option("--vpp", a.vpp,
+                    "virtual pipeline chunks per stage (megatron legacy: model0, model1 ... in each rank file)");
     cmd->add_option("--ep", a.ep, "expert parallel size (megatron)");
     cmd->add_option("--etp", a.etp, "expert tensor parallel size (megatron; default = tp)");
     cmd->add_option("--dtype", a.dtype, "cast floating tensors: bf16, f16, f32");
@@ -92,6 +94,7 @@ void run(const ConvertArgs& a, bool reshard) {
     t.plan.pp = a.pp;
     t.plan.ep = a.ep;
     t.plan.etp = a.etp;
+    t.plan.vpp = a.vpp;
     t.plan.make_vocab_size_divisible_by = a.divisible_by;
     t.vocab_padding = !a.no_vocab_padding;
     t.expert_layout = a.experts;

@@ -16,17 +16,18 @@ Status apply_convert_target(const ConvertTarget& t, bool reshard, ConvertOptions
         o.target.kind = *kind;
     }
     const ParallelPlan& p = t.plan;
-    if (o.target.kind != LayoutKind::Megatron && (p.tp != 1 || p.pp != 1 || p.ep != 1 || p.etp > 1 ||
+    if (o.target.kind != LayoutKind::Megatron && (p.tp != 1 || p.pp != 1 || p.ep != 1 || p.etp > 1 || p.vpp != 1 ||
                                                   !t.expert_layout.empty() || !t.norm_layout.empty() ||
                                                   !t.vocab_padding || !t.ckpt_format.empty()))
         return Status::invalid_argument(
-            name("--tp/--pp/--ep/--etp/--expert-layout/--norm-layout/--no-vocab-padding/--ckpt-format",
-                 "tp/pp/ep/etp/expert_layout/norm_layout/vocab_padding/ckpt_format") +
+            name("--tp/--pp/--vpp/--ep/--etp/--expert-layout/--norm-layout/--no-vocab-padding/--ckpt-format",
+                 "tp/pp/vpp/ep/etp/expert_layout/norm_layout/vocab_padding/ckpt_format") +
             " apply to " + name("--to megatron", "to='megatron'") + " only");
     o.target.plan.tp = p.tp;
     o.target.plan.pp = p.pp;
     o.target.plan.ep = p.ep;
     o.target.plan.etp = p.etp;
+    o.target.plan.vpp = p.vpp;
     o.target.plan.make_vocab_size_divisible_by = p.make_vocab_size_divisible_by;
     o.target.vocab_padding = t.vocab_padding;
     if (!t.expert_layout.empty()) {

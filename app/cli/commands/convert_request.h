@@ -15,7 +15,7 @@ namespace strata::cli {
 
 struct ConvertTarget {
     std::string to;  // "megatron", "hf", "hf-fused", "hf-fused-v5"; "" with reshard (Megatron, source Megatron)
-    ParallelPlan plan;  // tp, pp, ep, etp, make_vocab_size_divisible_by
+    ParallelPlan plan;  // tp, pp, vpp, ep, etp, make_vocab_size_divisible_by
     bool vocab_padding = true;
     // "" = not given.
     std::string expert_layout, norm_layout, mamba_layout, megatron_version, dtype, ckpt_format;

@@ -48,7 +48,8 @@ std::string describe_layout(const LayoutOptions& o) {
     std::string s = layout_kind_name(o.kind);
     if (o.kind != LayoutKind::Megatron) return s;
     const auto& p = o.plan;
-    s += " tp" + std::to_string(p.tp) + " pp" + std::to_string(p.pp) + " ep" + std::to_string(p.ep) + " etp" +
+    s += " tp" + std::to_string(p.tp) + " pp" + std::to_string(p.pp) + (p.vpp > 1 ? " vpp" + std::to_string(p.vpp) : "") +
+         " ep" + std::to_string(p.ep) + " etp" +
          std::to_string(p.expert_tp()) + " (" + expert_layout_name(o.experts) + " experts, " +
          norm_layout_name(o.norms) + " norms)";
     return s;

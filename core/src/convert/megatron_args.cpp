@@ -36,7 +36,7 @@ json megatron_args_for(const json& config, const Layout& layout, int iteration) 
     a["pipeline_model_parallel_size"] = p.pp;
     a["expert_model_parallel_size"] = p.ep;
     a["expert_tensor_parallel_size"] = p.expert_tp();
-    a["virtual_pipeline_model_parallel_size"] = nullptr;
+    a["virtual_pipeline_model_parallel_size"] = p.vpp > 1 ? json(p.vpp) : json(nullptr);
     a["sequence_parallel"] = p.tp > 1;
     if (p.first_stage_layers) a["decoder_first_pipeline_num_layers"] = *p.first_stage_layers;
     if (p.last_stage_layers) a["decoder_last_pipeline_num_layers"] = *p.last_stage_layers;

@@ -23,6 +23,7 @@ Result<std::unique_ptr<CheckpointWriter>> MegatronWriter::rank_file(const std::s
     if (ec) return Status::io("cannot create folder: " + ec.message()).in_file(file.parent_path().string());
     TorchPtWriterOptions wo;
     wo.extra = megatron_extra_entries(args_, iteration_);
+    wo.model_chunks = true;  // VPP layouts name tensors model0.*, model1.* (mapping/layout.cpp)
     return std::unique_ptr<CheckpointWriter>(std::make_unique<TorchPtWriter>(file, std::move(wo)));
 }
 

@@ -164,7 +164,10 @@ Status check_plan(const ModelSpec& spec, const LayoutOptions& o) {
     }
     auto bad = [](const std::string& m) { return Status::invalid_argument(m); };
     if (p.tp < 1 || p.pp < 1 || p.ep < 1 || p.expert_tp() < 1) return bad("parallel sizes must be >= 1");
-    if (p.vpp != 1) return Status::unsupported("virtual pipeline stages (model0/model1...) are not written yet");
+    if (p.vpp < 1) return bad("VPP must be >= 1");
+    if (p.vpp > 1 && p.pp < 2) return bad("VPP > 1 needs PP > 1");
+    if (p.vpp > 1 && (p.first_stage_layers || p.last_stage_layers))
+        return Status::unsupported("virtual pipeline stages with first/last-stage layer counts are not written yet");
     const int etp = p.expert_tp();
     if (etp > p.tp || p.tp % etp != 0)
         return Status::unsupported("legacy Megatron checkpoints name files by TP rank, so ETP " + std::to_string(etp) +
@@ -185,11 +188,71 @@ Status check_plan(const ModelSpec& spec, const LayoutOptions& o) {
     return Status::ok();
 }
 
+// Tensors in file order (stable), mapping order kept inside a file; pieces follow.
+void sort_by_file(Layout& layout) {
+    std::vector<uint32_t> order(layout.tensors.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return layout.tensors[a].file < layout.tensors[b].file; });
+    std::vector<uint32_t> where(order.size());
+    std::vector<LayoutTensor> sorted;
+    sorted.reserve(order.size());
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        where[order[i]] = i;
+        sorted.push_back(std::move(layout.tensors[order[i]]));
+    }
+    layout.tensors = std::move(sorted);
+    for (auto& piece : layout.pieces) piece.tensor = where[piece.tensor];
+    std::stable_sort(layout.pieces.begin(), layout.pieces.end(),
+                     [](const Piece& a, const Piece& b) { return a.tensor < b.tensor; });
+}
+
+void add_rank_files(Layout& layout) {
+    const ParallelPlan& p = layout.options.plan;
+    for (int s = 0; s < p.pp; ++s)
+        for (int t = 0; t < p.tp; ++t)
+            for (int e = 0; e < p.ep; ++e) {
+                const RankCoord r{t, s, e};
+                layout.files.push_back({megatron_rank_dir(r, p) + "/model_optim_rng.pt", r});
+            }
+}
+
+// Megatron's interleaved pipeline (legacy format): the layers split evenly into PP·VPP chunks,
+// chunk c on stage c % PP as its model chunk v = c / PP, saved under "model<v>" in that stage's
+// rank file with layers numbered from 0 inside the chunk (megatron/training/checkpointing.py
+// generate_state_dict; the embedding sits in stage 0's model0, the final norm and output layer in
+// the last stage's last chunk). `virtual_stages` is the layout built with PP·VPP stages and
+// VPP 1; its stage c becomes (stage c % PP, "model<c / PP>." before every name).
+Layout fold_virtual_stages(Layout virtual_stages, const LayoutOptions& options) {
+    Layout layout = std::move(virtual_stages);
+    const ParallelPlan& p = options.plan;
+    layout.options = options;
+    std::vector<LayoutFile> virtual_files = std::move(layout.files);
+    layout.files.clear();
+    add_rank_files(layout);
+    auto file_of = [&](const RankCoord& r) { return static_cast<uint32_t>((r.pp * p.tp + r.tp) * p.ep + r.ep); };
+    for (LayoutTensor& t : layout.tensors) {
+        const int chunk = virtual_files[t.file].rank.pp;
+        t.rank.pp = chunk % p.pp;
+        t.name = "model" + std::to_string(chunk / p.pp) + "." + t.name;
+        t.file = file_of(t.rank);
+    }
+    sort_by_file(layout);
+    return layout;
+}
+
 }  // namespace
 
 Result<Layout> build_layout(const ModelSpec& spec, const std::vector<TensorEntry>& canonical,
                             const MappingRegistry& registry, const LayoutOptions& options) {
     STRATA_RETURN_IF_ERROR(check_plan(spec, options));
+    if (options.kind == LayoutKind::Megatron && options.plan.vpp > 1) {
+        LayoutOptions virtual_stages = options;
+        virtual_stages.plan.pp = options.plan.pp * options.plan.vpp;
+        virtual_stages.plan.vpp = 1;
+        STRATA_TRY(Layout built, build_layout(spec, canonical, registry, virtual_stages));
+        return fold_virtual_stages(std::move(built), options);
+    }
     Layout layout;
     layout.options = options;
     layout.spec = spec;
@@ -205,12 +268,7 @@ Result<Layout> build_layout(const ModelSpec& spec, const std::vector<TensorEntry
             layout.padded_vocab = options.padded_vocab;
         }
         STRATA_TRY(layout.stage_layers, megatron_stage_layers(static_cast<int>(spec.layers), p));
-        for (int s = 0; s < p.pp; ++s)
-            for (int t = 0; t < p.tp; ++t)
-                for (int e = 0; e < p.ep; ++e) {
-                    const RankCoord r{t, s, e};
-                    layout.files.push_back({megatron_rank_dir(r, p) + "/model_optim_rng.pt", r});
-                }
+        add_rank_files(layout);
     } else {
         layout.stage_layers = {0, static_cast<int>(spec.layers)};
         layout.files.push_back({"", {}});
@@ -254,22 +312,7 @@ Result<Layout> build_layout(const ModelSpec& spec, const std::vector<TensorEntry
         if (!st) return st.in_tensor(canonical[g.group.members.front().canonical].name);
     }
 
-    // Order tensors by file (stable), keeping mapping order inside a file.
-    std::vector<uint32_t> order(layout.tensors.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return layout.tensors[a].file < layout.tensors[b].file; });
-    std::vector<uint32_t> where(order.size());
-    std::vector<LayoutTensor> sorted;
-    sorted.reserve(order.size());
-    for (uint32_t i = 0; i < order.size(); ++i) {
-        where[order[i]] = i;
-        sorted.push_back(std::move(layout.tensors[order[i]]));
-    }
-    layout.tensors = std::move(sorted);
-    for (auto& piece : layout.pieces) piece.tensor = where[piece.tensor];
-    std::stable_sort(layout.pieces.begin(), layout.pieces.end(),
-                     [](const Piece& a, const Piece& b) { return a.tensor < b.tensor; });
+    sort_by_file(layout);
     return layout;
 }
 

@@ -98,8 +98,17 @@ Result<ParallelPlan> parallel_plan_from_megatron_args(const nlohmann::json& a) {
     if (a.contains("decoder_last_pipeline_num_layers") && a["decoder_last_pipeline_num_layers"].is_number_integer()) {
         STRATA_TRY(p.last_stage_layers, size("decoder_last_pipeline_num_layers", 0));
     }
-    STRATA_TRY(const int vpp, size("virtual_pipeline_model_parallel_size", 1));
-    if (vpp > 1) return Status::unsupported("Megatron checkpoints with virtual pipeline stages are not read yet");
+    STRATA_TRY(p.vpp, size("virtual_pipeline_model_parallel_size", 1));
+    if (p.vpp == 0) p.vpp = 1;
+    // Older runs give the chunk size instead: num_layers_per_virtual_pipeline_stage.
+    STRATA_TRY(const int per_chunk, size("num_layers_per_virtual_pipeline_stage", 0));
+    if (per_chunk > 0 && p.vpp == 1 && p.pp > 1) {
+        STRATA_TRY(const int layers, size("num_layers", 0));
+        if (layers % (p.pp * per_chunk) != 0)
+            return Status::invalid_argument("Megatron args: num_layers " + std::to_string(layers) +
+                                            " is not PP x num_layers_per_virtual_pipeline_stage chunks");
+        p.vpp = layers / (p.pp * per_chunk);
+    }
     if (p.tp < 1 || p.pp < 1 || p.ep < 1 || p.etp < 0)
         return Status::invalid_argument("Megatron args hold invalid parallel sizes");
     return p;

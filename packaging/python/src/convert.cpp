@@ -17,7 +17,7 @@ namespace {
 struct ConvertArgs {
     std::filesystem::path source, out;
     std::string to;
-    int tp = 1, pp = 1, ep = 1, etp = 0;
+    int tp = 1, pp = 1, ep = 1, etp = 0, vpp = 1;
     std::optional<std::string> dtype, expert_layout, norm_layout, mamba_layout, megatron_version, ckpt_format;
     bool vocab_padding = true;
     int make_vocab_size_divisible_by = 128;
@@ -38,6 +38,7 @@ ConvertOptions convert_options(const ConvertArgs& a) {
     t.plan.pp = a.pp;
     t.plan.ep = a.ep;
     t.plan.etp = a.etp;
+    t.plan.vpp = a.vpp;
     t.plan.make_vocab_size_divisible_by = a.make_vocab_size_divisible_by;
     t.vocab_padding = a.vocab_padding;
     t.expert_layout = a.expert_layout.value_or("");
@@ -84,6 +85,7 @@ void bind_convert(py::module_& m) {
     m.def(
         "_convert",
         [](std::filesystem::path source, std::string to, std::filesystem::path out, int tp, int pp, int ep, int etp,
+           int vpp,
            std::optional<std::string> dtype, std::optional<std::string> expert_layout,
            std::optional<std::string> norm_layout, bool vocab_padding, int make_vocab_size_divisible_by,
            std::optional<std::string> mamba_layout, std::optional<std::string> megatron_version,
@@ -97,6 +99,7 @@ void bind_convert(py::module_& m) {
                           pp,
                           ep,
                           etp,
+                          vpp,
                           std::move(dtype),
                           std::move(expert_layout),
                           std::move(norm_layout),
@@ -116,7 +119,7 @@ void bind_convert(py::module_& m) {
             return convert(a, progress);
         },
         py::arg("source"), py::arg("to"), py::arg("out") = std::filesystem::path(), py::arg("tp") = 1,
-        py::arg("pp") = 1, py::arg("ep") = 1, py::arg("etp") = 0, py::arg("dtype") = py::none(),
+        py::arg("pp") = 1, py::arg("ep") = 1, py::arg("etp") = 0, py::arg("vpp") = 1, py::arg("dtype") = py::none(),
         py::arg("expert_layout") = py::none(), py::arg("norm_layout") = py::none(), py::arg("vocab_padding") = true,
         py::arg("make_vocab_size_divisible_by") = 128, py::arg("mamba_layout") = py::none(),
         py::arg("megatron_version") = py::none(), py::arg("ckpt_format") = py::none(), py::arg("threads") = 0, py::arg("max_memory") = 1ull << 30,

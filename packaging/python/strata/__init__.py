@@ -234,7 +234,7 @@ def pattern(*, attn_layers: Optional[Union[str, Sequence[int]]] = None, pattern:
 
 
 def convert(source: PathLike, *, to: str, out: Optional[PathLike] = None, tp: int = 1, pp: int = 1, ep: int = 1,
-            etp: int = 0, dtype: Optional[str] = None, expert_layout: Optional[str] = None,
+            etp: int = 0, vpp: int = 1, dtype: Optional[str] = None, expert_layout: Optional[str] = None,
             norm_layout: Optional[str] = None, vocab_padding: bool = True, make_vocab_size_divisible_by: int = 128,
             mamba_layout: Optional[str] = None, megatron_version: Optional[str] = None,
             ckpt_format: Optional[str] = None, threads: int = 0,
@@ -242,7 +242,7 @@ def convert(source: PathLike, *, to: str, out: Optional[PathLike] = None, tp: in
             iteration: int = 1, release: bool = False, verify: bool = True,
             progress: Optional[Progress] = None) -> dict:
     """Convert a checkpoint to another layout (``strata convert``): to='megatron' (with tp, pp,
-    ep, etp), 'hf', 'hf-fused' or 'hf-fused-v5'. ckpt_format='torch_dist' writes Megatron's
+    ep, etp, vpp), 'hf', 'hf-fused' or 'hf-fused-v5'. ckpt_format='torch_dist' writes Megatron's
     distributed checkpoint instead of the legacy per-rank files ('torch').
 
     Runs with the GIL released. `progress(label, done, total)` is called on this thread
@@ -251,7 +251,7 @@ def convert(source: PathLike, *, to: str, out: Optional[PathLike] = None, tp: in
     sibling is removed) and the source is only ever read. Returns a summary dict (the dry-run
     plan with dry_run=True).
     """
-    return _core._convert(os.fspath(source), to, "" if out is None else os.fspath(out), tp, pp, ep, etp, dtype,
+    return _core._convert(os.fspath(source), to, "" if out is None else os.fspath(out), tp, pp, ep, etp, vpp, dtype,
                           expert_layout, norm_layout, vocab_padding, make_vocab_size_divisible_by, mamba_layout,
                           megatron_version, ckpt_format, threads, max_memory, allow_unmapped, dry_run, overwrite, iteration,
                           release, verify, progress)

@@ -60,6 +60,10 @@ struct TorchPtWriterOptions {
     std::string archive_name;
     // torch >= 2.0 writes <root>/byteorder; torch 1.13 did not.
     bool write_byteorder = true;
+    // Megatron's interleaved pipeline: a tensor named "model<v>.<name>" goes into the top-level
+    // OrderedDict "model<v>" as <name> (such a rank file holds model0, model1 ... and no
+    // tensors_key entry when every tensor is in a chunk).
+    bool model_chunks = false;
 };
 
 // Writes one .pt file (not atomic by itself: write into an AtomicOutput's temporary).

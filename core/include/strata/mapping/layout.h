@@ -105,7 +105,9 @@ struct Layout {
     std::vector<LayoutTensor> tensors;  // in file order, then mapping order
     std::vector<Piece> pieces;          // grouped by tensor, in tensor order
     uint64_t padded_vocab = 0;          // Megatron rows of embedding/output (0 for HF)
-    std::vector<int> stage_layers;      // Megatron: first global layer of each PP stage, plus the end
+    // Megatron: first global layer of each PP stage, plus the end; with VPP > 1, of each virtual
+    // chunk c (on stage c % PP, model chunk c / PP).
+    std::vector<int> stage_layers;
 
     const TensorEntry* find_canonical(std::string_view name) const;
     // Pieces of each canonical tensor (indices into pieces).

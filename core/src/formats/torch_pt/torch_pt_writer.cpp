@@ -1,6 +1,9 @@
 // Writer side of torch .pt: the pickle and every record's place are planned in begin()
 // (records in torch's order: data.pkl, byteorder, data/0..N-1, version), so write()
 // only pwrites a tensor and its data descriptor, and finish() the central directory.
+#include <algorithm>
+#include <cctype>
+#include <optional>
 #include <set>
 
 #include "formats/torch_pt/pickle.h"
@@ -56,6 +59,15 @@ Result<PickleValue> bind_extra(const PickleValue& v, const std::vector<TensorEnt
     }
 }
 
+// "model1.decoder.x" -> ("model1", "decoder.x").
+std::optional<std::pair<std::string, std::string>> model_chunk_of(const std::string& name) {
+    if (name.rfind("model", 0) != 0) return std::nullopt;
+    size_t digits = 5;
+    while (digits < name.size() && std::isdigit(static_cast<unsigned char>(name[digits]))) ++digits;
+    if (digits == 5 || digits >= name.size() || name[digits] != '.') return std::nullopt;
+    return std::make_pair(name.substr(0, digits), name.substr(digits + 1));
+}
+
 }  // namespace
 
 TorchPtWriter::TorchPtWriter(fs::path file, TorchPtWriterOptions options)
@@ -90,18 +102,32 @@ Status TorchPtWriter::begin(const std::vector<TensorEntry>& entries) {
         top.emplace_back(PickleValue::string(key), std::move(bound));
     }
     std::vector<PickleValue::Item> state;
+    std::vector<std::pair<std::string, std::vector<PickleValue::Item>>> chunks;  // model<v> -> its state
     for (size_t i = 0; i < entries.size(); ++i) {
         if (used.count(i)) continue;
         PickleTensorRef ref;
         ref.entry = i;
         ref.dtype = entries[i].dtype;
         ref.shape = entries[i].shape;
-        state.emplace_back(PickleValue::string(entries[i].name), PickleValue::tensor(std::move(ref)));
+        std::string name = entries[i].name;
+        std::vector<PickleValue::Item>* into = &state;
+        if (const auto chunk = options_.model_chunks ? model_chunk_of(name) : std::nullopt) {
+            auto it = std::find_if(chunks.begin(), chunks.end(), [&](const auto& c) { return c.first == chunk->first; });
+            if (it == chunks.end()) it = chunks.insert(chunks.end(), {chunk->first, {}});
+            into = &it->second;
+            name = chunk->second;
+        }
+        into->emplace_back(PickleValue::string(name), PickleValue::tensor(std::move(ref)));
     }
+    if (!chunks.empty() && options_.tensors_key.empty())
+        return Status::invalid_argument("model chunks need a tensors_key (the file is a dict of them)");
     PickleValue state_dict = PickleValue::dict(std::move(state), true);
     PickleValue root = state_dict;
     if (!options_.tensors_key.empty()) {
-        top.emplace_back(PickleValue::string(options_.tensors_key), std::move(state_dict));
+        if (chunks.empty() || !state_dict.entries().empty())
+            top.emplace_back(PickleValue::string(options_.tensors_key), std::move(state_dict));
+        for (auto& [key, items] : chunks)
+            top.emplace_back(PickleValue::string(key), PickleValue::dict(std::move(items), true));
         root = PickleValue::dict(std::move(top));
     }
     STRATA_TRY(auto archive, torch_pt::PtArchive::plan(root, entries, options_.archive_name,
