@@ -95,6 +95,19 @@ TEST_CASE("strata plan --megatron-flags: Megatron-LM's Qwen3-30B-A3B example fla
         CHECK(has(stops, flag));
 }
 
+TEST_CASE("strata plan --megatron-flags: a checkpoint megatron-core saved is judged by its own args",
+          "[cli][plan][launch]") {
+    // gpt_dense_tp2: made by megatron-core 0.16.1 (tests/reference/make_torch_dist_fixtures.py).
+    const std::string ckpt = std::string(STRATA_SOURCE_DIR) + "/tests/reference/fixtures/torch_dist/gpt_dense_tp2";
+    std::string out, err;
+    CHECK(run_cli("plan " + ckpt + " --megatron-flags " + fixture("qwen3_30b_a3b_modelopt.sh"), &out, &err) == 1);
+    CHECK_THAT(out, Catch::Contains("checkpoint side: the checkpoint's Megatron args"));
+    CHECK_THAT(out,
+               Catch::Contains("num_layers value from checkpoint (2) is not equal to the input argument value (48)"));
+    CHECK_THAT(out, Catch::Contains("the flags build MoE layers; the checkpoint's MLPs are dense"));
+    CHECK_THAT(out, Catch::Contains("ffn_hidden_size 6144 here, 128 in the checkpoint"));
+}
+
 TEST_CASE("strata plan --megatron-flags: the seed's 96-layer hybrid launch flags against its M1 hybrid",
           "[cli][plan][launch]") {
     TempDir dir;
