@@ -240,6 +240,12 @@ TEST_CASE("launch check: each kind of mismatch is named", "[megatron][launch]") 
         REQUIRE(f != nullptr);
         CHECK(f->kind == LaunchFindingKind::Argument);
         CHECK(f->message.find("argparse stops with 'unrecognized arguments'") != std::string::npos);
+        // validate_args: --no-position-embedding only with RoPE.
+        const LaunchCheck nope = check_hf(with("--position-embedding-type rope", "--no-position-embedding"));
+        const LaunchFinding* g = finding(nope, "--no-position-embedding");
+        REQUIRE(g != nullptr);
+        CHECK(g->kind == LaunchFindingKind::Argument);
+        CHECK(g->message.find("RuntimeError: --no-position-embedding is deprecated") != std::string::npos);
         CHECK(f->message.find("--mamba-num-groups") != std::string::npos);
     }
 }

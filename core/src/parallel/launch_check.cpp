@@ -316,6 +316,10 @@ public:
                             verdict.message);
             }
         }
+        if (launch("add_position_embedding") == json(false) && launch("position_embedding_type") != json("rope"))
+            add(LaunchFindingKind::Argument, true, "--no-position-embedding", json(false), json(),
+                "validate_args stops: RuntimeError: --no-position-embedding is deprecated, use "
+                "--position-embedding-type (it is accepted only with --position-embedding-type rope)");
         const bool from_ckpt = launch("use_checkpoint_args").get<bool>();
         for (const char* dest : {"num_layers", "hidden_size", "num_attention_heads"})
             if (launch(dest).is_null() && !from_ckpt)
@@ -428,10 +432,10 @@ public:
             differ("add_qkv_bias", load + "linear_qkv.bias missing or unexpected)");
         differ("normalization", load + "LayerNorm has layer_norm_bias keys that RMSNorm lacks). Fix: --normalization " +
                                     py(ckpt("normalization")));
-        // Learned absolute position embeddings (Megatron's default type) are a tensor of their own.
-        auto learned = [&](const json& type, const json& add) {
-            return type == json("learned_absolute") && add != json(false);
-        };
+        // Learned absolute position embeddings (Megatron's default type) are a tensor of their own;
+        // megatron-core builds them from the type alone (LanguageModelEmbedding), whatever
+        // add_position_embedding says.
+        auto learned = [&](const json& type, const json&) { return type == json("learned_absolute"); };
         if (has_ckpt("position_embedding_type") &&
             launch("position_embedding_type") != ckpt("position_embedding_type")) {
             const bool l = learned(launch("position_embedding_type"), launch("add_position_embedding"));
