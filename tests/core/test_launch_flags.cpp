@@ -83,14 +83,14 @@ torchrun pretrain_gpt.py $ARGS "${EXTRA[@]}" \
     CHECK(f.get("tensor_model_parallel_size") == std::optional<std::string>("4"));
     CHECK(f.get("tokenizer_type") == std::optional<std::string>("single $NOT_EXPANDED"));
     CHECK(f.get("seq_length") == std::optional<std::string>("4096"));
-    CHECK(f.line_of("tensor_model_parallel_size") == 9);  // the command starts on line 9
+    CHECK(f.line_of("tensor_model_parallel_size") == 10);  // the line that writes it
     // Unassigned variables and bad values are reported with the line, never guessed.
     CHECK_FALSE(f.get("ffn_hidden_size"));
     CHECK_FALSE(f.get("kv_channels"));
     REQUIRE(f.problems.size() == 2);
     CHECK(f.problems[0].message ==
-          "train.sh:9: --ffn-hidden-size $FFN: the file does not assign it, so its value is unknown");
-    CHECK(f.problems[1].message == "train.sh:9: --kv-channels 'abc' is not an integer");
+          "train.sh:11: --ffn-hidden-size $FFN: the file does not assign it, so its value is unknown");
+    CHECK(f.problems[1].message == "train.sh:11: --kv-channels 'abc' is not an integer");
     const LaunchFlag* load = f.find("--load");
     REQUIRE(load != nullptr);
     CHECK_FALSE(load->resolved);
@@ -121,6 +121,12 @@ TEST_CASE("launch flags: a block no command expands counts, one a command expand
     int layers = 0;
     for (const auto& fl : twice.flags) layers += fl.flag == "--num-layers";
     CHECK(layers == 1);
+    // Lines: the one uncommented line that writes a flag, else the command that passes it.
+    const auto lines =
+        parse("A=\"--swiglu\"\n# --swiglu\nB=\"--num-layers 2\"\nC=\"--num-layers 3\"\npython x.py $A $B $C\n");
+    CHECK(lines.line_of("swiglu") == 1);
+    CHECK(lines.line_of("num_layers") == 5);
+    CHECK(lines.get("num_layers") == std::optional<std::string>("3"));
 }
 
 TEST_CASE("launch flags: text no shell would run is an error naming the file and line", "[megatron][launch]") {
@@ -221,7 +227,7 @@ TEST_CASE("launch check: each kind of mismatch is named", "[megatron][launch]") 
         REQUIRE(f != nullptr);
         CHECK(f->kind == LaunchFindingKind::Parallel);
         CHECK(f->message.find("KV groups 4 is not divisible by TP=8") != std::string::npos);
-        CHECK(f->line == 11);  // the torchrun line that expands PAR
+        CHECK(f->line == 9);  // the PAR=( line, not the torchrun line that expands it
     }
     SECTION("warning: the job starts, but not as the checkpoint was trained") {
         const LaunchCheck c = check_hf(with(" --norm-epsilon 1e-6", ""));

@@ -583,6 +583,35 @@ Result<LaunchFlags> parse_launch_flags(std::string_view text, const std::string&
     }
     std::stable_sort(found.begin(), found.end(),
                      [](const Candidate& a, const Candidate& b) { return a.line < b.line; });
+    // A flag passed through a variable is found on the command's line; point at the line that
+    // writes it instead when exactly one uncommented line does.
+    std::vector<std::string_view> lines;
+    for (size_t p = 0; p <= text.size();) {
+        size_t e = text.find('\n', p);
+        if (e == std::string_view::npos) e = text.size();
+        lines.push_back(text.substr(p, e - p));
+        p = e + 1;
+    }
+    auto written_on = [&](const std::string& flag) {
+        int hit = 0, count = 0;
+        for (size_t i = 0; i < lines.size(); ++i) {
+            const std::string_view l = lines[i];
+            const size_t first = l.find_first_not_of(" \t");
+            if (first != std::string_view::npos && l[first] == '#') continue;
+            for (size_t at = l.find(flag); at != std::string_view::npos; at = l.find(flag, at + 1)) {
+                const char before = at ? l[at - 1] : ' ';
+                const char after = at + flag.size() < l.size() ? l[at + flag.size()] : ' ';
+                if (std::string_view(" \t\"'(=").find(before) == std::string_view::npos) continue;
+                if (std::string_view(" \t\"')=\\\r").find(after) == std::string_view::npos) continue;
+                hit = static_cast<int>(i) + 1;
+                ++count;
+                break;
+            }
+        }
+        return count == 1 ? hit : 0;
+    };
+    for (auto& c : found)
+        if (const int l = written_on(c.flag)) c.line = l;
     LaunchFlags out;
     out.file = file_name;
     for (auto& c : found) {

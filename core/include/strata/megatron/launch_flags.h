@@ -37,9 +37,9 @@ std::string megatron_flag_for_dest(std::string_view dest);
 struct LaunchFlag {
     std::string flag;                  // "--num-layers"
     std::optional<std::string> value;  // none for a switch
-    int line = 0;                      // 1-based line of the file where the flag's command starts
-    bool resolved = true;              // false: the value uses a variable the file does not assign
-    std::string unresolved;            // "$CHECKPOINT" (what could not be resolved)
+    int line = 0;            // 1-based: the line that writes the flag (when one line does), else its command's
+    bool resolved = true;    // false: the value uses a variable the file does not assign
+    std::string unresolved;  // "$CHECKPOINT" (what could not be resolved)
 };
 
 struct LaunchProblem {
