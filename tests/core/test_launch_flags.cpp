@@ -3,6 +3,10 @@
 // Megatron-LM's own Qwen3 example scripts (tests/reference/fixtures/launch_flags).
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <random>
+#include <sstream>
+
 #include "strata/megatron/launch_flags.h"
 #include "strata/parallel/launch_check.h"
 #include "strata/synth/synth.h"
@@ -254,4 +258,55 @@ TEST_CASE("launch check: each kind of mismatch is named", "[megatron][launch]") 
         CHECK(g->message.find("RuntimeError: --no-position-embedding is deprecated") != std::string::npos);
         CHECK(f->message.find("--mamba-num-groups") != std::string::npos);
     }
+}
+
+TEST_CASE("launch flags: mutated scripts give a result or an error, never an exception or a hang",
+          "[megatron][launch]") {
+    const SynthPreset& p = qwen3_30b();
+    auto spec = model_spec_from_hf_config(p.config);
+    REQUIRE(spec.is_ok());
+    std::vector<std::string> seeds = {kMatching};
+    for (const char* name : {"qwen3_30b_a3b_modelopt.sh", "qwen3_30b_a3b_rl.sh", "seed_hybrid_96.sh"}) {
+        std::ifstream f(kFixtures + name);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        REQUIRE(ss.str().size() > 100);
+        seeds.push_back(ss.str());
+    }
+    const std::string alphabet = "\"'\\$(){}[]@:-=+# ;\n\t`*0123456789aZ_";
+    std::mt19937 rng(15);
+    int parsed = 0, refused = 0;
+    for (int i = 0; i < 1200; ++i) {
+        std::string text = seeds[static_cast<size_t>(i) % seeds.size()];
+        const int edits = 1 + static_cast<int>(rng() % 6);
+        for (int e = 0; e < edits && !text.empty(); ++e) {
+            const size_t at = rng() % text.size();
+            switch (rng() % 4) {
+                case 0:
+                    text.erase(at, 1);
+                    break;
+                case 1:
+                    text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+                    break;
+                case 2:
+                    text[at] = alphabet[rng() % alphabet.size()];
+                    break;
+                default:
+                    text.resize(at);
+                    break;
+            }
+        }
+        Result<LaunchFlags> flags = Status::internal("not run");
+        REQUIRE_NOTHROW(flags = parse_launch_flags(text, "mutated.sh"));
+        if (!flags) {
+            ++refused;
+            CHECK(flags.status().message().rfind("mutated.sh:", 0) == 0);
+            continue;
+        }
+        ++parsed;
+        if (i % 4 == 0)
+            REQUIRE_NOTHROW((void)check_launch_flags(*flags, *spec, p.config, false, MegatronVersion::V0_16));
+    }
+    CHECK(parsed > 100);  // the mutations exercise both paths
+    CHECK(refused > 100);
 }

@@ -252,6 +252,8 @@ public:
             }
             if (c == '\'') {
                 const size_t close = text.find('\'', i + 1);
+                if (close == std::string::npos)
+                    return Status::invalid_argument(at(file_, line) + "unterminated single quote");
                 w.text += text.substr(i + 1, close - i - 1);
                 i = close + 1;
                 continue;

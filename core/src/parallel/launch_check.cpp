@@ -71,6 +71,9 @@ json typed(const std::string& text, FlagType type) {
     return text;
 }
 
+// A switch's value; args from a checkpoint may hold anything, so never throw.
+bool truthy(const json& v) { return v.is_boolean() && v.get<bool>(); }
+
 int to_int(const json& v, int fallback) {
     return v.is_number_integer() ? static_cast<int>(v.get<int64_t>()) : fallback;
 }
@@ -79,6 +82,7 @@ int to_int(const json& v, int fallback) {
 // a Python expression other than a plain list is not evaluated (nullopt).
 std::optional<std::vector<int>> moe_layers(const json& freq, int layers) {
     std::vector<int> out;
+    if (layers < 0 || layers > (1 << 20)) return std::nullopt;
     if (freq.is_number_integer()) {
         const int n = static_cast<int>(freq.get<int64_t>());
         if (n <= 0) return std::nullopt;
@@ -200,7 +204,7 @@ public:
             !uses_ratio_override_rule(version_))
             launch_["hybrid_layer_pattern"] = launch_["hybrid_override_pattern"];  // main forwards it
         // --use-checkpoint-args: load_args_from_checkpoint before validate_args.
-        if (launch_["use_checkpoint_args"].get<bool>()) {
+        if (truthy(launch_["use_checkpoint_args"])) {
             for (const auto& k : kForcedByCheckpointArgs)
                 if (has_ckpt(k)) launch_[k] = ckpt(k);
             for (const auto& k : kTakenWhenUnset)
@@ -215,12 +219,12 @@ public:
         if (!launch_.contains("ffn_hidden_size") && h.is_number_integer()) {
             const int64_t hv = h.get<int64_t>();
             launch_["ffn_hidden_size"] =
-                launch("swiglu").get<bool>() ? static_cast<int64_t>((4.0 * hv * 2 / 3) / 64) * 64 : 4 * hv;
+                truthy(launch("swiglu")) ? static_cast<int64_t>((4.0 * hv * 2 / 3) / 64) * 64 : 4 * hv;
         }
         if (!launch_.contains("kv_channels") && h.is_number_integer() && heads.is_number_integer() &&
             heads.get<int64_t>() > 0)
             launch_["kv_channels"] = h.get<int64_t>() / heads.get<int64_t>();
-        if (!launch("group_query_attention").get<bool>())
+        if (!truthy(launch("group_query_attention")))
             launch_["num_query_groups"] = heads;
         else if (!launch_.contains("num_query_groups"))
             launch_["num_query_groups"] = 1;
@@ -230,12 +234,11 @@ public:
         launch_["use_dist_ckpt"] =
             launch("ckpt_format") != json("torch") || launch_.value("use_dist_ckpt_deprecated", false);
         // MambaMixer: d_inner = expand (2) x hidden unless mamba_num_heads is given.
-        if (!launch_.contains("mamba_num_heads") && h.is_number_integer() &&
-            launch("mamba_head_dim").get<int64_t>() > 0)
-            launch_["mamba_num_heads"] = 2 * h.get<int64_t>() / launch("mamba_head_dim").get<int64_t>();
+        if (!launch_.contains("mamba_num_heads") && h.is_number_integer() && to_int(launch("mamba_head_dim"), 0) > 0)
+            launch_["mamba_num_heads"] = 2 * h.get<int64_t>() / to_int(launch("mamba_head_dim"), 0);
         // The vocab rows: --vocab-size, else (assumed) the tokenizer's = the checkpoint's vocab.
         const json vocab = launch_.contains("vocab_size") ? launch("vocab_size") : ckpt("vocab_size");
-        if (vocab.is_number_integer())
+        if (vocab.is_number_unsigned() && vocab.get<uint64_t>() < (uint64_t{1} << 40))
             launch_["padded_vocab_size"] =
                 megatron_padded_vocab_size(vocab.get<uint64_t>(), to_int(launch("make_vocab_size_divisible_by"), 128),
                                            to_int(launch("tensor_model_parallel_size"), 1));
@@ -254,7 +257,7 @@ public:
         p.ep = to_int(launch("expert_model_parallel_size"), 1);
         p.etp = to_int(launch("expert_tensor_parallel_size"), 0);
         p.cp = to_int(launch("context_parallel_size"), 1);
-        p.sequence_parallel = launch("sequence_parallel").get<bool>();
+        p.sequence_parallel = truthy(launch("sequence_parallel"));
         p.make_vocab_size_divisible_by = to_int(launch("make_vocab_size_divisible_by"), 128);
         if (launch("num_virtual_stages_per_pipeline_rank").is_number_integer())
             p.vpp = to_int(launch("num_virtual_stages_per_pipeline_rank"), 1);
@@ -320,7 +323,7 @@ public:
             add(LaunchFindingKind::Argument, true, "--no-position-embedding", json(false), json(),
                 "validate_args stops: RuntimeError: --no-position-embedding is deprecated, use "
                 "--position-embedding-type (it is accepted only with --position-embedding-type rope)");
-        const bool from_ckpt = launch("use_checkpoint_args").get<bool>();
+        const bool from_ckpt = truthy(launch("use_checkpoint_args"));
         for (const char* dest : {"num_layers", "hidden_size", "num_attention_heads"})
             if (launch(dest).is_null() && !from_ckpt)
                 add(LaunchFindingKind::Argument, true, dest, json(), ckpt(dest),
@@ -337,7 +340,7 @@ public:
 
     // check_checkpoint_args (skipped with --finetune).
     void checkpoint_args() {
-        if (launch("finetune").get<bool>()) return;
+        if (truthy(launch("finetune"))) return;
         auto compare = [&](const std::string& dest, json ckpt_default = json(), const std::string& fix = "") {
             json c = has_ckpt(dest) ? ckpt(dest) : ckpt_default;
             if (c.is_null() && !out_.checkpoint_args.contains(dest)) return;  // not in these args
@@ -359,10 +362,10 @@ public:
         if (!launch("vocab_file").is_null()) {
             compare("max_position_embeddings");
             compare("make_vocab_size_divisible_by");
-            if (!launch("use_dist_ckpt").get<bool>()) compare("padded_vocab_size");
+            if (!truthy(launch("use_dist_ckpt"))) compare("padded_vocab_size");
             compare("tokenizer_type");
         }
-        if (!launch("use_dist_ckpt").get<bool>()) {
+        if (!truthy(launch("use_dist_ckpt"))) {
             compare("tensor_model_parallel_size");
             compare("pipeline_model_parallel_size");
         }
@@ -507,7 +510,7 @@ public:
             }
         }
         // A legacy (torch) checkpoint is not resharded on load.
-        if (ckpt("ckpt_format") == json("torch") && launch("use_dist_ckpt").get<bool>()) {
+        if (ckpt("ckpt_format") == json("torch") && truthy(launch("use_dist_ckpt"))) {
             for (const char* d :
                  {"tensor_model_parallel_size", "pipeline_model_parallel_size", "expert_model_parallel_size"})
                 if (has_ckpt(d) && !same(launch(d), ckpt(d)))
