@@ -76,6 +76,10 @@ TEST_CASE("strata plan --megatron-flags: Megatron-LM's Qwen3-30B-A3B example fla
     CHECK(j["plan"]["tp"] == 4);
     CHECK(j["plan"]["ep"] == 2);
     CHECK(stopping_flags(j).empty());
+    bool strictness = false;  // the RL config's --dist-ckpt-strictness log_unexpected (torch >= 2.15)
+    for (const auto& f : j["megatron_flags"]["findings"])
+        strictness |= f["flag"] == "--dist-ckpt-strictness" && f["kind"] == "warning" && f["line"] == 58;
+    CHECK(strictness);
 
     // Against another model's checkpoint: each mismatch is named with both values.
     CHECK(run_cli("plan tiny --megatron-flags " + fixture("qwen3_30b_a3b_modelopt.sh"), &out, &err) == 1);

@@ -77,6 +77,7 @@ constexpr MegatronFlagRule kRules[] = {
     {"--max-position-embeddings", "max_position_embeddings", FlagType::Int},
     {"--ckpt-format", "ckpt_format", FlagType::String},
     {"--use-dist-ckpt", "use_dist_ckpt_deprecated", FlagType::StoreTrue},
+    {"--dist-ckpt-strictness", "dist_ckpt_strictness", FlagType::String},
     {"--use-checkpoint-args", "use_checkpoint_args", FlagType::StoreTrue},
     {"--finetune", "finetune", FlagType::StoreTrue},
 };

@@ -520,6 +520,15 @@ public:
                             std::string(d) + " " + py(ckpt(d)) +
                             ". Fix: strata reshard it, or convert it to torch_dist");
         }
+        // Non-default strictness calls load_tensors_metadata, whose torch.empty(**properties)
+        // fails on torch >= 2.15 for any checkpoint (facts torch-dist §1.6 item 7, verified
+        // with megatron-core 0.19.2; same code at main): a warning, as it depends on torch.
+        const json strictness = launch("dist_ckpt_strictness");
+        if (truthy(launch("use_dist_ckpt")) && strictness.is_string() && strictness != json("assume_ok_unexpected"))
+            add(LaunchFindingKind::Warning, false, "dist_ckpt_strictness", strictness, json(),
+                "with torch >= 2.15 megatron-core's load_tensors_metadata stops on any torch_dist checkpoint "
+                "(TypeError: empty() got an unexpected keyword argument 'strides'); the default "
+                "assume_ok_unexpected does not call it");
         // Numerics: the job starts, but the model is not the one trained.
         auto eps = ckpt("norm_epsilon").is_null() ? ckpt("layernorm_epsilon") : ckpt("norm_epsilon");
         if (eps.is_number() && !same(launch("norm_epsilon"), eps))
