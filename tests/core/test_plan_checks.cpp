@@ -173,7 +173,7 @@ TEST_CASE("vocab padding, world folding and sequence parallel", "[plan]") {
     CHECK(vocab.alternatives.front() == 1);
     const auto& sp = find(checks, "sequence parallel");
     CHECK_FALSE(sp.ok);
-    CHECK(sp.severity == Severity::Error);
+    CHECK(sp.severity == Severity::Warning);  // megatron-core only warns (model_parallel_config.py)
 
     plan.sequence_parallel = true;
     plan.world = 12;  // 12 % (TP·PP·CP = 2) ok, 12 % (ETP 2 · EP 4 · PP 1 = 8) not

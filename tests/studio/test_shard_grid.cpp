@@ -49,7 +49,7 @@ TEST_CASE("shard grid: ranks x layers of TP2 PP2 EP2 on the tiny model, a click 
     panel.spin(PlanAxis::Tp)->setValue(2);
     panel.spin(PlanAxis::Pp)->setValue(2);
     panel.spin(PlanAxis::Ep)->setValue(2);
-    panel.sequence_parallel()->setChecked(true);  // Megatron requires it with TP and EP > 1
+    panel.sequence_parallel()->setChecked(true);  // Megatron warns without it at TP and EP > 1
     REQUIRE(wait_until([&] { return ready.count() >= 1 && ctx.runner()->idle(); }, 60000));
     REQUIRE(ready.last().first().toBool());
 

@@ -1,11 +1,16 @@
 // strata plan MODEL --tp N --pp N --ep N [--etp --cp --vpp --dp --world --sp --pattern STR
 //             --megatron-version V --json ...]
+// strata plan MODEL --megatron-flags train.sh [--megatron-version V --json]
 // Runs every plan check and prints the table; exits 1 when an error-severity check fails.
+// With --megatron-flags the plan and pattern come from a launch script, and what in it would
+// stop the job against this checkpoint is listed too (core parallel/launch_check.h).
 #include <cstdio>
 #include <iostream>
 
 #include "command.h"
 #include "model_source.h"
+#include "strata/megatron/launch_flags.h"
+#include "strata/parallel/launch_check.h"
 #include "strata/parallel/plan_report.h"
 #include "strata/parallel/shard_layout.h"  // shard_layout_text
 
@@ -13,7 +18,8 @@ namespace strata::cli {
 namespace {
 
 struct Args {
-    std::string model, pattern, version = "0.16";
+    std::string model, pattern, version = "0.16", megatron_flags;
+    bool plan_options = false;  // --tp/--pp/... given (not with --megatron-flags)
     ParallelPlan plan;
     int first = -1, last = -1;
     uint64_t mamba_heads = 0, mamba_groups = 0;
@@ -27,12 +33,51 @@ std::string list_text(const std::vector<int>& v, size_t max_items = 16) {
     return "{" + s + "}";
 }
 
+void print_launch_check(const LaunchCheck& c) {
+    std::cout << "\nmegatron flags: " << c.file << "\n  checkpoint side: " << c.basis << "\n";
+    int stops = 0, warnings = 0;
+    for (const auto& f : c.findings) {
+        ++(f.stops ? stops : warnings);
+        std::cout << "  " << (f.stops ? "STOP " : "warn ") << launch_finding_kind_name(f.kind);
+        if (!f.flag.empty()) std::cout << "  " << f.flag;
+        if (f.line) std::cout << " (line " << f.line << ")";
+        if (!f.launch_value.empty() || !f.checkpoint_value.empty())
+            std::cout << ": flags " << (f.launch_value.empty() ? "-" : f.launch_value) << ", checkpoint "
+                      << (f.checkpoint_value.empty() ? "-" : f.checkpoint_value);
+        std::cout << "\n      " << f.message << "\n";
+    }
+    if (c.findings.empty()) std::cout << "  no mismatch with the checkpoint\n";
+    std::cout << (c.stops ? "FAIL" : "PASS") << ": " << stops << " finding(s) would stop the job, " << warnings
+              << " warning(s)\n";
+}
+
 void run(Args a) {
     auto version = parse_megatron_version(a.version);
     check(version.status());
-    auto spec_r = load_model_spec(a.model);
-    check(spec_r.status());
-    ModelSpec spec = *spec_r;
+    auto source = load_model_source(a.model);
+    check(source.status());
+    ModelSpec spec = source->spec;
+    std::optional<LaunchCheck> launch;
+    std::optional<LaunchFlags> flags;
+    if (!a.megatron_flags.empty()) {
+        if (a.plan_options || !a.pattern.empty()) {
+            std::cerr << "error: --megatron-flags takes the plan and the pattern from " << a.megatron_flags
+                      << "; drop --tp/--pp/--ep/--etp/--cp/--vpp/--sp/--pattern\n";
+            exit_with(2);
+        }
+        auto f = read_launch_flags(a.megatron_flags);
+        check(f.status());
+        flags = std::move(*f);
+        auto c = check_launch_flags(*flags, spec, source->config, source->megatron_args, *version);
+        check(c.status());
+        launch = std::move(*c);
+        const int dp = a.plan.dp, world = a.plan.world;  // not in a launch script's flags
+        a.plan = launch->plan;
+        a.plan.dp = dp;
+        a.plan.world = world;
+        // A pattern this version cannot parse is a finding already; the plan then uses the model's.
+        if (!launch->pattern.empty() && parse_layer_pattern(launch->pattern, *version)) a.pattern = launch->pattern;
+    }
     if (a.mamba_heads) spec.mamba.n_heads = a.mamba_heads;
     if (a.mamba_groups) spec.mamba.n_groups = a.mamba_groups;
     if (a.first >= 0) a.plan.first_stage_layers = a.first;
@@ -43,7 +88,9 @@ void run(Args a) {
     const auto& pattern = r.pattern;
     const auto& sizes = r.sizes;
     if (a.json) {
-        std::cout << plan_report_json(r).dump(2) << "\n";
+        auto j = plan_report_json(r);
+        if (launch) j["megatron_flags"] = launch_check_json(*launch, *flags);
+        std::cout << j.dump(2) << "\n";
     } else {
         std::cout << "model:   " << a.model << " (" << spec.model_type << ", " << spec.layers << " layers"
                   << (pattern ? ", " + std::to_string(pattern->num_layers()) + " Megatron hybrid layers" : "") << ")\n"
@@ -86,8 +133,9 @@ void run(Args a) {
             if (!c.ok) ++(c.severity == Severity::Error ? errors : warnings);
         std::cout << "\n"
                   << (r.passes ? "PASS" : "FAIL") << ": " << errors << " error(s), " << warnings << " warning(s)\n";
+        if (launch) print_launch_check(*launch);
     }
-    if (!r.passes) exit_with(1);
+    if (!r.passes || (launch && launch->stops)) exit_with(1);
 }
 
 }  // namespace
@@ -113,8 +161,16 @@ void add_plan_command(CLI::App& app) {
     cmd->add_option("--mamba-groups", args->mamba_groups, "Mamba B/C groups in the Megatron model");
     cmd->add_option("--megatron-version", args->version,
                     "Megatron-Core version whose rules apply (0.15, 0.16, 0.17, main)");
+    cmd->add_option("--megatron-flags", args->megatron_flags,
+                    "a Megatron-LM launch script: its plan is checked, and its flags against the checkpoint "
+                    "(check_checkpoint_args, shapes, unknown flags)");
     cmd->add_flag("--json", args->json, "print one JSON document");
-    cmd->callback([args] { run(*args); });
+    cmd->callback([args, cmd] {
+        for (const char* o : {"--tp", "--pp", "--ep", "--etp", "--cp", "--vpp", "--sp", "--first-stage-layers",
+                              "--last-stage-layers", "--make-vocab-size-divisible-by"})
+            args->plan_options = args->plan_options || cmd->get_option(o)->count() > 0;
+        run(*args);
+    });
 }
 
 }  // namespace strata::cli

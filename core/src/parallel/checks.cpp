@@ -468,8 +468,9 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
         out.push_back(c);
     }
 
-    // Sequence parallel: Megatron turns it off at TP=1 (megatron/training/arguments.py) and
-    // requires it with EP>1 and TP>1 (megatron/core/transformer/transformer_config.py).
+    // Sequence parallel: Megatron turns it off at TP=1 (megatron/training/arguments.py) and,
+    // with EP>1 and TP>1, only warns without it (megatron/core/model_parallel_config.py
+    // __post_init__, warnings.warn in core_v0.15.0 through main d98e8a6): the job starts.
     if (p.sequence_parallel && p.tp == 1)
         out.push_back({"sequence parallel", false, Severity::Warning,
                        "sequence parallel needs TP > 1 (Megatron disables it at TP=1)", PlanAxis::Tp,
@@ -477,11 +478,12 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
     else if (!p.sequence_parallel && p.tp > 1 && p.ep > 1)
         out.push_back({"sequence parallel",
                        false,
-                       Severity::Error,
-                       "with EP > 1 and TP > 1 sequence parallelism must be used (--sequence-parallel)",
+                       Severity::Warning,
+                       "with EP > 1 and TP > 1 Megatron warns that sequence parallelism must be used "
+                       "(--sequence-parallel); the job starts without it",
                        PlanAxis::SequenceParallel,
                        {},
-                       "megatron/core/transformer/transformer_config.py"});
+                       "megatron/core/model_parallel_config.py"});
     else
         out.push_back({"sequence parallel",
                        true,

@@ -12,11 +12,13 @@ def test_plan_equals_the_cli(models):
     assert cli["passes"] is True and "shard_layout" in cli
 
 
-def test_plan_failing_on_sequence_parallel_equals_the_cli():
+def test_plan_warning_on_sequence_parallel_equals_the_cli():
+    # megatron-core only warns without --sequence-parallel at TP > 1 and EP > 1 (model_parallel_config.py).
     cli = json.loads(run_cli("plan", "qwen3-30b-a3b", "--tp", 4, "--ep", 8, "--json", check=False).stdout)
     report = strata.plan("qwen3-30b-a3b", tp=4, ep=8)
-    assert report == cli and report["passes"] is False
-    assert any(c["name"] == "sequence parallel" and not c["ok"] for c in report["checks"])
+    assert report == cli and report["passes"] is True
+    assert any(c["name"] == "sequence parallel" and not c["ok"] and c["severity"] == "warning"
+               for c in report["checks"])
 
 
 def test_failing_plan_lists_the_values_that_pass():
