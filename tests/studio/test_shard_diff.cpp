@@ -59,6 +59,7 @@ TEST_CASE("shard diff view: tiny TP2 PP2 EP4 to TP1 PP4 EP2 matrix values and to
     REQUIRE(m->rowCount() == s + TransferMatrixModel::kTotalRows);
     REQUIRE(m->columnCount() == k + TransferMatrixModel::kTotalColumns);
     CHECK(m->headerData(0, Qt::Vertical).toString() == "TP0 PP0 EP0");
+    CHECK(m->headerData(7, Qt::Horizontal).toString() == "PP3 EP1");  // TP1: no TP in the label
     CHECK(m->headerData(k, Qt::Horizontal).toString() == "sent");
     CHECK(m->headerData(s + 1, Qt::Vertical).toString() == "zero fill");
     // Hand-computed cells (bf16): (tp0 pp0 ep0) -> (pp0 ep0) = experts 0-1 half (6144) +

@@ -25,6 +25,12 @@ int ChangeGridModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() || !grid_ ? 0 : int(grid_->columns.size());
 }
 
+// Linear in the relative change: the largest cell is the top of the scale.
+QColor ChangeGridModel::cell_colour(double rel) const {
+    const double t = grid_->max_relative_l2 > 0 ? rel / grid_->max_relative_l2 : 1.0;
+    return QColor(HeatmapWidget::colour(0.15 + 0.85 * std::min(1.0, t), false));
+}
+
 QVariant ChangeGridModel::data(const QModelIndex& index, int role) const {
     if (!grid_ || !checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
     const ChangeCell& c = grid_->cells[size_t(index.row())][size_t(index.column())];
@@ -34,17 +40,13 @@ QVariant ChangeGridModel::data(const QModelIndex& index, int role) const {
             return c.changed ? QString::number(rel, 'g', 3) : QStringLiteral("·");
         case Qt::TextAlignmentRole:
             return int(Qt::AlignCenter);
-        case Qt::BackgroundRole: {
+        case Qt::BackgroundRole:
             if (c.elements == 0) return QBrush(QColor(248, 248, 248));
             if (c.changed == 0) return QBrush(QColor(232, 232, 232));
-            // Linear in the relative change: the largest cell is the top of the scale.
-            const double t = grid_->max_relative_l2 > 0 ? rel / grid_->max_relative_l2 : 1.0;
-            return QBrush(QColor(HeatmapWidget::colour(0.15 + 0.85 * std::min(1.0, t), false)));
-        }
-        case Qt::ForegroundRole: {
-            const double t = grid_->max_relative_l2 > 0 ? rel / grid_->max_relative_l2 : 0.0;
-            return c.changed && t > 0.6 ? QBrush(Qt::white) : QVariant();
-        }
+            return QBrush(cell_colour(rel));
+        case Qt::ForegroundRole:  // white on the dark end of the scale, black on the bright end
+            if (c.changed && cell_colour(rel).lightness() < 140) return QBrush(Qt::white);
+            return {};
         case Qt::ToolTipRole:
             return tr("%1, %2\nrelative L2 change %3\n%4 of %5 elements changed (%6%)")
                 .arg(QString::fromStdString(grid_->rows[size_t(index.row())]),

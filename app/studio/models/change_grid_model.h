@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QAbstractTableModel>
+#include <QColor>
 
 #include <optional>
 
@@ -26,6 +27,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    QColor cell_colour(double relative_l2) const;
     std::optional<ChangeGrid> grid_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QStringList>
 
 #include <cmath>
 
@@ -11,9 +12,14 @@
 namespace strata::studio {
 
 namespace {
-QString rank_name(const LayoutFile& f) {
+// "PP1 EP0": the axes the plan splits (TP1 files need no "TP0"), so the matrix stays narrow.
+QString rank_name(const LayoutFile& f, const ParallelPlan& plan) {
     if (f.path.empty()) return QStringLiteral("HF");
-    return QStringLiteral("TP%1 PP%2 EP%3").arg(f.rank.tp).arg(f.rank.pp).arg(f.rank.ep);
+    QStringList parts;
+    if (plan.tp > 1) parts << QStringLiteral("TP%1").arg(f.rank.tp);
+    if (plan.pp > 1) parts << QStringLiteral("PP%1").arg(f.rank.pp);
+    if (plan.ep > 1) parts << QStringLiteral("EP%1").arg(f.rank.ep);
+    return parts.isEmpty() ? QStringLiteral("rank 0") : parts.join(' ');
 }
 }  // namespace
 
@@ -75,6 +81,11 @@ uint64_t TransferMatrixModel::bytes_at(int row, int column, bool* total) const {
     return row - s == 0 && column - k == 0 ? t.total() : 0;
 }
 
+QColor TransferMatrixModel::cell_colour(uint64_t bytes) const {
+    const double t = std::sqrt(double(bytes) / double(max_cell_));  // sqrt: small cells stay visible
+    return QColor(HeatmapWidget::colour(0.15 + 0.85 * t, false));
+}
+
 QVariant TransferMatrixModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid) || !diff_) return {};
     bool total = false;
@@ -90,14 +101,11 @@ QVariant TransferMatrixModel::data(const QModelIndex& index, int role) const {
         case Qt::BackgroundRole: {
             if (total) return QBrush(QColor(232, 236, 242));
             if (bytes == 0) return QBrush(QColor(248, 248, 248));
-            const double t = std::sqrt(double(bytes) / double(max_cell_));  // sqrt: small cells stay visible
-            return QBrush(QColor(HeatmapWidget::colour(0.15 + 0.85 * t, false)));
+            return QBrush(cell_colour(bytes));
         }
-        case Qt::ForegroundRole: {
+        case Qt::ForegroundRole:  // white on the dark end of the scale, black on the bright end
             if (total || bytes == 0) return {};
-            const double t = std::sqrt(double(bytes) / double(max_cell_));
-            return QBrush(t > 0.6 ? Qt::white : Qt::black);
-        }
+            return QBrush(cell_colour(bytes).lightness() < 140 ? Qt::white : Qt::black);
         case Qt::ToolTipRole: {
             if (const TransferCell* c = cell(index))
                 return tr("%1 → %2\n%3 (%4 bytes) in %5 slice(s)")
@@ -121,7 +129,7 @@ QVariant TransferMatrixModel::headerData(int section, Qt::Orientation orientatio
         if (section < k) {
             const LayoutFile& f = diff_->b.shards.layout.files[size_t(section)];
             return role == Qt::ToolTipRole ? tr("B: %1").arg(QString::fromStdString(f.path.empty() ? "HF" : f.path))
-                                           : rank_name(f);
+                                           : rank_name(f, diff_->b.shards.layout.options.plan);
         }
         static const char* kNames[] = {QT_TR_NOOP("sent"), QT_TR_NOOP("unsent"), QT_TR_NOOP("file A")};
         static const char* kTips[] = {QT_TR_NOOP("bytes this source file sends (row sum)"),
@@ -134,7 +142,7 @@ QVariant TransferMatrixModel::headerData(int section, Qt::Orientation orientatio
     if (section < s) {
         const LayoutFile& f = diff_->a.shards.layout.files[size_t(section)];
         return role == Qt::ToolTipRole ? tr("A: %1").arg(QString::fromStdString(f.path.empty() ? "HF" : f.path))
-                                       : rank_name(f);
+                                       : rank_name(f, diff_->a.shards.layout.options.plan);
     }
     static const char* kNames[] = {QT_TR_NOOP("received"), QT_TR_NOOP("zero fill"), QT_TR_NOOP("file B")};
     static const char* kTips[] = {QT_TR_NOOP("bytes this target file receives (column sum)"),

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <QAbstractTableModel>
+#include <QColor>
 
 #include <memory>
 #include <vector>
@@ -42,6 +43,7 @@ public:
 
 private:
     uint64_t bytes_at(int row, int column, bool* total) const;
+    QColor cell_colour(uint64_t bytes) const;
     std::shared_ptr<const LayoutDiff> diff_;
     uint64_t max_cell_ = 1;
 };

@@ -80,9 +80,15 @@ ShardDiffPanel::ShardDiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(pa
     grid_b_ = new ShardGridModel(this);
     grid_a_title_ = new QLabel(tr("A: ranks × layers"), this);
     grid_b_title_ = new QLabel(tr("B: ranks × layers"), this);
+    for (QLabel* l : {grid_a_title_, grid_b_title_}) {
+        l->setTextFormat(Qt::RichText);
+        l->setWordWrap(true);  // a long layout description must not push the other grid away
+    }
     auto* grids = new QSplitter(Qt::Horizontal, this);
-    grids->addWidget(titled(grid_a_title_, grid_table(grid_a_, "shardDiffGridA", this), this));
-    grids->addWidget(titled(grid_b_title_, grid_table(grid_b_, "shardDiffGridB", this), this));
+    grid_a_view_ = grid_table(grid_a_, "shardDiffGridA", this);
+    grid_b_view_ = grid_table(grid_b_, "shardDiffGridB", this);
+    grids->addWidget(titled(grid_a_title_, grid_a_view_, this));
+    grids->addWidget(titled(grid_b_title_, grid_b_view_, this));
 
     matrix_ = new TransferMatrixModel(this);
     matrix_view_ = new QTableView(this);
@@ -106,7 +112,8 @@ ShardDiffPanel::ShardDiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(pa
     transfer->addWidget(matrix_view_);
     transfer->addWidget(titled(slice_title_, slices_, this));
     transfer->setStretchFactor(0, 3);
-    transfer->setStretchFactor(1, 2);
+    transfer->setStretchFactor(1, 1);
+    transfer->setSizes({900, 380});  // the matrix and its totals first; the slice list scrolls
 
     changes_ = new ChangeGridModel(this);
     change_view_ = grid_table(changes_, "changeGrid", this);
@@ -197,6 +204,11 @@ void ShardDiffPanel::show_diff() {
     grid_b_title_->setText(side_title("B", d.b));
     grid_a_->set_layout(std::shared_ptr<const ShardLayout>(diff_, &d.a.shards));
     grid_b_->set_layout(std::shared_ptr<const ShardLayout>(diff_, &d.b.shards));
+    for (QTableView* v :
+         {grid_a_view_, grid_b_view_}) {  // layer columns stay narrow; "embed" and "head" need their names
+        v->resizeColumnToContents(0);
+        v->resizeColumnToContents(v->model()->columnCount() - 1);
+    }
     matrix_->set_diff(diff_);
     matrix_view_->resizeColumnsToContents();
     slices_->clear();

@@ -71,6 +71,8 @@ private:
     QLabel* grid_b_title_;
     ShardGridModel* grid_a_;
     ShardGridModel* grid_b_;
+    QTableView* grid_a_view_;
+    QTableView* grid_b_view_;
     TransferMatrixModel* matrix_;
     QTableView* matrix_view_;
     QLabel* slice_title_;
