@@ -46,6 +46,7 @@ TEST_CASE("shard diff view: tiny TP2 PP2 EP4 to TP1 PP4 EP2 matrix values and to
     panel.show();
     QAbstractItemModelTester tester(panel.matrix(), QAbstractItemModelTester::FailureReportingMode::Fatal);
     QAbstractItemModelTester grid_tester(panel.grid_a(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    CHECK_FALSE(panel.tabs()->isTabEnabled(1));  // no change grid before a comparison
     REQUIRE(run_and_wait(ctx, panel, "tiny@tp=2,pp=2,ep=4", "tp=1,pp=4,ep=2"));
 
     // Both grids side by side: 16 source rank files over 4 layers + embed + head, 8 target files.
@@ -186,6 +187,8 @@ TEST_CASE("shard diff view: two checkpoints stored alike get a change grid, bad 
     CHECK(panel.title()->text().contains("/nonexistent/ckpt"));
     CHECK(panel.diff() == nullptr);
     CHECK(panel.matrix()->rowCount() == 0);
+    CHECK(panel.changes()->rowCount() == 0);
+    CHECK_FALSE(panel.tabs()->isTabEnabled(1));
 }
 
 TEST_CASE("shard diff tab: the main window hosts it and start_shard_diff shows it", "[studio][shard-diff]") {

@@ -125,6 +125,7 @@ ShardDiffPanel::ShardDiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(pa
     tabs_ = new QTabWidget(this);
     tabs_->addTab(transfer, tr("Transfer A → B"));
     tabs_->addTab(change_box, tr("Changed (A vs B)"));
+    tabs_->setTabEnabled(1, false);  // until two checkpoints stored alike are compared
 
     auto* form = new QGridLayout;
     form->addWidget(new QLabel(tr("A"), this), 0, 0);
@@ -180,6 +181,9 @@ bool ShardDiffPanel::run() {
                 grid_b_->clear();
                 matrix_->clear();
                 changes_->set_grid(std::nullopt);
+                changes_note_->clear();
+                tabs_->setTabEnabled(1, false);
+                tabs_->setCurrentIndex(0);
                 slices_->clear();
                 title_->setText(tr("<font color=#b00000>%1</font>").arg(q(r.status().to_string()).toHtmlEscaped()));
                 Q_EMIT diff_finished(false);
