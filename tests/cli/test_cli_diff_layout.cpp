@@ -38,3 +38,21 @@ TEST_CASE("strata diff --layout: bad sides are one clear error line", "[cli][dif
     CHECK(run_cli("diff tiny tiny --slices", &out, &err) != 0);
     CHECK(err.find("--slices applies to --layout --json") != std::string::npos);
 }
+
+TEST_CASE("strata diff --layout: two checkpoints stored alike get the change grid in text and JSON", "[cli][diff]") {
+    TempDir tmp;
+    std::string out, err;
+    const std::string a = (tmp / "a").string(), b = (tmp / "b").string();
+    REQUIRE(run_cli("synth --preset tiny --out " + a, &out, &err) == 0);
+    REQUIRE(run_cli("synth --preset tiny --seed 1 --out " + b, &out, &err) == 0);
+    REQUIRE(run_cli("diff --layout " + a + " " + b, &out, &err) == 0);
+    CHECK(out.find("relative L2 change ||A-B||/||A|| per rank file (rows) and layer (columns)") != std::string::npos);
+    CHECK(out.find("135 of 135 stored tensors changed") != std::string::npos);
+    REQUIRE(run_cli("diff --layout " + a + " " + b + " --json", &out, &err) == 0);
+    const auto j = nlohmann::json::parse(out);
+    REQUIRE(j["changes"].is_object());
+    CHECK(j["changes"]["rows"] == nlohmann::json::array({"hf"}));
+    CHECK(j["changes"]["columns"].size() == 6);
+    CHECK(j["changes"]["cells"][0][1]["relative_l2"].get<double>() > 0.0);
+    CHECK(j["transfer"]["cells"][0][0] == j["transfer"]["total"]);  // one file to one file: everything
+}
