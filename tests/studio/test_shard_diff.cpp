@@ -72,6 +72,9 @@ TEST_CASE("shard diff view: tiny TP2 PP2 EP4 to TP1 PP4 EP2 matrix values and to
     CHECK(at(m, 9, 7) == 2 * (10240 + 672 + 64 + 8192));  // tp0 pp1 ep1 -> pp3 ep1: + final norm, lm_head half
     CHECK(at(m, s, k) == 862976);                         // the corner: everything sent
     CHECK(m->data(m->index(0, 0)).toString() == human_bytes(50496));
+    // The scale tops at the largest cell: (tp0 pp1 ep0) -> (pp3 ep0), the above plus the final norm.
+    CHECK(at(m, 8, 6) == 2 * (6144 + 10240 + 672 + 64 + 8192));
+    CHECK(panel.matrix_legend()->text().contains(human_bytes(at(m, 8, 6))));
     // Row sums equal each source file's sent bytes and, with what no target needs, the file;
     // column sums equal each target file's bytes (no vocab padding at TP1 or TP2).
     const auto& ranks_a = panel.diff()->a.shards.ranks;

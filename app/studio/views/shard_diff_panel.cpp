@@ -16,6 +16,7 @@
 #include "models/shard_grid_model.h"
 #include "models/tensor_tree_model.h"  // human_bytes
 #include "models/transfer_matrix_model.h"
+#include "widgets/heatmap_widget.h"
 #include "widgets/path_drop.h"
 
 namespace strata::studio {
@@ -34,6 +35,16 @@ QTableView* grid_table(QAbstractItemModel* model, const char* name, QWidget* par
     view->verticalHeader()->setDefaultSectionSize(20);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     return view;
+}
+
+// A colour scale as rich text: "0 [ramp] max (scale)", the ramp drawn with the models' colours.
+QString legend_html(const QString& low, const QString& high, const QString& scale) {
+    QString ramp;
+    for (int i = 0; i <= 10; ++i) {
+        const QColor c(HeatmapWidget::colour(0.15 + 0.85 * i / 10.0, false));
+        ramp += QStringLiteral("<span style='background:%1'>&nbsp;&nbsp;</span>").arg(c.name());
+    }
+    return QObject::tr("Colour: %1 %2 %3 (%4)").arg(low.toHtmlEscaped(), ramp, high.toHtmlEscaped(), scale);
 }
 
 QWidget* titled(QLabel* label, QWidget* body, QWidget* parent) {
@@ -108,8 +119,16 @@ ShardDiffPanel::ShardDiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(pa
     slices_->setHeaderLabels({tr("Canonical tensor"), tr("Box"), tr("Bytes"), tr("From (A)"), tr("To (B)")});
     slices_->setRootIsDecorated(false);
     slices_->setUniformRowHeights(true);
+    matrix_legend_ = new QLabel(this);
+    matrix_legend_->setObjectName("transferLegend");
+    matrix_legend_->setTextFormat(Qt::RichText);
+    auto* matrix_box = new QWidget(this);
+    auto* matrix_layout = new QVBoxLayout(matrix_box);
+    matrix_layout->setContentsMargins(0, 0, 0, 0);
+    matrix_layout->addWidget(matrix_view_, 1);
+    matrix_layout->addWidget(matrix_legend_);
     auto* transfer = new QSplitter(Qt::Horizontal, this);
-    transfer->addWidget(matrix_view_);
+    transfer->addWidget(matrix_box);
     transfer->addWidget(titled(slice_title_, slices_, this));
     transfer->setStretchFactor(0, 3);
     transfer->setStretchFactor(1, 1);
@@ -120,7 +139,11 @@ ShardDiffPanel::ShardDiffPanel(StudioContext* ctx, QWidget* parent) : QWidget(pa
     change_view_->horizontalHeader()->setDefaultSectionSize(64);
     changes_note_ = new QLabel(this);
     changes_note_->setWordWrap(true);
+    change_legend_ = new QLabel(this);
+    change_legend_->setObjectName("changeLegend");
+    change_legend_->setTextFormat(Qt::RichText);
     auto* change_box = titled(changes_note_, change_view_, this);
+    change_box->layout()->addWidget(change_legend_);
 
     tabs_ = new QTabWidget(this);
     tabs_->addTab(transfer, tr("Transfer A → B"));
@@ -215,6 +238,8 @@ void ShardDiffPanel::show_diff() {
     }
     matrix_->set_diff(diff_);
     matrix_view_->resizeColumnsToContents();
+    matrix_legend_->setText(legend_html(tr("1 B"), human_bytes(d.transfer.max_cell_bytes()),
+                                        tr("square root of the bytes; grey: nothing sent; blue-grey: totals")));
     slices_->clear();
     slice_title_->setText(tr("Click a cell to list the tensor slices it moves."));
     uint64_t a_bytes = 0, b_bytes = 0;
@@ -235,6 +260,8 @@ void ShardDiffPanel::show_diff() {
                                    .arg(d.changes->tensors)
                                    .arg(d.changes->max_relative_l2, 0, 'g', 3));
         change_view_->resizeColumnsToContents();
+        change_legend_->setText(legend_html(tr("0"), QString::number(d.changes->max_relative_l2, 'g', 3),
+                                            tr("relative L2, linear; grey: unchanged")));
     } else {
         changes_note_->setText(q(d.changes_note));
     }

@@ -52,6 +52,7 @@ public:
     QLabel* slice_title() const { return slice_title_; }
     ChangeGridModel* changes() const { return changes_; }
     QLabel* changes_note() const { return changes_note_; }
+    QLabel* matrix_legend() const { return matrix_legend_; }
     QTabWidget* tabs() const { return tabs_; }
 
 signals:
@@ -80,6 +81,8 @@ private:
     ChangeGridModel* changes_;
     QTableView* change_view_;
     QLabel* changes_note_;
+    QLabel* matrix_legend_;
+    QLabel* change_legend_;
     QTabWidget* tabs_;
     TaskPtr task_;
     std::shared_ptr<const LayoutDiff> diff_;
