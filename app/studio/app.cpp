@@ -22,6 +22,7 @@
 #include "views/forward_panel.h"
 #include "views/inspector_panel.h"
 #include "views/parallel_panel.h"
+#include "views/shard_diff_panel.h"
 #include "views/shard_view.h"
 
 // Q_INIT_RESOURCE must be called outside any namespace.
@@ -36,6 +37,7 @@ namespace {
 // What the command line asks the window to show before (optionally) taking a screenshot.
 struct StartupOptions {
     QString tab, tensor, filter, plan, diff, diff_tensor, grid_cell, convert, tokens, compare, shot;
+    QString layout_a, layout_b, transfer_cell;  // the Shard diff tab
 };
 
 // Applies the options once the checkpoint is shown; selections that need a finished task
@@ -69,6 +71,13 @@ private:
             w_->show_tab("forward");
             w_->forward()->run();
         }
+        if (!o_.layout_b.isEmpty()) {
+            const QString a = o_.layout_a.isEmpty() ? open : o_.layout_a;
+            if (a.isEmpty())
+                warn("--layout-b needs PATH or --layout-a");
+            else
+                w_->start_shard_diff(a, o_.layout_b);
+        }
         if (!o_.tab.isEmpty() && !w_->show_tab(o_.tab))
             warn("no tab '" + o_.tab + "' (tabs: " + w_->tab_names().join(", ") + ")");
     }
@@ -81,6 +90,11 @@ private:
             const QStringList rc = o_.grid_cell.split(',');
             if (rc.size() != 2 || !w_->parallel()->shards()->select_cell(rc[0].toInt(), rc[1].toInt()))
                 warn("bad --grid-cell '" + o_.grid_cell + "' (RANK_ROW,COLUMN inside the grid)");
+        }
+        if (!o_.transfer_cell.isEmpty()) {
+            const QStringList rc = o_.transfer_cell.split(',');
+            if (rc.size() != 2 || !w_->shard_diff()->select_matrix_cell(rc[0].toInt(), rc[1].toInt()))
+                warn("bad --transfer-cell '" + o_.transfer_cell + "' (SOURCE_ROW,TARGET_COLUMN inside the matrix)");
         }
     }
 
@@ -180,8 +194,9 @@ int run_studio(int argc, char** argv) {
     QCommandLineOption version_opt({"v", "version"}, "Displays version information (commit, CUDA backend).");
     parser.addOption(version_opt);
     parser.addPositionalArgument("path", "Checkpoint file or folder to open.", "[PATH]");
-    QCommandLineOption tab({"t", "tab"}, "Tab to show: inspector, summary, tensor, pattern, parallel, convert, diff, forward.",
-                           "NAME");
+    QCommandLineOption tab(
+        {"t", "tab"}, "Tab to show: inspector, summary, tensor, pattern, parallel, convert, diff, forward, shard-diff.",
+        "NAME");
     QCommandLineOption tensor("tensor", "Tensor to select in the inspector.", "NAME");
     QCommandLineOption filter("filter", "Initial tensor filter (text or glob).", "TEXT");
     QCommandLineOption size("size",
@@ -197,8 +212,17 @@ int run_studio(int argc, char** argv) {
                                "TARGET");
     QCommandLineOption tokens("tokens", "Run the Forward tab on PATH with these token ids, e.g. 1,2,3.", "IDS");
     QCommandLineOption compare("compare", "With --tokens: also run this checkpoint and compare.", "B");
+    QCommandLineOption layout_a("layout-a",
+                                "Shard diff tab: layout A (default: PATH); a checkpoint, preset, "
+                                "MODEL@tp=2,pp=2,ep=4 or a plan.",
+                                "LAYOUT");
+    QCommandLineOption layout_b("layout-b", "Shard diff tab: compare A with this layout (e.g. tp=1,pp=4,ep=2).",
+                                "LAYOUT");
+    QCommandLineOption transfer_cell("transfer-cell", "Select this cell of the Shard diff tab's transfer matrix.",
+                                     "ROW,COL");
     QCommandLineOption shot("screenshot", "Save the window to FILE.png once loaded, then exit.", "FILE");
-    parser.addOptions({tab, tensor, filter, plan, grid_cell, diff, diff_tensor, convert, tokens, compare, size, shot});
+    parser.addOptions({tab, tensor, filter, plan, grid_cell, diff, diff_tensor, convert, tokens, compare, layout_a,
+                       layout_b, transfer_cell, size, shot});
     parser.process(app);
     if (parser.isSet(version_opt)) {
         std::printf("%s\n", strata::version_text("strata-studio").c_str());
@@ -214,11 +238,13 @@ int run_studio(int argc, char** argv) {
     window.show();
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) window.open_path(QFileInfo(args.first()).absoluteFilePath());
-    const StartupOptions o{parser.value(tab),       parser.value(tensor),      parser.value(filter),
-                           parser.value(plan),      parser.value(diff),        parser.value(diff_tensor),
-                           parser.value(grid_cell), parser.value(convert),     parser.value(tokens),
-                           parser.value(compare),   parser.value(shot)};
-    const QString all[] = {o.tab, o.tensor, o.filter, o.plan, o.diff, o.diff_tensor, o.grid_cell, o.convert, o.tokens, o.shot};
+    const StartupOptions o{parser.value(tab),       parser.value(tensor),       parser.value(filter),
+                           parser.value(plan),      parser.value(diff),         parser.value(diff_tensor),
+                           parser.value(grid_cell), parser.value(convert),      parser.value(tokens),
+                           parser.value(compare),   parser.value(shot),         parser.value(layout_a),
+                           parser.value(layout_b),  parser.value(transfer_cell)};
+    const QString all[] = {o.tab,       o.tensor,  o.filter, o.plan, o.diff,     o.diff_tensor,
+                           o.grid_cell, o.convert, o.tokens, o.shot, o.layout_b, o.transfer_cell};
     if (std::any_of(std::begin(all), std::end(all), [](const QString& v) { return !v.isEmpty(); }))
         new StartupDriver(&window, o);
     return app.exec();

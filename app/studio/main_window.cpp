@@ -34,6 +34,7 @@
 #include "views/inspector_panel.h"
 #include "views/parallel_panel.h"
 #include "views/pattern_panel.h"
+#include "views/shard_diff_panel.h"
 
 namespace strata::studio {
 
@@ -76,6 +77,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), ctx_(new StudioCo
     forward_ = new ForwardPanel(ctx_, this);
     forward_->setObjectName("forward");
     tabs_->addTab(forward_, tr("F&orward"));  // Alt+F is the File menu's
+    shard_diff_ = new ShardDiffPanel(ctx_, this);
+    shard_diff_->setObjectName("shard-diff");
+    tabs_->addTab(shard_diff_, tr("&Shard diff"));
     connect(convert_, &ConvertPanel::open_result, this, [this](const QString& p) {
         tabs_->setCurrentWidget(inspector_);
         open_path(p);
@@ -297,6 +301,12 @@ QStringList MainWindow::tab_names() const {
     for (int i = 0; i < tabs_->count(); ++i) names << tabs_->widget(i)->objectName();
     names << "summary" << "tensor";
     return names;
+}
+
+void MainWindow::start_shard_diff(const QString& a, const QString& b) {
+    shard_diff_->set_sides(a, b);
+    tabs_->setCurrentWidget(shard_diff_);
+    shard_diff_->run();
 }
 
 void MainWindow::start_diff(const QString& a, const QString& b) {

@@ -25,6 +25,7 @@ class ConvertPanel;
 class DiffPanel;
 class ForwardPanel;
 class ParallelPanel;
+class ShardDiffPanel;
 class InspectorPanel;
 
 class MainWindow : public QMainWindow {
@@ -47,10 +48,13 @@ public:
     ParallelPanel* parallel() const { return parallel_; }
     ConvertPanel* convert() const { return convert_; }
     ForwardPanel* forward() const { return forward_; }
+    ShardDiffPanel* shard_diff() const { return shard_diff_; }
 
     static QStringList recent_files();
     // Fills the Diff tab with A and B, shows it and starts the comparison.
     void start_diff(const QString& a, const QString& b);
+    // Fills the Shard diff tab with layouts A and B, shows it and starts the comparison.
+    void start_shard_diff(const QString& a, const QString& b);
     // Sets the Parallel tab's axes from "tp=2,pp=2,ep=4" (sp=1: sequence parallel; pattern=*-M-: the
     // hybrid pattern) and shows the tab; false on a bad spec.
     bool set_plan(const QString& spec);
@@ -84,6 +88,7 @@ private:
     ParallelPanel* parallel_;
     ConvertPanel* convert_;
     ForwardPanel* forward_;
+    ShardDiffPanel* shard_diff_;
     QMenu* recent_menu_ = nullptr;
     QLabel* totals_;
     QFrame* open_error_pane_ = nullptr;

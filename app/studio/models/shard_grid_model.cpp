@@ -66,6 +66,7 @@ QVariant ShardGridModel::headerData(int section, Qt::Orientation orientation, in
     }
     if (section < 0 || size_t(section) >= grid_.cells.size()) return {};
     const RankShard& rk = layout_->ranks[size_t(section)];
+    if (rk.file.empty()) return QStringLiteral("HF");  // an unsharded layout (the Shard diff tab shows those too)
     if (role == Qt::ToolTipRole) return QString::fromStdString(rk.file);
     return QStringLiteral("TP%1 PP%2 EP%3").arg(rk.rank.tp).arg(rk.rank.pp).arg(rk.rank.ep);
 }

@@ -27,8 +27,13 @@ Result<ShardLayout> shard_layout(const nlohmann::json& hf_config, const ShardLay
     STRATA_TRY(auto canonical, hf_tensor_entries(hf_config, dtype.value_or(DType::BF16)));
     LayoutOptions lo = options.layout;
     lo.kind = LayoutKind::Megatron;
+    STRATA_TRY(Layout layout, build_layout(spec, canonical, *registry, lo));
+    return shard_layout_of(std::move(layout), options.dp);
+}
+
+ShardLayout shard_layout_of(Layout layout, int dp_size) {
     ShardLayout sl;
-    STRATA_TRY(sl.layout, build_layout(spec, canonical, *registry, lo));
+    sl.layout = std::move(layout);
     const Layout& l = sl.layout;
     for (const auto& f : l.files) sl.ranks.push_back({f.rank, f.path, 0, 0, 0, {}, {}, {}});
     for (uint32_t t = 0; t < l.tensors.size(); ++t) {
@@ -41,8 +46,8 @@ Result<ShardLayout> shard_layout(const nlohmann::json& hf_config, const ShardLay
         r.bytes += n * std::max<uint64_t>(1, dtype_size(lt.dtype));
     }
     for (const auto& p : l.pieces) sl.ranks[l.tensors[p.tensor].file].slices.push_back({p.canonical, p.box, p.tensor});
-    const auto& plan = lo.plan;
-    const uint64_t dp = static_cast<uint64_t>(std::max(1, options.dp));
+    const auto& plan = l.options.plan;
+    const uint64_t dp = static_cast<uint64_t>(std::max(1, dp_size));
     // Expert data parallel = dp * tp / (ep * etp) (Megatron's expert grid over the same ranks).
     const uint64_t edp =
         std::max<uint64_t>(1, dp * static_cast<uint64_t>(plan.tp) / static_cast<uint64_t>(plan.ep * plan.expert_tp()));

@@ -58,6 +58,9 @@ struct ShardLayout {
 // For an HF config.json of an architecture with a mapping table.
 Result<ShardLayout> shard_layout(const nlohmann::json& hf_config, const ShardLayoutOptions& options);
 
+// The same sums over any layout already built (a checkpoint's own, an HF one: one rank file "").
+ShardLayout shard_layout_of(Layout layout, int dp = 1);
+
 // Same, for a synth preset name ("qwen3-30b-a3b") or a checkpoint path (HF config.json
 // or Megatron args are read; no tensor data is touched).
 Result<ShardLayout> shard_layout_for(const std::string& model_or_preset, const ShardLayoutOptions& options);
