@@ -173,7 +173,11 @@ TEST_CASE("vocab padding, world folding and sequence parallel", "[plan]") {
     CHECK(vocab.alternatives.front() == 1);
     const auto& sp = find(checks, "sequence parallel");
     CHECK_FALSE(sp.ok);
-    CHECK(sp.severity == Severity::Warning);  // megatron-core only warns (model_parallel_config.py)
+    CHECK(sp.severity == Severity::Warning);  // megatron-core >= 0.15 only warns (model_parallel_config.py)
+    const auto old_checks = check(spec, std::nullopt, plan, MegatronVersion::V0_15);
+    const auto& old_sp = find(old_checks, "sequence parallel");
+    CHECK_FALSE(old_sp.ok);
+    CHECK(old_sp.severity == Severity::Error);  // <= 0.14 raises ValueError
 
     plan.sequence_parallel = true;
     plan.world = 12;  // 12 % (TP·PP·CP = 2) ok, 12 % (ETP 2 · EP 4 · PP 1 = 8) not

@@ -468,13 +468,23 @@ std::vector<PlanCheck> check(const ModelSpec& spec, const std::optional<LayerPat
         out.push_back(c);
     }
 
-    // Sequence parallel: Megatron turns it off at TP=1 (megatron/training/arguments.py) and,
-    // with EP>1 and TP>1, only warns without it (megatron/core/model_parallel_config.py
-    // __post_init__, warnings.warn in core_v0.15.0 through main d98e8a6): the job starts.
+    // Sequence parallel: Megatron turns it off at TP=1 (megatron/training/arguments.py). With
+    // EP>1 and TP>1 and no SP, megatron/core/model_parallel_config.py __post_init__ raises
+    // ValueError up to core 0.14 (0.13.1, 0.14.0 read) and only warns from 0.15.0 through main
+    // d98e8a6. The "<=0.15" version setting covers both, so it keeps the error.
     if (p.sequence_parallel && p.tp == 1)
         out.push_back({"sequence parallel", false, Severity::Warning,
                        "sequence parallel needs TP > 1 (Megatron disables it at TP=1)", PlanAxis::Tp,
                        candidates([](int v) { return v > 1; }), "megatron/training/arguments.py"});
+    else if (!p.sequence_parallel && p.tp > 1 && p.ep > 1 && version == MegatronVersion::V0_15)
+        out.push_back({"sequence parallel",
+                       false,
+                       Severity::Error,
+                       "with EP > 1 and TP > 1 sequence parallelism must be used (--sequence-parallel): megatron-core "
+                       "<= 0.14 stops with ValueError (0.15 and later only warn)",
+                       PlanAxis::SequenceParallel,
+                       {},
+                       "megatron/core/model_parallel_config.py"});
     else if (!p.sequence_parallel && p.tp > 1 && p.ep > 1)
         out.push_back({"sequence parallel",
                        false,
