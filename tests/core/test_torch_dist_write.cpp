@@ -15,6 +15,7 @@
 
 #include "strata/convert/convert.h"
 #include "strata/formats/format_registry.h"
+#include "strata/hybrid/hybridize.h"
 #include "support/model_helpers.h"
 #include "support/temp_dir.h"
 
@@ -43,6 +44,7 @@ std::map<std::string, uint64_t> hashes(const fs::path& path) {
 struct Target {
     LayoutKind kind = LayoutKind::Megatron;
     int tp = 1, pp = 1, ep = 1, etp = 0;
+    std::optional<MambaLayout> mamba;
     MegatronCkptFormat format = MegatronCkptFormat::TorchDist;
     std::optional<NormLayout> norms;
     std::optional<ExpertLayout> experts;
@@ -59,6 +61,7 @@ Result<ConvertReport> convert(const fs::path& src, const fs::path& out, const Ta
     o.target.plan.ep = t.ep;
     o.target.plan.etp = t.etp;
     o.ckpt_format = t.format;
+    if (t.mamba) o.target.mamba = *t.mamba;
     o.norms = t.norms;
     o.experts = t.experts;
     if (t.reshard) o.require_source = LayoutKind::Megatron;
@@ -268,14 +271,15 @@ TEST_CASE("torch_dist with tied embeddings saves no output layer, even from the 
     CHECK(hashes(dir / "back") == hashes(src));
 }
 
-TEST_CASE("torch_dist output refuses hybrids and legacy GroupedMLP by name, and writes nothing", "[torch_dist][convert]") {
+TEST_CASE("torch_dist output refuses GDN hybrids, M1's own Mamba rows and legacy GroupedMLP by name, and writes nothing",
+          "[torch_dist][convert]") {
     TempDir dir;
-    const fs::path hybrid = synth_ok(dir / "nh", "nemotron-h-tiny");
-    auto r = convert(hybrid, dir / "nh-td", Target{});
+    const fs::path gdn = synth_ok(dir / "q35", "qwen3.5-tiny");
+    auto r = convert(gdn, dir / "q35-td", Target{});
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().message().find("not written yet") != std::string::npos);
     CHECK(r.status().message().find("--ckpt-format torch") != std::string::npos);
-    CHECK_FALSE(fs::exists(dir / "nh-td"));
+    CHECK_FALSE(fs::exists(dir / "q35-td"));
 
     const fs::path moe = synth_ok(dir / "tiny", "tiny");
     Target t;
@@ -284,4 +288,68 @@ TEST_CASE("torch_dist output refuses hybrids and legacy GroupedMLP by name, and 
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().message().find("--expert-layout grouped or sequential") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "lg"));
+
+    HybridizeOptions h;
+    h.source = moe;
+    h.out = dir / "m1";
+    h.attn_layers = "0,3";
+    NullProgress p;
+    CancelToken c;
+    REQUIRE(hybridize(h, p, c).is_ok());
+    r = convert(h.out, dir / "m1-td", Target{});  // M1's own rows (the default Mamba layout)
+    REQUIRE_FALSE(r.is_ok());
+    CHECK(r.status().message().find("--mamba-layout exact") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "m1-td"));
+}
+
+TEST_CASE("Mamba hybrids through torch_dist: in_proj and conv1d saved as Megatron's section keys, round trips bit-identical",
+          "[torch_dist][convert]") {
+    TempDir dir;
+    HybridizeOptions h;
+    h.source = synth_ok(dir / "tiny", "tiny");
+    h.out = dir / "m1";
+    h.attn_layers = "0,3";
+    NullProgress p;
+    CancelToken c;
+    REQUIRE(hybridize(h, p, c).is_ok());
+    struct Model {
+        fs::path hf;
+        std::optional<MambaLayout> mamba;
+    };
+    const std::vector<Model> models = {{synth_ok(dir / "nh", "nemotron-h-tiny"), std::nullopt},
+                                       {synth_ok(dir / "nhm", "nemotron-h-moe-tiny"), std::nullopt},
+                                       {h.out, MambaLayout::Exact}};
+    for (const Model& m : models) {
+        const auto want = hashes(m.hf);
+        for (int tp : {1, 2})
+            for (int pp : {1, 2}) {
+                INFO(m.hf.filename().string() << " tp" << tp << " pp" << pp);
+                Target t;
+                t.tp = tp;
+                t.pp = pp;
+                t.mamba = m.mamba;
+                convert_ok(m.hf, dir / "td", t);
+                const Checkpoint ckpt = open_ok(dir / "td");
+                // Megatron's MambaMixer keys: in_proj.weight.{z,x,B,C,dt}, conv1d.{weight,bias}.{x,B,C}.
+                std::string base;  // the first Mamba layer's in_proj key
+                for (const auto& tensor : ckpt.tensors)
+                    if (tensor.name.ends_with(".mixer.in_proj.weight.z") && base.empty())
+                        base = tensor.name.substr(0, tensor.name.size() - 2);
+                REQUIRE_FALSE(base.empty());
+                uint64_t in_proj_rows = 0;
+                for (const char* part : {"z", "x", "B", "C", "dt"}) {
+                    const TensorInfo* found = ckpt.find(base + "." + part);
+                    REQUIRE(found != nullptr);
+                    in_proj_rows += found->shape[0];
+                }
+                const std::string conv = base.substr(0, base.size() - std::string("in_proj.weight").size()) + "conv1d.";
+                for (const char* part : {"weight.x", "weight.B", "weight.C"}) CHECK(ckpt.find(conv + part) != nullptr);
+                CHECK(in_proj_rows > 0);
+                CHECK(ckpt.find(base) == nullptr);
+                convert_ok(dir / "td", dir / "back", hf());
+                CHECK(hashes(dir / "back") == want);
+                fs::remove_all(dir / "td");
+                fs::remove_all(dir / "back");
+            }
+    }
 }

@@ -120,7 +120,7 @@ Result<TorchDistTarget> torch_dist_target(const CanonicalView& view, const Layou
     g.padded_vocab = at_plan.padded_vocab;
     TorchDistTarget out;
     STRATA_TRY(out.global, target_layout(view, g));
-    STRATA_TRY(TorchDistNaming naming, torch_dist_naming(at_plan.spec, spec_norms));
+    STRATA_TRY(TorchDistNaming naming, torch_dist_naming(at_plan.spec, at_plan.options, spec_norms));
     STRATA_TRY(out.td, torch_dist_layout(at_plan, out.global, naming));
     return out;
 }

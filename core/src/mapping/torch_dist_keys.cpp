@@ -4,7 +4,10 @@
 #include "strata/mapping/torch_dist_keys.h"
 
 #include <cctype>
+#include <cstring>
+#include <map>
 #include <set>
+#include <variant>
 
 namespace strata {
 namespace {
@@ -118,6 +121,58 @@ struct ViewBuilder {
     }
 };
 
+// Fused tensors Megatron saves one key per section along dim 0 (TorchDistSection), read back as
+// the legacy tensor: the sections' chunks, their rows shifted by the section's start.
+struct SectionFamily {
+    std::string_view suffix;
+    std::vector<std::string_view> names;
+};
+const SectionFamily kSectionFamilies[] = {{".in_proj.weight", {"z", "x", "B", "C", "dt"}},
+                                          {".conv1d.weight", {"x", "B", "C"}},
+                                          {".conv1d.bias", {"x", "B", "C"}}};
+
+// (family, section index) of a key "<base><suffix>.<name>"; nullopt for other keys.
+std::optional<std::pair<const SectionFamily*, size_t>> section_of(std::string_view key, std::string* base) {
+    const size_t dot = key.rfind('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    const std::string_view stem = key.substr(0, dot), name = key.substr(dot + 1);
+    for (const SectionFamily& f : kSectionFamilies) {
+        if (!stem.ends_with(f.suffix)) continue;
+        for (size_t i = 0; i < f.names.size(); ++i)
+            if (f.names[i] == name) {
+                *base = std::string(stem);
+                return std::make_pair(&f, i);
+            }
+    }
+    return std::nullopt;
+}
+
+Result<TensorInfo> merge_sections(const std::string& base, const std::vector<const TensorInfo*>& parts) {
+    TensorInfo out;
+    out.name = base;
+    out.dtype = parts.front()->dtype;
+    uint64_t rows = 0;
+    std::vector<TensorChunk> chunks;
+    for (const TensorInfo* p : parts) {
+        if (p->dtype != out.dtype || p->shape.empty() || p->shape.size() != parts.front()->shape.size() ||
+            !std::equal(p->shape.begin() + 1, p->shape.end(), parts.front()->shape.begin() + 1))
+            return Status::corrupt("its sections disagree on dtype or trailing shape").in_tensor(p->name);
+        for (TensorChunk c : chunks_of(*p)) {
+            c.offsets[0] += rows;
+            chunks.push_back(std::move(c));
+        }
+        rows += p->shape[0];
+    }
+    out.shape = parts.front()->shape;
+    out.shape[0] = rows;
+    STRATA_TRY(uint64_t count, numel(out.shape));
+    STRATA_TRY(out.location.nbytes, bytes_for(out.dtype, count));
+    out.location.file = chunks.front().file;
+    out.location.offset = chunks.front().offset;
+    out.location.chunks = std::move(chunks);
+    return out;
+}
+
 // The training run's args with the parallel sizes of the view (all 1: the tensors are global).
 nlohmann::json view_args(const Checkpoint& ckpt) {
     nlohmann::json a = ckpt.config;
@@ -147,7 +202,7 @@ std::optional<std::pair<std::string, uint64_t>> split_expert_suffix(std::string_
 // The linears Megatron saves an `_extra_state` object for (TE modules and the local spec's
 // linears alike; facts torch-dist.md §1.5), by the module's last name.
 bool has_extra_state(std::string_view module) {
-    for (std::string_view m : {"linear_qkv", "linear_proj", "linear_fc1", "linear_fc2"})
+    for (std::string_view m : {"linear_qkv", "linear_proj", "linear_fc1", "linear_fc2", "in_proj", "out_proj"})
         if (module == m || module.ends_with("." + std::string(m))) return true;
     return false;
 }
@@ -164,7 +219,8 @@ std::string shard_suffix(const std::vector<uint64_t>& at, const std::vector<uint
 
 }  // namespace
 
-Result<TorchDistPlace> torch_dist_place_of_legacy(std::string_view legacy_name, const TorchDistNaming& naming) {
+Result<TorchDistPlace> torch_dist_place_of_legacy(std::string_view legacy_name, const Shape& shape,
+                                                  const TorchDistNaming& naming) {
     TorchDistPlace place;
     auto k = decoder_key(legacy_name);
     if (!k) {
@@ -188,6 +244,11 @@ Result<TorchDistPlace> torch_dist_place_of_legacy(std::string_view legacy_name, 
         param = std::string(kExperts) + split->first.substr(std::string_view("mlp.experts.").size());
         expert = split->second;
     }
+    // Megatron-Core >= 0.19 names the conv parameters conv1d_weight / conv1d_bias; their DCP keys stay.
+    for (const char* part : {"weight", "bias"})
+        if (param.ends_with(std::string("mixer.conv1d_") + part))
+            param = param.substr(0, param.size() - std::string_view("conv1d_").size() - std::strlen(part)) +
+                    "conv1d." + part;
     const bool moe = naming.moe_layer && naming.moe_layer(layer);
     if (naming.local_spec && moe && param == "pre_mlp_layernorm.weight") param = "mlp.linear_fc1.layer_norm_weight";
     if (naming.local_spec && moe && param == "pre_mlp_layernorm.bias") param = "mlp.linear_fc1.layer_norm_bias";
@@ -206,6 +267,23 @@ Result<TorchDistPlace> torch_dist_place_of_legacy(std::string_view legacy_name, 
         place.leading_size.push_back(naming.experts);
         shard_at.push_back(*expert);
         shard_of.push_back(naming.experts);
+    }
+    if (naming.mamba_d_inner && (param == "mixer.in_proj.weight" || param == "mixer.conv1d.weight" ||
+                                 param == "mixer.conv1d.bias")) {
+        const uint64_t d = naming.mamba_d_inner, h = naming.mamba_heads;
+        const bool in_proj = param == "mixer.in_proj.weight";
+        const uint64_t rows = shape.empty() ? 0 : shape[0];
+        const uint64_t fixed = in_proj ? 2 * d + h : d;
+        if (rows <= fixed || (rows - fixed) % 2 != 0)
+            return Status::invalid_argument("a Mamba " + param + " of " + std::to_string(rows) +
+                                            " rows is not [" + (in_proj ? "z|x|B|C|dt" : "x|B|C") + "] with d_inner " +
+                                            std::to_string(d))
+                .in_tensor(std::string(legacy_name));
+        const uint64_t groups_state = (rows - fixed) / 2;
+        if (in_proj)
+            place.sections = {{"z", d}, {"x", d}, {"B", groups_state}, {"C", groups_state}, {"dt", h}};
+        else
+            place.sections = {{"x", d}, {"B", groups_state}, {"C", groups_state}};
     }
     if (param.ends_with(".weight") && !param.ends_with("layer_norm_weight")) {
         const std::string module = param.substr(0, param.size() - std::string_view(".weight").size());
@@ -276,7 +354,35 @@ Result<Checkpoint> legacy_view_of_torch_dist(const Checkpoint& ckpt) {
     b.out.config = ckpt.config.is_object() ? view_args(ckpt) : ckpt.config;
     b.out.metadata = ckpt.metadata;
     b.out.metadata["torch_dist_view"] = true;
-    for (const auto& t : ckpt.tensors) STRATA_RETURN_IF_ERROR(b.add_key(t));
+    // Section keys are gathered and merged where their first section stood.
+    std::map<std::string, std::pair<const SectionFamily*, std::vector<const TensorInfo*>>> sections;
+    std::vector<std::variant<const TensorInfo*, std::string>> order;
+    for (const auto& t : ckpt.tensors) {
+        std::string base;
+        auto at = section_of(t.name, &base);
+        if (!at) {
+            order.emplace_back(&t);
+            continue;
+        }
+        auto [it, fresh] = sections.try_emplace(base, at->first, std::vector<const TensorInfo*>(at->first->names.size()));
+        if (fresh) order.emplace_back(base);
+        it->second.second[at->second] = &t;
+    }
+    for (const auto& item : order) {
+        if (const auto* t = std::get_if<const TensorInfo*>(&item)) {
+            STRATA_RETURN_IF_ERROR(b.add_key(**t));
+            continue;
+        }
+        const std::string& base = std::get<std::string>(item);
+        const auto& [family, parts] = sections.at(base);
+        for (size_t i = 0; i < parts.size(); ++i)
+            if (!parts[i])
+                return Status::corrupt("section '" + std::string(family->names[i]) + "' of this tensor is missing")
+                    .in_tensor(base)
+                    .in_file(ckpt.path.string());
+        STRATA_TRY(TensorInfo merged, merge_sections(base, parts));
+        STRATA_RETURN_IF_ERROR(b.add_key(merged));
+    }
     auto st = b.out.finalize();
     if (!st) return st.in_file(ckpt.path.string());
     return std::move(b.out);

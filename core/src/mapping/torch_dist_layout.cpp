@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "strata/megatron/megatron_rules.h"
 
@@ -140,6 +141,32 @@ Status check_tiling(const LayoutTensor& t, std::vector<Group>& groups) {
     return Status::ok();
 }
 
+// The part of a sub-piece whose rows (axis 0 of the rank tensor) fall in [lo, hi); nullopt when
+// none do. Rows must follow one canonical dimension (any step) or none.
+Result<std::optional<SubPiece>> rows_of(const SubPiece& sp, int64_t lo, int64_t hi, const std::string& tensor) {
+    int along = -1;
+    for (size_t d = 0; d < sp.steps.size(); ++d)
+        if (sp.steps[d][0] != 0) {
+            if (along >= 0 || sp.steps[d][0] < 0)
+                return Status::unsupported("rows that follow two canonical dimensions cannot be split into sections")
+                    .in_tensor(tensor);
+            along = static_cast<int>(d);
+        }
+    if (along < 0) {
+        if (sp.start[0] < lo || sp.start[0] >= hi) return std::optional<SubPiece>{};
+        return std::optional<SubPiece>{sp};
+    }
+    const int64_t k = sp.steps[along][0], n = static_cast<int64_t>(sp.box.extent[along]);
+    const int64_t first = std::max<int64_t>(0, (lo - sp.start[0] + k - 1) / k);
+    const int64_t last = std::min<int64_t>(n - 1, (hi - 1 - sp.start[0]) >= 0 ? (hi - 1 - sp.start[0]) / k : -1);
+    if (first > last) return std::optional<SubPiece>{};
+    SubPiece part = sp;
+    part.box.start[along] += static_cast<uint64_t>(first);
+    part.box.extent[along] = static_cast<uint64_t>(last - first + 1);
+    for (size_t a = 0; a < part.start.size(); ++a) part.start[a] += first * sp.steps[along][a];
+    return std::optional<SubPiece>{std::move(part)};
+}
+
 struct Builder {
     const Layout& at_plan;
     const Layout& global;
@@ -161,15 +188,51 @@ struct Builder {
         return static_cast<uint32_t>(file_of[plan_file]);
     }
 
-    Status add_chunk(const LayoutTensor& t, const Group& g) {
+    Status add_group(const LayoutTensor& t, const Group& g) {
         const LayoutTensor& gt = global.tensors[g.global];
-        auto place = torch_dist_place_of_legacy(gt.name, naming);
+        auto place = torch_dist_place_of_legacy(gt.name, gt.shape, naming);
         if (!place) return place.status().in_tensor(t.name);
-        TorchDistChunk chunk{place->key, {}, {}};
+        if (place->sections.empty()) return add_chunk(t, g, *place);
+        // Each section of the global rows this group covers is a chunk of its own key.
+        uint64_t section_start = 0;
+        for (const TorchDistSection& section : place->sections) {
+            const int64_t from = std::max<int64_t>(g.lo[0], static_cast<int64_t>(section_start) - g.delta[0]);
+            const int64_t to = std::min<int64_t>(g.hi[0], static_cast<int64_t>(section_start + section.rows) - g.delta[0]);
+            if (from < to) {
+                Group part = g;
+                part.lo[0] = from;
+                part.hi[0] = to;
+                part.parts.clear();
+                uint64_t elements = 0;
+                for (const SubPiece& sp : g.parts) {
+                    STRATA_TRY(auto rows, rows_of(sp, from, to, t.name));
+                    if (!rows) continue;
+                    elements += rows->box.numel();
+                    part.parts.push_back(std::move(*rows));
+                }
+                if (elements != box_numel(part.lo, part.hi))
+                    return Status::unsupported("its rows do not split into the '" + section.name + "' section's box")
+                        .in_tensor(t.name);
+                part.elements = elements;
+                STRATA_RETURN_IF_ERROR(add_chunk(t, part, *place, &section, section_start));
+            }
+            section_start += section.rows;
+        }
+        if (section_start != gt.shape[0])
+            return Status::internal("the sections do not add up to the rows of '" + gt.name + "'").in_tensor(t.name);
+        return Status::ok();
+    }
+
+    // One chunk of global tensor g.global; `section` (Mamba in_proj / conv1d) makes it a chunk
+    // of that section's own key, rows counted from the section's start.
+    Status add_chunk(const LayoutTensor& t, const Group& g, const TorchDistPlace& place,
+                     const TorchDistSection* section = nullptr, uint64_t section_start = 0) {
+        const LayoutTensor& gt = global.tensors[g.global];
+        TorchDistChunk chunk{section ? place.key + "." + section->name : place.key, {}, {}};
         Shape sizes;
-        for (size_t i = 0; i < place->leading.size(); ++i) {
-            chunk.global_shape.push_back(place->leading_size[i]);
-            chunk.offsets.push_back(place->leading[i]);
+        for (size_t i = 0; i < place.leading.size(); ++i) {
+            chunk.global_shape.push_back(place.leading_size[i]);
+            chunk.offsets.push_back(place.leading[i]);
             sizes.push_back(1);
         }
         Shape extent;
@@ -178,8 +241,9 @@ struct Builder {
             if (start < 0 || end > static_cast<int64_t>(gt.shape[k]))
                 return Status::internal("a chunk reaches outside '" + gt.name + "' " + shape_to_string(gt.shape))
                     .in_tensor(t.name);
-            chunk.global_shape.push_back(gt.shape[k]);
-            chunk.offsets.push_back(static_cast<uint64_t>(start));
+            const bool rows = section && k == 0;
+            chunk.global_shape.push_back(rows ? section->rows : gt.shape[k]);
+            chunk.offsets.push_back(static_cast<uint64_t>(start) - (rows ? section_start : 0));
             extent.push_back(static_cast<uint64_t>(g.hi[k] - g.lo[k]));
             sizes.push_back(extent.back());
         }
@@ -201,7 +265,7 @@ struct Builder {
             for (const Coord& step : sp.steps) piece.strides.push_back(ravel(step, extent));
             out.layout.pieces.push_back(std::move(piece));
         }
-        for (const std::string& o : place->extra_states)
+        for (const std::string& o : place.extra_states)
             if (objects.insert(o).second) out.extra_states[file].push_back(o);
         out.chunks.push_back(std::move(chunk));
         return Status::ok();
@@ -230,21 +294,31 @@ Result<std::vector<Group>> padding_only(const Layout& at_plan, const Layout& glo
 
 }  // namespace
 
-Result<TorchDistNaming> torch_dist_naming(const ModelSpec& spec, NormLayout spec_norms) {
+Result<TorchDistNaming> torch_dist_naming(const ModelSpec& spec, const LayoutOptions& options, NormLayout spec_norms) {
     TorchDistNaming n;
     n.layers = spec.layers;
     n.experts = spec.experts;
     n.local_spec = spec_norms == NormLayout::Local;
-    if (spec.layer_kinds.empty() && !spec.megatron_pattern.empty())
-        return Status::unsupported("torch_dist output of Megatron hybrid stacks is not written yet; write the legacy "
-                                   "format (--ckpt-format torch)");
-    for (const LayerKind& k : spec.layer_kinds)
-        if (k.mixer != MixerKind::Attention)
-            return Status::unsupported(
-                "torch_dist output of hybrid models (Mamba2 / Gated DeltaNet layers: their mixers' torch_dist sub-keys) "
-                "is not written yet; write the legacy format (--ckpt-format torch)");
+    if (spec.has_mixer(MixerKind::GatedDeltaNet))
+        return Status::unsupported(
+            "torch_dist output of Gated DeltaNet hybrids (their in_proj / conv1d torch_dist sub-keys) is not written "
+            "yet; write the legacy format (--ckpt-format torch)");
     if (spec.mtp_layers)
         return Status::unsupported("torch_dist output of MTP layers is not written yet; write --ckpt-format torch");
+    const bool hybrid = spec.has_mixer(MixerKind::Mamba2) || !spec.megatron_pattern.empty();
+    if (hybrid) {
+        // Megatron's stock MambaMixer rows [z|x|B|C|dt]; M1's own rows (KV-sized x and B) load only
+        // into M1's mixer, whose torch_dist keys are unknown.
+        if (spec.mamba.x_db != 0 && options.mamba == MambaLayout::M1)
+            return Status::unsupported(
+                "torch_dist output of M1's own Mamba rows (KV-sized x and B) is not written: Megatron's MambaMixer "
+                "cannot load them; use --mamba-layout exact, or write --ckpt-format torch");
+        // HybridStack keys every layer on its own (facts torch-dist.md §1.5).
+        n.stacked = false;
+        n.mamba_d_inner = spec.mamba.d_inner;
+        n.mamba_heads = spec.mamba.n_heads;
+        return n;
+    }
     std::vector<bool> moe;
     for (const LayerKind& k : spec.layer_kinds) moe.push_back(k.mlp == MlpKind::MoE);
     if (moe.empty()) moe.assign(spec.layers, spec.is_moe());
@@ -267,16 +341,34 @@ Result<TorchDistLayout> torch_dist_layout(const Layout& at_plan, const Layout& g
     b.out.layout.padded_vocab = at_plan.padded_vocab;
     b.out.layout.stage_layers = at_plan.stage_layers;
     const auto global_pieces = global.pieces_by_canonical();
+    // Global pieces are listed by offset; a duplicated box's copies are taken in that order.
+    std::map<std::tuple<uint32_t, Shape, Shape, int, int>, size_t> copy_seen;
     size_t pi = 0;
     for (uint32_t ti = 0; ti < at_plan.tensors.size(); ++ti) {
         const LayoutTensor& t = at_plan.tensors[ti];
         std::vector<Group> groups;
         for (; pi < at_plan.pieces.size() && at_plan.pieces[pi].tensor == ti; ++pi) {
             const Piece& p = at_plan.pieces[pi];
+            // A canonical box stored several times in the global tensor (the exact Mamba layout
+            // repeats x and B per head): the k-th copy a stage's TP ranks hold, in rank order, is
+            // the k-th copy in the global tensor.
+            std::map<std::pair<Shape, Shape>, std::vector<uint32_t>> copies;
             for (uint32_t qi : global_pieces[p.canonical]) {
                 const Piece& q = global.pieces[qi];
-                auto inter = intersect(p.box, q.box);
-                if (inter) STRATA_RETURN_IF_ERROR(add_sub_piece(at_plan, global, p, q, *inter, groups));
+                if (intersect(p.box, q.box)) copies[{q.box.start, q.box.extent}].push_back(qi);
+            }
+            for (auto& [box, candidates] : copies) {
+                uint32_t qi = candidates.front();
+                if (candidates.size() > 1) {
+                    const auto key = std::make_tuple(p.canonical, box.first, box.second, t.rank.pp, t.rank.ep);
+                    const size_t k = copy_seen[key]++;
+                    if (k >= candidates.size())
+                        return Status::unsupported("more copies of a canonical box than the global tensor holds")
+                            .in_tensor(t.name);
+                    qi = candidates[k];
+                }
+                const Piece& q = global.pieces[qi];
+                STRATA_RETURN_IF_ERROR(add_sub_piece(at_plan, global, p, q, *intersect(p.box, q.box), groups));
             }
         }
         if (groups.empty()) {
@@ -284,7 +376,7 @@ Result<TorchDistLayout> torch_dist_layout(const Layout& at_plan, const Layout& g
             if (groups.empty()) continue;
         }
         STRATA_RETURN_IF_ERROR(check_tiling(t, groups));
-        for (const Group& g : groups) STRATA_RETURN_IF_ERROR(b.add_chunk(t, g));
+        for (const Group& g : groups) STRATA_RETURN_IF_ERROR(b.add_group(t, g));
     }
     return std::move(b.out);
 }

@@ -12,7 +12,7 @@
 // The writer goes the other way: torch_dist_place_of_legacy names the DCP key, the leading
 // layer / expert offsets and the module's `_extra_state` objects of one legacy TP1 tensor.
 // Usage: if (is_megatron_torch_dist(ckpt)) { STRATA_TRY(Checkpoint v, legacy_view_of_torch_dist(ckpt)); }
-//        STRATA_TRY(TorchDistPlace p, torch_dist_place_of_legacy("decoder.layers.3.mlp.router.weight", naming));
+//        STRATA_TRY(TorchDistPlace p, torch_dist_place_of_legacy("decoder.layers.3.mlp.router.weight", {8, 64}, naming));
 #pragma once
 
 #include <functional>
@@ -37,6 +37,14 @@ Result<Checkpoint> legacy_view_of_torch_dist(const Checkpoint& ckpt);
 // of slices of the stored chunks: contiguous when one chunk holds all of it.
 Result<TensorInfo> slice_leading_axis(const TensorInfo& info, uint64_t index, uint32_t element_size);
 
+// A fused tensor Megatron saves as one DCP key per section along dim 0, each section split by TP
+// on its own ("<key>.<name>"): the Mamba mixer's in_proj.weight z|x|B|C|dt and conv1d x|B|C
+// (megatron/core/ssm/mamba_mixer.py, _split_tensor_factory).
+struct TorchDistSection {
+    std::string name;
+    uint64_t rows = 0;
+};
+
 // How a model's legacy TP1 names become torch_dist keys when written.
 struct TorchDistNaming {
     bool stacked = true;   // one [L, ...] tensor per parameter (homogeneous stacks); else decoder.layers.{i}.*
@@ -44,6 +52,9 @@ struct TorchDistNaming {
     uint64_t experts = 0;  // E
     bool local_spec = false;  // local layer spec: a MoE layer's pre-MLP norm under mlp.linear_fc1.layer_norm_*
     std::function<bool(uint64_t)> moe_layer;  // layer -> its MLP is MoE
+    // Mamba2 mixers (stock MambaMixer rows): d_inner and heads give the sections of in_proj and conv1d.
+    uint64_t mamba_d_inner = 0;
+    uint64_t mamba_heads = 0;
 };
 
 // Where one legacy TP1 tensor lives in torch_dist.
@@ -55,10 +66,13 @@ struct TorchDistPlace {
     // layer, and per expert, for each TE or local linear; the TE attention core too: a superset,
     // since keys the model does not ask for are not read).
     std::vector<std::string> extra_states;
+    // Saved as "<key>.<name>" per section (empty: saved whole).
+    std::vector<TorchDistSection> sections;
 };
 
-// InvalidArgument for a decoder name the scheme does not know (hybrid mixers are refused
-// by the caller before this).
-Result<TorchDistPlace> torch_dist_place_of_legacy(std::string_view legacy_name, const TorchDistNaming& naming);
+// `shape`: the legacy tensor's (the Mamba sections follow from its rows). InvalidArgument for a
+// decoder name the scheme does not know.
+Result<TorchDistPlace> torch_dist_place_of_legacy(std::string_view legacy_name, const Shape& shape,
+                                                  const TorchDistNaming& naming);
 
 }  // namespace strata

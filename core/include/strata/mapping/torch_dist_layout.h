@@ -30,9 +30,9 @@ struct TorchDistLayout {
 };
 
 // The naming of a model's torch_dist keys (stacked or per-layer, the MoE layers, the spec's norm
-// names). Hybrid stacks (Mamba, Gated DeltaNet) are refused: their mixers' torch_dist sub-keys are
-// not written yet.
-Result<TorchDistNaming> torch_dist_naming(const ModelSpec& spec, NormLayout spec_norms);
+// names, the Mamba sections). Refused by name: Gated DeltaNet hybrids and MTP layers (their
+// torch_dist keys are not written yet) and M1's own Mamba rows (`options.mamba`).
+Result<TorchDistNaming> torch_dist_naming(const ModelSpec& spec, const LayoutOptions& options, NormLayout spec_norms);
 
 // `at_plan`: the Megatron layout at the target plan; `global`: the same model at TP = PP = EP =
 // ETP = 1 with at_plan's padded vocab, grouped experts and TE norm names.

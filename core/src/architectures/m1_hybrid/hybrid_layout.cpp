@@ -329,8 +329,15 @@ Status check_m1_tied_replicas(const CanonicalView& view) {
             if (!primary || primary == &piece) continue;
             const TensorInfo& a = ckpt.tensors[view.binding()[primary->tensor]];
             const TensorInfo& b = ckpt.tensors[view.binding()[piece.tensor]];
-            STRATA_TRY(auto abytes, ckpt.contiguous_bytes(a));
-            STRATA_TRY(auto bbytes, ckpt.contiguous_bytes(b));
+            // In place where stored whole; assembled where chunked (a torch_dist source).
+            std::vector<std::byte> owned_a, owned_b;
+            auto bytes_of = [&](const TensorInfo& t, std::vector<std::byte>& owned) -> Result<std::span<const std::byte>> {
+                if (t.location.is_contiguous()) return ckpt.contiguous_bytes(t);
+                STRATA_TRY(owned, ckpt.read(t));
+                return std::span<const std::byte>(owned);
+            };
+            STRATA_TRY(auto abytes, bytes_of(a, owned_a));
+            STRATA_TRY(auto bbytes, bytes_of(b, owned_b));
             const uint64_t es = dtype_size(a.dtype);
             if (es == 0 || es != dtype_size(b.dtype)) continue;
             // Boxes here are whole rows: [rows, ...] at row-major strides, so each box is one run.
