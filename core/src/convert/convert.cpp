@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -17,6 +16,7 @@
 #include "strata/formats/torch_dist_writer.h"
 #include "strata/hybrid/hybrid_layout.h"
 #include "strata/io/atomic_output.h"
+#include "strata/io/small_file.h"
 #include "strata/mapping/mapping_registry.h"
 #include "strata/mapping/torch_dist_keys.h"
 #include "strata/mapping/torch_dist_layout.h"
@@ -50,14 +50,6 @@ std::string hex64(uint64_t v) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
     return buf;
-}
-
-Status write_text(const fs::path& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary);
-    f << text;
-    f.close();
-    if (!f) return Status::io("cannot write").in_file(path.string());
-    return Status::ok();
 }
 
 // The output checkpoint must open and hold exactly the planned tensors.
@@ -197,7 +189,7 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
                              std::to_string(p.ep) + " etp" + std::to_string(p.expert_tp()) + " (" +
                              (spec_norms == NormLayout::Te ? "TE" : "local") + " layer spec)";
     }
-    const std::string iter_dir = MegatronWriter({}, {}, options.iteration).iteration_folder();
+    const std::string iter_dir = megatron_checkpoint_folder(options.iteration);
     if (megatron)
         for (auto& f : plan.files) f.path = iter_dir + "/" + f.path;
     if (!options.out.empty()) {  // preflight: a dry run reports the verdict, a real run refuses before writing
@@ -281,7 +273,7 @@ Result<ConvertReport> convert_checkpoint(const ConvertOptions& options, Progress
                                        {"shape", t.shape},
                                        {"xxh3", hex64(report.execution.hashes[i])}});
     }
-    STRATA_RETURN_IF_ERROR(write_text(root / kManifestName, manifest.dump(1) + "\n"));
+    STRATA_RETURN_IF_ERROR(write_small_file(root / kManifestName, manifest.dump(1) + "\n"));
     STRATA_RETURN_IF_ERROR(cancel.check());
     STRATA_RETURN_IF_ERROR(out.commit());
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

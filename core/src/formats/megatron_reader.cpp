@@ -17,7 +17,7 @@ namespace strata {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kTracker = "latest_checkpointed_iteration.txt";
+constexpr const char* kTracker = kMegatronTracker;
 constexpr const char* kRankFile = "model_optim_rng.pt";
 
 struct RankFolder {

@@ -1,10 +1,11 @@
 // Megatron legacy checkpoint writer (formats/megatron_writer.h).
 #include "strata/formats/megatron_writer.h"
 
-#include <fstream>
 
 #include "strata/formats/megatron.h"
 #include "strata/formats/torch_pt.h"
+#include "strata/io/small_file.h"
+#include "strata/megatron/megatron_rules.h"
 
 namespace strata {
 namespace fs = std::filesystem;
@@ -13,7 +14,7 @@ MegatronWriter::MegatronWriter(fs::path root, nlohmann::json args, int64_t itera
     : root_(std::move(root)), args_(std::move(args)), iteration_(iteration) {}
 
 std::string MegatronWriter::iteration_folder() const {
-    return iteration_ > 0 ? megatron_iteration_folder(iteration_) : "release";
+    return megatron_checkpoint_folder(iteration_);
 }
 
 Result<std::unique_ptr<CheckpointWriter>> MegatronWriter::rank_file(const std::string& relative) const {
@@ -28,12 +29,7 @@ Result<std::unique_ptr<CheckpointWriter>> MegatronWriter::rank_file(const std::s
 }
 
 Status MegatronWriter::finish() const {
-    const fs::path path = root_ / "latest_checkpointed_iteration.txt";
-    std::ofstream f(path, std::ios::binary);
-    f << (iteration_ > 0 ? std::to_string(iteration_) : "release");
-    f.close();
-    if (!f) return Status::io("cannot write").in_file(path.string());
-    return Status::ok();
+    return write_small_file(root_ / kMegatronTracker, megatron_tracker_text(iteration_));
 }
 
 }  // namespace strata

@@ -17,7 +17,7 @@ namespace strata {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kTracker = "latest_checkpointed_iteration.txt";
+constexpr const char* kTracker = kMegatronTracker;
 constexpr const char* kMetadata = ".metadata";
 constexpr const char* kMegatronJson = "metadata.json";
 constexpr const char* kCommonPt = "common.pt";

@@ -2,7 +2,6 @@
 // places in the shared metadata when it begins; finish() pickles that into .metadata.
 #include "strata/formats/torch_dist_writer.h"
 
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -11,6 +10,7 @@
 #include "formats/torch_pt/pt_archive.h"
 #include "strata/formats/megatron.h"
 #include "strata/io/output_file.h"
+#include "strata/io/small_file.h"
 #include "strata/megatron/megatron_rules.h"
 
 namespace strata {
@@ -28,14 +28,6 @@ PickleValue common_state(const nlohmann::json& args, int64_t iteration) {
     std::vector<PickleValue::Item> items;
     for (auto& [k, v] : megatron_extra_entries(args, iteration)) items.emplace_back(PickleValue::string(k), std::move(v));
     return PickleValue::dict(std::move(items));
-}
-
-Status write_small_file(const fs::path& path, const std::string& bytes) {
-    std::ofstream f(path, std::ios::binary);
-    f << bytes;
-    f.close();
-    if (!f) return Status::io("cannot write").in_file(path.string());
-    return Status::ok();
 }
 
 // One whole archive written at once (objects and common.pt hold no tensors).
@@ -150,7 +142,7 @@ TorchDistWriter::TorchDistWriter(fs::path root, nlohmann::json args, int64_t ite
 TorchDistWriter::~TorchDistWriter() = default;
 
 std::string TorchDistWriter::iteration_folder() const {
-    return iteration_ > 0 ? megatron_iteration_folder(iteration_) : "release";
+    return megatron_checkpoint_folder(iteration_);
 }
 
 Result<std::unique_ptr<CheckpointWriter>> TorchDistWriter::rank_file(const std::string& relative,
@@ -185,8 +177,7 @@ Status TorchDistWriter::finish() const {
                                          {"common_backend", "torch"},
                                          {"common_backend_version", 1}};
     STRATA_RETURN_IF_ERROR(write_small_file(dir / "metadata.json", meta.dump()));
-    return write_small_file(root_ / "latest_checkpointed_iteration.txt",
-                            iteration_ > 0 ? std::to_string(iteration_) : "release");
+    return write_small_file(root_ / kMegatronTracker, megatron_tracker_text(iteration_));
 }
 
 }  // namespace strata

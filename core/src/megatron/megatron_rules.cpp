@@ -32,6 +32,12 @@ uint64_t megatron_padded_vocab_size(uint64_t vocab, int divisible_by, int tp) {
     return (vocab + m - 1) / m * m;
 }
 
+std::string megatron_checkpoint_folder(int64_t iteration) {
+    return iteration > 0 ? megatron_iteration_folder(iteration) : "release";
+}
+
+std::string megatron_tracker_text(int64_t iteration) { return iteration > 0 ? std::to_string(iteration) : "release"; }
+
 int megatron_global_rank(int tp, int pp, int ep, int tp_size, int ep_size) {
     return tp + tp_size * (ep + ep_size * pp);
 }

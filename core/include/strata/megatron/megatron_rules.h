@@ -20,6 +20,11 @@ namespace strata {
 
 // "iter_0000010" (Megatron's get_checkpoint_name pads to 7 digits).
 std::string megatron_iteration_folder(int64_t iteration);
+// The folder a save of `iteration` goes in: iter_NNNNNNN, or "release" for iteration 0.
+std::string megatron_checkpoint_folder(int64_t iteration);
+// The tracker file beside it, and its text: the iteration, or "release".
+inline constexpr const char* kMegatronTracker = "latest_checkpointed_iteration.txt";
+std::string megatron_tracker_text(int64_t iteration);
 // "mp_rank_01", "mp_rank_01_002" (PP > 1), "mp_rank_01_003" (EP > 1), "mp_rank_01_002_003".
 std::string megatron_rank_folder(int tp, int pp, int ep, int pp_size, int ep_size);
 // The global rank of a (tp, pp, ep) rank in Megatron's default order "tp-cp-ep-dp-pp"
