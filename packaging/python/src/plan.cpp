@@ -9,6 +9,8 @@
 #include "errors.h"
 #include "model_source.h"
 #include "python_json.h"
+#include "strata/megatron/launch_flags.h"
+#include "strata/parallel/launch_check.h"
 #include "strata/parallel/plan_report.h"
 #include "strata/pattern/pattern_report.h"
 
@@ -27,6 +29,15 @@ nlohmann::json plan_json(const PlanArgs& a) {
     if (a.mamba_heads) spec.mamba.n_heads = a.mamba_heads;
     if (a.mamba_groups) spec.mamba.n_groups = a.mamba_groups;
     return plan_report_json(unwrap(plan_report(a.model, spec, a.pattern, a.plan, version)));
+}
+
+// `strata plan MODEL --megatron-flags FILE`'s check (core parallel/launch_check.h).
+nlohmann::json launch_json(const std::string& model, const std::string& file, const std::string& version_text) {
+    const MegatronVersion version = unwrap(parse_megatron_version(version_text));
+    const cli::ModelSource source = unwrap(cli::load_model_source(model));
+    const LaunchFlags flags = unwrap(read_launch_flags(file));
+    const LaunchCheck check = unwrap(check_launch_flags(flags, source.spec, source.config, source.megatron_args, version));
+    return launch_check_json(check, flags);
 }
 
 struct PatternArgs {
@@ -89,6 +100,12 @@ void bind_plan(py::module_& m) {
         py::arg("last_stage_layers") = py::none(), py::arg("make_vocab_size_divisible_by") = 128,
         py::arg("pattern") = "", py::arg("mamba_heads") = 0, py::arg("mamba_groups") = 0,
         py::arg("megatron_version") = "0.16");
+    m.def(
+        "_check_launch",
+        [](std::string model, std::string flags_file, std::string megatron_version) {
+            return to_python(launch_json(model, flags_file, megatron_version));
+        },
+        py::arg("model"), py::arg("flags_file"), py::arg("megatron_version") = "0.16");
     m.def(
         "_pattern",
         [](std::optional<std::string> attn_layers, std::optional<std::string> pattern,

@@ -39,7 +39,7 @@ from ._core import (  # noqa: F401  (re-exported)
 
 __all__ = [
     "open", "Checkpoint", "CanonicalTensors", "TensorInfo", "DLPackTensor",
-    "plan", "pattern", "convert", "diff", "forward",
+    "plan", "pattern", "check_launch", "convert", "diff", "forward",
     "Error", "InvalidArgumentError", "NotFoundError", "TruncatedError", "CorruptError",
     "UnsupportedError", "IoError", "CancelledError", "InternalError",
 ]
@@ -231,6 +231,14 @@ def pattern(*, attn_layers: Optional[Union[str, Sequence[int]]] = None, pattern:
         attn_layers = ",".join(str(i) for i in attn_layers)
     return _core._pattern(attn_layers, pattern, None if ratios is None else tuple(ratios), layers,
                           None if from_model is None else _model_arg(from_model), megatron_version, moe_as_mlp)
+
+
+def check_launch(model: Union[PathLike, str], flags_file: PathLike, *, megatron_version: str = "0.16") -> dict:
+    """A Megatron-LM launch script checked against a checkpoint or preset (``strata plan MODEL
+    --megatron-flags FILE --json``'s "megatron_flags"): the check_checkpoint_args, shape, parallel and
+    argument findings that would stop the job, each with the flag, both values and the script line.
+    "stops" is True when any would."""
+    return _core._check_launch(os.fspath(model), os.fspath(flags_file), megatron_version)
 
 
 def convert(source: PathLike, *, to: str, out: Optional[PathLike] = None, tp: int = 1, pp: int = 1, ep: int = 1,

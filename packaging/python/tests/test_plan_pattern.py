@@ -1,6 +1,7 @@
 """strata.plan and strata.pattern return what `strata plan --json` and
 `strata pattern --to json` print."""
 import json
+import os
 
 import strata
 from conftest import run_cli
@@ -19,6 +20,19 @@ def test_plan_warning_on_sequence_parallel_equals_the_cli():
     assert report == cli and report["passes"] is True
     assert any(c["name"] == "sequence parallel" and not c["ok"] and c["severity"] == "warning"
                for c in report["checks"])
+
+
+FLAGS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "reference", "fixtures", "launch_flags")
+
+
+def test_check_launch_equals_the_cli():
+    script = os.path.join(FLAGS, "qwen3_30b_a3b_modelopt.sh")
+    cli = json.loads(run_cli("plan", "tiny", "--megatron-flags", script, "--json", check=False).stdout)
+    report = strata.check_launch("tiny", script)
+    assert report == cli["megatron_flags"]
+    assert report["stops"] is True  # the 30B flags against the tiny model
+    assert any(f["stops"] and f["flag"] == "--num-layers" for f in report["findings"])
+    assert strata.check_launch("qwen3-30b-a3b", script)["stops"] is False
 
 
 def test_failing_plan_lists_the_values_that_pass():
