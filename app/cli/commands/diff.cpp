@@ -19,6 +19,7 @@ void add_diff_command(CLI::App& app) {
         double tolerance = 0.0;
         int threads = 0;
         bool json = false, all = false, allow_unmapped = false, stored_names = false, layout = false, slices = false;
+        bool no_manifests = false;
     };
     auto args = std::make_shared<Args>();
     auto* cmd = app.add_subcommand("diff", "Compare two checkpoints tensor by tensor (any layouts)");
@@ -37,6 +38,8 @@ void add_diff_command(CLI::App& app) {
     cmd->add_option("--threads", args->threads, "worker threads");
     cmd->add_flag("--json", args->json, "machine-readable report");
     cmd->add_flag("--all", args->all, "list equal tensors too (with --json)");
+    cmd->add_flag("--no-manifests", args->no_manifests,
+                  "read every tensor, even where both sides' Strata manifests hash it alike");
     cmd->add_flag("--allow-unmapped", args->allow_unmapped, "ignore stored tensors no mapping rule covers");
     cmd->add_flag("--stored-names", args->stored_names,
                   "match tensors by stored name, without a model (e.g. a torch_dist checkpoint against the "
@@ -62,13 +65,13 @@ void add_diff_command(CLI::App& app) {
         CancelToken cancel;
         Result<DiffReport> report = Status::internal("no diff ran");
         if (args->stored_names) {
-            report = diff_checkpoints(*ca, *cb, {args->tolerance, args->threads}, progress, cancel);
+            report = diff_checkpoints(*ca, *cb, {args->tolerance, args->threads, !args->no_manifests}, progress, cancel);
         } else {
             auto va = CanonicalView::open(*ca, {args->allow_unmapped});
             check(va.status());
             auto vb = CanonicalView::open(*cb, {args->allow_unmapped});
             check(vb.status());
-            report = diff_views(*va, *vb, {args->tolerance, args->threads}, progress, cancel);
+            report = diff_views(*va, *vb, {args->tolerance, args->threads, !args->no_manifests}, progress, cancel);
         }
         check(report.status());
         if (args->json)

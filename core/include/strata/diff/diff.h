@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "strata/diff/manifest_hashes.h"
 #include "strata/mapping/canonical_view.h"
 #include "strata/progress.h"
 #include "strata/status.h"
@@ -35,12 +36,16 @@ struct TensorDiff {
 struct DiffOptions {
     double tolerance = 0.0;  // absolute; 0 = any difference counts
     int threads = 0;         // 0 = cores, at most 8
+    // Tensors whose stored bytes both sides' fresh Strata manifests hash alike, in the same
+    // layout, are equal without being read (manifest_hashes.h).
+    bool use_manifests = true;
 };
 
 struct DiffReport {
     std::string layout_a, layout_b;
     double tolerance = 0.0;
     size_t compared = 0;              // tensors present in both
+    size_t settled_by_manifests = 0;  // of those, equal by the manifests' hashes, not read
     std::vector<TensorDiff> tensors;  // every tensor of A then the extras of B, in canonical order
     size_t count(DiffKind kind) const;
     bool equal() const;  // no tensor differs
