@@ -245,6 +245,7 @@ private:
         if (stack_.size() <= frame_base()) return corrupt("stack underflow");
         PickleValue v = std::move(stack_.back());
         stack_.pop_back();
+        discarded_.push_back(v);  // an opcode may fail after the pop: the value must stay checked
         return v;
     }
     Result<PickleValue*> top() {
@@ -257,6 +258,7 @@ private:
                                        std::make_move_iterator(stack_.end()));
         stack_.resize(marks_.back());
         marks_.pop_back();
+        discarded_.insert(discarded_.end(), items.begin(), items.end());
         return items;
     }
     void push(PickleValue v) { stack_.push_back(std::move(v)); }
@@ -301,8 +303,9 @@ private:
     bool done_ = false;
     std::vector<PickleValue> stack_;
     std::vector<size_t> marks_;
-    // Values the pickle dropped (POP, POP_MARK, a memo slot written again): a reference cycle
-    // among them would outlive the run, so release_cycles() walks them too.
+    // Every value taken off the stack and every memo slot written again: a reference cycle
+    // among them would outlive the run (the pickle dropped it, or an opcode failed after
+    // popping it: found by fuzz_torch_dist twice), so release_cycles() walks them too.
     std::vector<PickleValue> discarded_;
     std::unordered_map<uint64_t, PickleValue> memo_;
     std::unordered_map<std::string, PickleStorageRef> storages_;
@@ -495,8 +498,8 @@ Status Unpickler::step(uint8_t op) {
         }
         case '0': {  // POP: an item, or the topmost mark when its frame is empty
             if (stack_.size() > frame_base()) {
-                STRATA_TRY(PickleValue v, pop());
-                discarded_.push_back(std::move(v));  // still checked for cycles at the end
+                STRATA_TRY(PickleValue v, pop());  // pop() keeps it checked for cycles at the end
+                (void)v;
                 return Status::ok();
             }
             if (marks_.empty()) return corrupt("stack underflow");
@@ -504,8 +507,8 @@ Status Unpickler::step(uint8_t op) {
             return Status::ok();
         }
         case '1': {  // POP_MARK
-            STRATA_TRY(auto items, pop_mark());
-            for (auto& v : items) discarded_.push_back(std::move(v));
+            STRATA_TRY(auto items, pop_mark());  // pop_mark() keeps them checked
+            (void)items;
             return Status::ok();
         }
         case '2': {
