@@ -4,6 +4,7 @@
 // the Parallel and Pattern tabs; the hybrid Mamba2 target runs core hybridize.
 #include <catch2/catch.hpp>
 
+#include <QComboBox>
 #include <QLabel>
 #include <QMimeData>
 #include <QSignalSpy>
@@ -75,6 +76,30 @@ TEST_CASE("convert through the dialog: run to completion, then cancel leaves not
     CHECK(dialog.result_text().contains("cancel", Qt::CaseInsensitive));
     CHECK_FALSE(std::filesystem::exists(cancelled_out));
     CHECK(strata::test::list_tree(demo.dir().path()) == before);  // no temporary left beside it
+}
+
+TEST_CASE("the convert dialog writes Megatron torch_dist when that format is chosen", "[studio][convert]") {
+    DemoModel demo("tiny");
+    REQUIRE(demo.ok());
+    StudioContext ctx;
+    ConvertDialog dialog(&ctx);
+    QSignalSpy done(&dialog, &ConvertDialog::finished_conversion);
+    const auto out = demo.dir().path() / "dist-tp2";
+    dialog.set_source(demo.qpath());
+    dialog.set_output(QString::fromStdString(out.string()));
+    dialog.set_target(3);
+    CHECK(dialog.ckpt_format()->isEnabled());
+    dialog.ckpt_format()->setCurrentIndex(dialog.ckpt_format()->findData(QStringLiteral("torch_dist")));
+    dialog.tp()->setValue(2);
+    REQUIRE(dialog.start());
+    REQUIRE(wait_until([&] { return done.count() == 1; }, 60000));
+    INFO(dialog.result_text().toStdString());
+    REQUIRE(done.first().first().toBool());
+    auto reopened = open_checkpoint(out);
+    REQUIRE(reopened.is_ok());
+    CHECK(reopened->format == "torch_dist");
+    dialog.set_target(0);  // HF: the Megatron format does not apply
+    CHECK_FALSE(dialog.ckpt_format()->isEnabled());
 }
 
 TEST_CASE("the convert dialog starts from the Parallel plan and the Pattern designer", "[studio][convert]") {

@@ -130,6 +130,11 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
     pp_ = spin(1, 1, tr("pipeline parallel size"));
     ep_ = spin(1, 1, tr("expert parallel size"));
     etp_ = spin(0, 0, tr("expert tensor parallel size (0 = same as TP)"));
+    ckpt_format_ = new QComboBox(this);
+    ckpt_format_->setObjectName("ckptFormatBox");
+    ckpt_format_->addItem(tr("torch: legacy mp_rank_* files"), QStringLiteral("torch"));
+    ckpt_format_->addItem(tr("torch_dist: distributed checkpoint"), QStringLiteral("torch_dist"));
+    ckpt_format_->setToolTip(tr("Megatron-LM's --ckpt-format the output is written in"));
     attn_ = new QLineEdit(this);
     attn_->setPlaceholderText(tr("layers kept as attention, e.g. 0,2,4,...,46,47 (from the Pattern tab)"));
     dry_run_ = new QCheckBox(tr("dry run (plan only, write nothing): files, bytes and free space"), this);
@@ -179,6 +184,7 @@ ConvertDialog::ConvertDialog(StudioContext* ctx, QWidget* parent) : QDialog(pare
     form->addRow(tr("Output folder"), output_row);
     form->addRow(tr("Target"), target_);
     form->addRow(tr("Megatron plan"), plan);
+    form->addRow(tr("Megatron format"), ckpt_format_);
     form->addRow(tr("Hybrid attn_layers"), attn_);
     form->addRow(tr("DType"), dtype_);
     form->addRow(QString(), dry_run_);
@@ -238,6 +244,7 @@ void ConvertDialog::prefill_from_design() {
 void ConvertDialog::update_enabled() {
     const int t = target_->currentIndex();
     for (QSpinBox* s : {tp_, pp_, ep_, etp_}) s->setEnabled(t == Megatron);
+    ckpt_format_->setEnabled(t == Megatron);
     attn_->setEnabled(t == HybridMamba2);
     dtype_->setEnabled(t != HybridMamba2);  // hybridize keeps the source dtype
 }
@@ -318,6 +325,8 @@ bool ConvertDialog::start() {
         o.target.plan.pp = pp_->value();
         o.target.plan.ep = ep_->value();
         o.target.plan.etp = etp_->value();
+        if (auto f = parse_megatron_ckpt_format(ckpt_format_->currentData().toString().toStdString()))
+            o.ckpt_format = *f;
         if (dtype_->currentIndex() > 0) o.dtype = parse_dtype(dtype_->currentText().toStdString());
         o.dry_run = dry;
         o.overwrite = overwrite_->isChecked();

@@ -51,6 +51,7 @@ public:
     QSpinBox* pp() const { return pp_; }
     QSpinBox* ep() const { return ep_; }
     QSpinBox* etp() const { return etp_; }
+    QComboBox* ckpt_format() const { return ckpt_format_; }
     QLineEdit* attn_layers() const { return attn_; }
     bool start();                // false when the options are incomplete
     void cancel();
@@ -76,6 +77,7 @@ private:
     QComboBox* target_;
     QComboBox* dtype_;
     QSpinBox *tp_, *pp_, *ep_, *etp_;
+    QComboBox* ckpt_format_;
     QLineEdit* attn_;
     QString auto_output_;  // the output path we proposed; replaced when the target changes
     QCheckBox* dry_run_;
